@@ -1,0 +1,480 @@
+//! Reading YAML and JSON files while remembering where every value came from, so that any
+//! error found later (by a JSON Schema, by typed deserialisation, by cross-reference checks)
+//! can be reported as `file:line:column: message`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use serde_saphyr::Spanned;
+
+/// A 1-based position in a source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// An error that points into a file: `file:line:column: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceError {
+    pub file: PathBuf,
+    pub pos: Option<Pos>,
+    pub message: String,
+}
+
+impl SourceError {
+    pub fn new(file: impl Into<PathBuf>, pos: Option<Pos>, message: impl Into<String>) -> Self {
+        SourceError {
+            file: file.into(),
+            pos,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.pos {
+            Some(p) => write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file.display(),
+                p.line,
+                p.column,
+                self.message
+            ),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for SourceError {}
+
+/// One YAML document (or one JSON file) as a JSON value, with the position of each of its
+/// parts, addressed by JSON Pointer (`/spec/owner`, `/checks/3/id`).
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub file: PathBuf,
+    /// 1-based ordinal of the document in its file (non-empty documents only).
+    pub ordinal: usize,
+    pub value: Value,
+    positions: HashMap<String, Pos>,
+}
+
+impl Document {
+    /// Where the value at `pointer` starts; falls back to the nearest ancestor that has a
+    /// position (a missing key is reported at its parent object).
+    pub fn pos(&self, pointer: &str) -> Pos {
+        let mut p = pointer;
+        loop {
+            if let Some(pos) = self.positions.get(p) {
+                return *pos;
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return Pos { line: 1, column: 1 },
+            }
+        }
+    }
+
+    /// An error located at `pointer` in this document.
+    pub fn error_at(&self, pointer: &str, message: impl Into<String>) -> SourceError {
+        SourceError::new(&self.file, Some(self.pos(pointer)), message)
+    }
+}
+
+/// Escapes one JSON Pointer reference token (RFC 6901).
+pub fn pointer_token(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// Reads a file and parses every document in it.
+pub fn read_documents(file: &Path) -> Result<Vec<Document>, SourceError> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| SourceError::new(file, None, format!("cannot read file: {e}")))?;
+    parse_documents(file, &text)
+}
+
+/// Parses YAML (one or more `---` separated documents) or JSON text. Empty documents are
+/// skipped. Syntax errors are reported with their position.
+pub fn parse_documents(file: &Path, text: &str) -> Result<Vec<Document>, SourceError> {
+    // YAML 1.2 core booleans only, as Backstage's own parser reads them: `yes`, `y`, `on`
+    // stay strings.
+    let options = serde_saphyr::options! { strict_booleans: true };
+    let nodes: Vec<Node> = serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
+        let pos = e.location().map(|l| Pos {
+            line: l.line() as u32,
+            column: l.column() as u32,
+        });
+        SourceError::new(file, pos, first_line(&e.to_string()))
+    })?;
+    Ok(nodes
+        .into_iter()
+        .enumerate()
+        .map(|(i, node)| {
+            let mut positions = HashMap::new();
+            let value = node.flatten(String::new(), &mut positions);
+            Document {
+                file: file.to_path_buf(),
+                ordinal: i + 1,
+                value,
+                positions,
+            }
+        })
+        .collect())
+}
+
+/// Parses text that must hold exactly one document.
+pub fn parse_single(file: &Path, text: &str) -> Result<Document, SourceError> {
+    let mut docs = parse_documents(file, text)?;
+    match docs.len() {
+        1 => Ok(docs.remove(0)),
+        0 => Err(SourceError::new(file, None, "the file is empty")),
+        n => Err(SourceError::new(
+            file,
+            Some(docs[1].pos("")),
+            format!("expected one document, found {n}"),
+        )),
+    }
+}
+
+fn first_line(s: &str) -> String {
+    // serde-saphyr may append a rendered snippet; the first line is the message.
+    let line = s.lines().next().unwrap_or(s).trim();
+    // Drop a trailing " at line X column Y" — we print the position ourselves.
+    match line.find(" at line ") {
+        Some(i) => line[..i].to_string(),
+        None => line.to_string(),
+    }
+}
+
+/// A YAML node with its position, deserialised through serde-saphyr's `Spanned`.
+struct Node(Spanned<NodeValue>);
+
+enum NodeValue {
+    Scalar(Value),
+    Seq(Vec<Node>),
+    Map(Vec<(String, Node)>),
+}
+
+impl Node {
+    fn flatten(self, pointer: String, positions: &mut HashMap<String, Pos>) -> Value {
+        let loc = self.0.referenced;
+        if loc.line() > 0 {
+            positions.insert(
+                pointer.clone(),
+                Pos {
+                    line: loc.line() as u32,
+                    column: loc.column() as u32,
+                },
+            );
+        }
+        match self.0.value {
+            NodeValue::Scalar(v) => v,
+            NodeValue::Seq(items) => Value::Array(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, n)| n.flatten(format!("{pointer}/{i}"), positions))
+                    .collect(),
+            ),
+            NodeValue::Map(entries) => {
+                let mut map = Map::with_capacity(entries.len());
+                for (k, n) in entries {
+                    let child = format!("{pointer}/{}", pointer_token(&k));
+                    let v = n.flatten(child, positions);
+                    map.insert(k, v);
+                }
+                Value::Object(map)
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Spanned::<NodeValue>::deserialize(d).map(Node)
+    }
+}
+
+impl<'de> Deserialize<'de> for NodeValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = NodeValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<NodeValue, E> {
+        Ok(NodeValue::Scalar(Value::Bool(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<NodeValue, E> {
+        Ok(NodeValue::Scalar(Value::from(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<NodeValue, E> {
+        Ok(NodeValue::Scalar(Value::from(v)))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<NodeValue, E> {
+        Ok(NodeValue::Scalar(number_from_f64(v as f64)))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<NodeValue, E> {
+        Ok(NodeValue::Scalar(number_from_f64(v as f64)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<NodeValue, E> {
+        Ok(NodeValue::Scalar(number_from_f64(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<NodeValue, E> {
+        Ok(NodeValue::Scalar(Value::String(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<NodeValue, E> {
+        Ok(NodeValue::Scalar(Value::String(v)))
+    }
+    fn visit_unit<E>(self) -> Result<NodeValue, E> {
+        Ok(NodeValue::Scalar(Value::Null))
+    }
+    fn visit_none<E>(self) -> Result<NodeValue, E> {
+        Ok(NodeValue::Scalar(Value::Null))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<NodeValue, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<NodeValue, A::Error> {
+        let mut items = Vec::new();
+        while let Some(n) = seq.next_element::<Node>()? {
+            items.push(n);
+        }
+        Ok(NodeValue::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NodeValue, A::Error> {
+        let mut entries: Vec<(String, Node)> = Vec::new();
+        while let Some(key) = map.next_key::<KeyString>()? {
+            let node = map.next_value::<Node>()?;
+            entries.push((key.0, node));
+        }
+        Ok(NodeValue::Map(entries))
+    }
+}
+
+/// JSON has no NaN or infinity; such YAML floats (`.nan`, `.inf`) become strings.
+fn number_from_f64(v: f64) -> Value {
+    Number::from_f64(v)
+        .map(Value::Number)
+        .unwrap_or_else(|| Value::String(v.to_string()))
+}
+
+/// A mapping key: YAML allows any scalar, JSON objects (and Backstage) only strings.
+struct KeyString(String);
+
+impl<'de> Deserialize<'de> for KeyString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = KeyString;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a scalar mapping key")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_owned()))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_unit<E>(self) -> Result<KeyString, E> {
+                Ok(KeyString("null".into()))
+            }
+        }
+        d.deserialize_string(KeyVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_follow_every_node() {
+        let text = "a: 1\nlist:\n  - x: true\n    y: hello\n---\nb: [1, 2]\n";
+        let docs = parse_documents(Path::new("f.yaml"), text).unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].value["list"][0]["y"], "hello");
+        assert_eq!(docs[0].pos("/list/0/y"), Pos { line: 4, column: 8 });
+        assert_eq!(docs[0].pos("/list/0/missing").line, 3);
+        assert_eq!(docs[1].ordinal, 2);
+        assert_eq!(docs[1].pos("/b").line, 6);
+    }
+
+    #[test]
+    fn json_parses_too() {
+        let docs = parse_documents(Path::new("f.json"), "[{\"id\": \"a\",\n \"n\": 1.5}]").unwrap();
+        assert_eq!(docs[0].value[0]["n"], 1.5);
+        assert_eq!(docs[0].pos("/0/n").line, 2);
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let err = parse_documents(Path::new("bad.yaml"), "a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("bad.yaml:"), "{text}");
+        assert!(err.pos.is_some(), "{text}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_rejected() {
+        let err = parse_documents(Path::new("d.yaml"), "a: 1\na: 2\n").unwrap_err();
+        assert_eq!(err.pos.map(|p| p.line), Some(2), "{err}");
+    }
+}
+
+/// Where configuration and catalog files are read from: the disk, or the copies of
+/// `checks/`, `golden-tech/` and `examples/` built into the binary (so the bundled
+/// standards and example fleet work from any directory).
+pub trait Files: Sync {
+    fn read(&self, path: &Path) -> std::io::Result<String>;
+    fn is_dir(&self, path: &Path) -> bool;
+    fn exists(&self, path: &Path) -> bool;
+    /// Files (not folders) directly or recursively under `dir`, sorted.
+    fn list(&self, dir: &Path, recursive: bool) -> std::io::Result<Vec<PathBuf>>;
+    /// Paths matching a glob pattern (`*`, `**`, `?`), sorted.
+    fn glob(&self, pattern: &Path) -> std::io::Result<Vec<PathBuf>>;
+}
+
+/// The real file system.
+pub struct DiskFiles;
+
+impl Files for DiskFiles {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+    fn exists(&self, path: &Path) -> bool {
+        path.exists()
+    }
+    fn list(&self, dir: &Path, recursive: bool) -> std::io::Result<Vec<PathBuf>> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d)? {
+                let path = entry?.path();
+                if path.is_dir() {
+                    if recursive {
+                        stack.push(path);
+                    }
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+    fn glob(&self, pattern: &Path) -> std::io::Result<Vec<PathBuf>> {
+        let pattern = pattern.to_string_lossy();
+        let paths = glob::glob(&pattern)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+        let mut out: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+        out.sort();
+        Ok(out)
+    }
+}
+
+static BUNDLED: [(&str, include_dir::Dir<'static>); 3] = [
+    ("checks", include_dir::include_dir!("$CARGO_MANIFEST_DIR/checks")),
+    ("golden-tech", include_dir::include_dir!("$CARGO_MANIFEST_DIR/golden-tech")),
+    ("examples", include_dir::include_dir!("$CARGO_MANIFEST_DIR/examples")),
+];
+
+/// The bundled files, addressed by paths relative to the repository root
+/// (`checks/…`, `golden-tech/…`, `examples/fleet/…`).
+pub struct BundledFiles;
+
+impl BundledFiles {
+    fn key(path: &Path) -> String {
+        let s = path.to_string_lossy().replace('\\', "/");
+        s.trim_start_matches("./").trim_end_matches('/').to_string()
+    }
+    /// The bundled folder holding `key`, and the key relative to it.
+    fn split(key: &str) -> Option<(&'static include_dir::Dir<'static>, String)> {
+        let (top, rest) = key.split_once('/').unwrap_or((key, ""));
+        BUNDLED
+            .iter()
+            .find(|(name, _)| *name == top)
+            .map(|(name, dir)| (dir, if rest.is_empty() { String::new() } else { format!("{name}/{rest}") }))
+    }
+    fn all_files(&self) -> Vec<PathBuf> {
+        fn walk(dir: &include_dir::Dir<'static>, out: &mut Vec<PathBuf>) {
+            for f in dir.files() {
+                out.push(f.path().to_path_buf());
+            }
+            for d in dir.dirs() {
+                walk(d, out);
+            }
+        }
+        let mut out = Vec::new();
+        for (name, dir) in &BUNDLED {
+            let mut files = Vec::new();
+            walk(dir, &mut files);
+            out.extend(files.into_iter().map(|f| Path::new(name).join(f)));
+        }
+        out.sort();
+        out
+    }
+}
+
+impl Files for BundledFiles {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        let key = Self::key(path);
+        let not_found = || std::io::Error::new(std::io::ErrorKind::NotFound, "no such bundled file");
+        let (dir, _) = Self::split(&key).ok_or_else(not_found)?;
+        let rel = key.split_once('/').map(|(_, r)| r).ok_or_else(not_found)?;
+        let file = dir.get_file(rel).ok_or_else(not_found)?;
+        file.contents_utf8().map(str::to_owned).ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, "bundled file is not UTF-8")
+        })
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        let key = Self::key(path);
+        match key.split_once('/') {
+            None => key.is_empty() || BUNDLED.iter().any(|(name, _)| *name == key),
+            Some((_, rel)) => Self::split(&key).is_some_and(|(dir, _)| dir.get_dir(rel).is_some()),
+        }
+    }
+    fn exists(&self, path: &Path) -> bool {
+        self.is_dir(path) || self.read(path).is_ok()
+    }
+    fn list(&self, dir: &Path, recursive: bool) -> std::io::Result<Vec<PathBuf>> {
+        let prefix = PathBuf::from(Self::key(dir));
+        Ok(self
+            .all_files()
+            .into_iter()
+            .filter(|p| {
+                let parent = p.parent().unwrap_or(Path::new(""));
+                if recursive { parent.starts_with(&prefix) } else { parent == prefix }
+            })
+            .collect())
+    }
+    fn glob(&self, pattern: &Path) -> std::io::Result<Vec<PathBuf>> {
+        let pat = glob::Pattern::new(&Self::key(pattern))
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+        Ok(self.all_files().into_iter().filter(|p| pat.matches_path(p)).collect())
+    }
+}
