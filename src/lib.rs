@@ -1,4 +1,11 @@
-//! tech-health: scores Backstage catalog entities against Golden Tech standards.
+//! tech-health: scores Backstage catalog entities against Golden Tech standards, certifies a
+//! level per track, and decides which entities may receive automated fleet changes.
 
 pub mod catalog;
+pub mod certification;
+pub mod config;
+pub mod evaluate;
+pub mod fleet;
+pub mod radar;
+pub mod rules;
 pub mod source;

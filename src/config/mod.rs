@@ -1,0 +1,325 @@
+//! Loading the standards — checks and tracks from `checks/`, the radar and the fleet policy from
+//! `golden-tech/` — and checking them against their schemas and against each other. Every
+//! problem is reported as `file:line:column: message`.
+
+pub mod schema;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::certification::{Track, TrackDef};
+use crate::evaluate::Engine;
+use crate::fleet::{FleetPolicy, FleetPolicyDef};
+use crate::radar::Radar;
+use crate::rules::filter::Filter;
+use crate::rules::{Check, CheckDef, FactTable};
+use crate::source::{Document, Files, SourceError, parse_documents};
+
+/// One or more located configuration errors.
+#[derive(Debug, Clone)]
+pub struct ConfigErrors(pub Vec<SourceError>);
+
+impl ConfigErrors {
+    pub fn one(e: SourceError) -> Self {
+        ConfigErrors(vec![e])
+    }
+}
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// Deserialises `value` (found at `pointer` in `doc`) into `T`; a type error is reported at the
+/// exact position of the offending value.
+pub fn deserialize_at<T: DeserializeOwned>(doc: &Document, value: &Value, pointer: &str) -> Result<T, SourceError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let mut at = pointer.to_string();
+        for segment in e.path().iter() {
+            use serde_path_to_error::Segment;
+            match segment {
+                Segment::Seq { index } => at.push_str(&format!("/{index}")),
+                Segment::Map { key } | Segment::Enum { variant: key } => {
+                    at.push('/');
+                    at.push_str(&crate::source::pointer_token(key));
+                }
+                Segment::Unknown => {}
+            }
+        }
+        doc.error_at(&at, e.into_inner().to_string())
+    })
+}
+
+/// Where the standards are read from.
+pub struct ConfigSource<'a> {
+    pub files: &'a dyn Files,
+    /// The folder holding `checks/` and `golden-tech/`.
+    pub dir: PathBuf,
+}
+
+/// Loaded, compiled standards.
+pub struct Loaded {
+    pub engine: Engine,
+    /// Problems that do not stop evaluation (e.g. a fleet policy naming checks that a
+    /// replaced check set lacks).
+    pub warnings: Vec<SourceError>,
+}
+
+/// Which files hold checks: a single file, or every YAML/JSON file (not schemas) of a folder.
+fn check_files(files: &dyn Files, path: &Path) -> Result<Vec<PathBuf>, SourceError> {
+    if !files.exists(path) {
+        return Err(SourceError::new(path, None, "no such file or folder"));
+    }
+    if !files.is_dir(path) {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let listed = files
+        .list(path, false)
+        .map_err(|e| SourceError::new(path, None, format!("cannot list folder: {e}")))?;
+    Ok(listed
+        .into_iter()
+        .filter(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            !name.ends_with(".schema.json") && (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
+        })
+        .collect())
+}
+
+fn read_docs(files: &dyn Files, path: &Path) -> Result<Vec<Document>, SourceError> {
+    let text = files
+        .read(path)
+        .map_err(|e| SourceError::new(path, None, format!("cannot read file: {e}")))?;
+    parse_documents(path, &text)
+}
+
+fn read_single(files: &dyn Files, path: &Path) -> Result<Document, SourceError> {
+    let text = files
+        .read(path)
+        .map_err(|e| SourceError::new(path, None, format!("cannot read file: {e}")))?;
+    crate::source::parse_single(path, &text)
+}
+
+/// A definition and where it was written.
+struct Located<T> {
+    def: T,
+    doc: usize,
+    pointer: String,
+}
+
+/// Loads and cross-checks the standards. `checks` replaces the check/track set of `config`
+/// (a file or folder, e.g. a JSON array of Tech Insights checks).
+pub fn load(config: &ConfigSource, checks: Option<&ConfigSource>) -> Result<Loaded, ConfigErrors> {
+    let replaced = checks.is_some();
+    let mut errors = Vec::new();
+    let mut docs: Vec<Document> = Vec::new();
+    let (check_src, check_path) = match checks {
+        Some(c) => (c.files, c.dir.clone()),
+        None => (config.files, config.dir.join("checks")),
+    };
+    let mut check_defs: Vec<Located<CheckDef>> = Vec::new();
+    let mut track_defs: Vec<Located<TrackDef>> = Vec::new();
+    match check_files(check_src, &check_path) {
+        Err(e) => errors.push(e),
+        Ok(paths) => {
+            for path in paths {
+                match read_docs(check_src, &path) {
+                    Err(e) => errors.push(e),
+                    Ok(file_docs) => {
+                        for doc in file_docs {
+                            let schema_errors = schema::validate(&doc, schema::CHECKS);
+                            if !schema_errors.is_empty() {
+                                errors.extend(schema_errors);
+                                continue;
+                            }
+                            let di = docs.len();
+                            collect_definitions(&doc, di, &mut check_defs, &mut track_defs, &mut errors);
+                            docs.push(doc);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    let radar = load_radar(config, &mut errors);
+    let mut facts = FactTable::default();
+    let checks = compile_checks(check_defs, &docs, &mut facts, &mut errors);
+    let tracks = compile_tracks(track_defs, &docs, &checks, &mut facts, &mut errors);
+    let mut warnings = Vec::new();
+    let policy = load_policy(config, &checks, &tracks, &mut facts, replaced, &mut errors, &mut warnings);
+    if !errors.is_empty() {
+        errors.sort_by(|a, b| (&a.file, a.pos.map(|p| (p.line, p.column))).cmp(&(&b.file, b.pos.map(|p| (p.line, p.column)))));
+        errors.dedup();
+        return Err(ConfigErrors(errors));
+    }
+    let engine = Engine::new(facts, checks, tracks, policy, radar.unwrap_or_default());
+    Ok(Loaded { engine, warnings })
+}
+
+fn collect_definitions(
+    doc: &Document,
+    di: usize,
+    checks: &mut Vec<Located<CheckDef>>,
+    tracks: &mut Vec<Located<TrackDef>>,
+    errors: &mut Vec<SourceError>,
+) {
+    let (check_items, check_base, track_items): (&[Value], &str, &[Value]) = match &doc.value {
+        Value::Array(items) => (items, "", &[]),
+        Value::Object(map) => (
+            map.get("checks").and_then(Value::as_array).map_or(&[], Vec::as_slice),
+            "/checks",
+            map.get("tracks").and_then(Value::as_array).map_or(&[], Vec::as_slice),
+        ),
+        _ => (&[], "", &[]),
+    };
+    for (i, item) in check_items.iter().enumerate() {
+        let pointer = format!("{check_base}/{i}");
+        match deserialize_at::<CheckDef>(doc, item, &pointer) {
+            Ok(def) => checks.push(Located { def, doc: di, pointer }),
+            Err(e) => errors.push(e),
+        }
+    }
+    for (i, item) in track_items.iter().enumerate() {
+        let pointer = format!("/tracks/{i}");
+        match deserialize_at::<TrackDef>(doc, item, &pointer) {
+            Ok(def) => tracks.push(Located { def, doc: di, pointer }),
+            Err(e) => errors.push(e),
+        }
+    }
+}
+
+fn compile_checks(defs: Vec<Located<CheckDef>>, docs: &[Document], facts: &mut FactTable, errors: &mut Vec<SourceError>) -> Vec<Check> {
+    let mut seen: rustc_hash::FxHashMap<String, SourceError> = Default::default();
+    let mut out = Vec::with_capacity(defs.len());
+    for Located { def, doc, pointer } in defs {
+        let d = &docs[doc];
+        let here = d.error_at(&format!("{pointer}/id"), "");
+        if let Some(first) = seen.get(&def.id) {
+            errors.push(d.error_at(
+                &format!("{pointer}/id"),
+                format!("duplicate check id `{}` (first defined at {}:{})", def.id, first.file.display(), first.pos.map_or(0, |p| p.line)),
+            ));
+            continue;
+        }
+        seen.insert(def.id.clone(), here);
+        let id = def.id.clone();
+        match Check::compile(def, facts) {
+            Ok(c) => out.push(c),
+            Err(e) => errors.push(d.error_at(&format!("{pointer}{}", e.pointer), format!("check `{id}`: {}", e.message))),
+        }
+    }
+    out
+}
+
+fn compile_tracks(defs: Vec<Located<TrackDef>>, docs: &[Document], checks: &[Check], facts: &mut FactTable, errors: &mut Vec<SourceError>) -> Vec<Track> {
+    let mut out: Vec<Track> = Vec::new();
+    for Located { def, doc, pointer } in defs {
+        let d = &docs[doc];
+        let before = errors.len();
+        if out.iter().any(|t| t.def.id == def.id) {
+            errors.push(d.error_at(&format!("{pointer}/id"), format!("duplicate track id `{}`", def.id)));
+        }
+        if def.levels.is_empty() {
+            errors.push(d.error_at(&format!("{pointer}/levels"), format!("track `{}` has no levels", def.id)));
+        }
+        let mut levels = Vec::new();
+        for (li, level) in def.levels.iter().enumerate() {
+            if def.levels[..li].iter().any(|l| l.id == level.id) {
+                errors.push(d.error_at(&format!("{pointer}/levels/{li}/id"), format!("duplicate level id `{}` in track `{}`", level.id, def.id)));
+            }
+            let mut indexes = Vec::new();
+            for (ci, check_id) in level.checks.iter().enumerate() {
+                match checks.iter().position(|c| c.id() == check_id) {
+                    Some(i) => indexes.push(i),
+                    None => errors.push(d.error_at(
+                        &format!("{pointer}/levels/{li}/checks/{ci}"),
+                        format!("track `{}` level `{}` names unknown check `{check_id}`", def.id, level.id),
+                    )),
+                }
+            }
+            levels.push(indexes);
+        }
+        let filter = match def.filter.as_ref().map(|f| Filter::compile(f, "/filter", facts)) {
+            Some(Err(e)) => {
+                errors.push(d.error_at(&format!("{pointer}{}", e.pointer), e.message));
+                None
+            }
+            Some(Ok(f)) => Some(f),
+            None => None,
+        };
+        if errors.len() == before {
+            out.push(Track { def, filter, levels });
+        }
+    }
+    out
+}
+
+fn load_radar(config: &ConfigSource, errors: &mut Vec<SourceError>) -> Option<Radar> {
+    let path = config.dir.join("golden-tech/radar.yaml");
+    let doc = match read_single(config.files, &path) {
+        Ok(doc) => doc,
+        Err(e) => {
+            errors.push(e);
+            return None;
+        }
+    };
+    let schema_errors = schema::validate(&doc, schema::RADAR);
+    if !schema_errors.is_empty() {
+        errors.extend(schema_errors);
+        return None;
+    }
+    Radar::from_document(&doc).map_err(|e| errors.extend(e.0)).ok()
+}
+
+fn load_policy(
+    config: &ConfigSource,
+    checks: &[Check],
+    tracks: &[Track],
+    facts: &mut FactTable,
+    lenient: bool,
+    errors: &mut Vec<SourceError>,
+    warnings: &mut Vec<SourceError>,
+) -> FleetPolicy {
+    let path = config.dir.join("golden-tech/fleet-policy.yaml");
+    let doc = match read_single(config.files, &path) {
+        Ok(doc) => doc,
+        Err(e) => {
+            errors.push(e);
+            return FleetPolicy::default();
+        }
+    };
+    let schema_errors = schema::validate(&doc, schema::FLEET_POLICY);
+    if !schema_errors.is_empty() {
+        errors.extend(schema_errors);
+        return FleetPolicy::default();
+    }
+    let def: FleetPolicyDef = match deserialize_at(&doc, &doc.value, "") {
+        Ok(d) => d,
+        Err(e) => {
+            errors.push(e);
+            return FleetPolicy::default();
+        }
+    };
+    match FleetPolicy::compile(&def, checks, tracks, facts, lenient) {
+        Ok((policy, warns)) => {
+            warnings.extend(warns.into_iter().map(|w| doc.error_at(&w.pointer, w.message)));
+            policy
+        }
+        Err(errs) => {
+            errors.extend(errs.into_iter().map(|e| doc.error_at(&e.pointer, e.message)));
+            FleetPolicy::default()
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! Validating config documents against the JSON Schemas shipped beside them.
+
+use std::sync::OnceLock;
+
+use jsonschema::Validator;
+
+use crate::source::{BundledFiles, Document, Files, SourceError};
+
+/// The schemas, by the path of the bundled file.
+pub const CHECKS: &str = "checks/checks.schema.json";
+pub const RADAR: &str = "golden-tech/radar.schema.json";
+pub const FLEET_POLICY: &str = "golden-tech/fleet-policy.schema.json";
+
+fn compiled(path: &'static str) -> Result<&'static Validator, String> {
+    static CHECKS_V: OnceLock<Result<Validator, String>> = OnceLock::new();
+    static RADAR_V: OnceLock<Result<Validator, String>> = OnceLock::new();
+    static POLICY_V: OnceLock<Result<Validator, String>> = OnceLock::new();
+    let cell = match path {
+        CHECKS => &CHECKS_V,
+        RADAR => &RADAR_V,
+        _ => &POLICY_V,
+    };
+    cell.get_or_init(|| {
+        let text = BundledFiles
+            .read(std::path::Path::new(path))
+            .map_err(|e| format!("bundled schema {path}: {e}"))?;
+        let schema: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("bundled schema {path}: {e}"))?;
+        jsonschema::validator_for(&schema).map_err(|e| format!("bundled schema {path}: {e}"))
+    })
+    .as_ref()
+    .map_err(Clone::clone)
+}
+
+/// Every way `doc` breaks the schema, each at the position of the offending value.
+pub fn validate(doc: &Document, schema: &'static str) -> Vec<SourceError> {
+    let validator = match compiled(schema) {
+        Ok(v) => v,
+        Err(msg) => return vec![SourceError::new(&doc.file, None, msg)],
+    };
+    let mut errors: Vec<SourceError> = validator
+        .iter_errors(&doc.value)
+        .map(|e| {
+            let pointer = e.instance_path().to_string();
+            let at = if pointer.is_empty() { String::new() } else { format!("{pointer}: ") };
+            doc.error_at(&pointer, format!("{at}{}", e))
+        })
+        .collect();
+    errors.sort_by_key(|e| e.pos.map(|p| (p.line, p.column)));
+    errors.dedup_by(|a, b| a.pos == b.pos && a.message == b.message);
+    errors
+}
