@@ -3,8 +3,10 @@
 
 pub mod catalog;
 pub mod certification;
+pub mod cli;
 pub mod config;
 pub mod evaluate;
+pub mod facts;
 pub mod fleet;
 pub mod radar;
 pub mod rules;

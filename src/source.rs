@@ -348,6 +348,10 @@ mod tests {
 /// standards and example fleet work from any directory).
 pub trait Files: Sync {
     fn read(&self, path: &Path) -> std::io::Result<String>;
+    /// The raw bytes (large data files need not be checked as UTF-8 twice).
+    fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.read(path).map(String::into_bytes)
+    }
     fn is_dir(&self, path: &Path) -> bool;
     fn exists(&self, path: &Path) -> bool;
     /// Files (not folders) directly or recursively under `dir`, sorted.
@@ -362,6 +366,9 @@ pub struct DiskFiles;
 impl Files for DiskFiles {
     fn read(&self, path: &Path) -> std::io::Result<String> {
         std::fs::read_to_string(path)
+    }
+    fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
     }
     fn is_dir(&self, path: &Path) -> bool {
         path.is_dir()

@@ -197,6 +197,10 @@ impl FleetPolicy {
         Ok((FleetPolicy { applies_to, requirements, slots }, warnings))
     }
 
+    pub fn requirement_count(&self) -> usize {
+        self.requirements.len()
+    }
+
     /// Decides eligibility; every requirement that does not hold gives a reason.
     pub fn eligibility(&self, input: &Facts, checks: &[Check], tracks: &[Track], radar: &Radar) -> Eligibility {
         if let Some(f) = &self.applies_to

@@ -1,0 +1,237 @@
+//! `tech-health evaluate`: load standards, catalog and facts; evaluate every entity on every
+//! core; print a table, JSON or NDJSON.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde_json::Value;
+
+use super::{ConfigArgs, EXAMPLE_CATALOG, EXAMPLE_FACTS, Format, load_standards, output};
+use crate::catalog::{Catalog, EntityRef, Severity};
+use crate::evaluate::{Engine, Evaluation, Exemption, Subject};
+use crate::facts::{self, FactRecord};
+use crate::source::{BundledFiles, DiskFiles, Files, parse_documents};
+
+#[derive(Debug, clap::Args)]
+pub struct EvaluateArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Catalog files, folders or globs (Locations are followed)
+    #[arg(long = "catalog", value_name = "PATH")]
+    pub catalog: Vec<PathBuf>,
+    /// Facts file: JSON array or NDJSON of {"entity": "<ref>", "facts": {...}}
+    #[arg(long, value_name = "FILE")]
+    pub facts: Option<PathBuf>,
+    /// Checks file or folder replacing the standards' checks and tracks (a JSON array of
+    /// Tech Insights checks is accepted as is)
+    #[arg(long, value_name = "PATH")]
+    pub checks: Option<PathBuf>,
+    /// Exemptions file (YAML or JSON list of {entity, check | track+level, justification, expires})
+    #[arg(long, value_name = "FILE")]
+    pub exemptions: Option<PathBuf>,
+    /// Kinds of catalog entities to score (entities in the facts file are always scored)
+    #[arg(long = "kind", value_name = "KIND", default_values_t = vec!["component".to_string()])]
+    pub kinds: Vec<String>,
+    /// The time exemptions are judged at (RFC 3339) [default: now]
+    #[arg(long)]
+    pub now: Option<DateTime<Utc>>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// An entity to score and its facts, one slot per fact the standards read.
+pub(super) struct Scored {
+    pub entity: EntityRef,
+    pub facts: Vec<Option<Value>>,
+    pub owner_in_catalog: Option<bool>,
+}
+
+pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
+    let loaded = load_standards(&args.config, args.checks.as_deref())?;
+    let engine = &loaded.engine;
+    let example = args.catalog.is_empty() && args.facts.is_none();
+    let catalog = if example {
+        Some(load_catalog(&BundledFiles, &[PathBuf::from(EXAMPLE_CATALOG)])?)
+    } else if args.catalog.is_empty() {
+        None
+    } else {
+        Some(load_catalog(&DiskFiles, &args.catalog)?)
+    };
+    let records = if example {
+        read_facts(&BundledFiles, Path::new(EXAMPLE_FACTS), engine)?
+    } else if let Some(f) = &args.facts {
+        read_facts(&DiskFiles, f, engine)?
+    } else {
+        Vec::new()
+    };
+    let subjects = subjects(engine, catalog.as_ref(), records, &args.kinds);
+    let exemptions = match &args.exemptions {
+        Some(p) => read_exemptions(p)?,
+        None => Vec::new(),
+    };
+    let mut by_entity: FxHashMap<&EntityRef, Vec<Exemption>> = FxHashMap::default();
+    for e in &exemptions {
+        by_entity.entry(&e.entity).or_default().push(e.clone());
+    }
+    let now = args.now.unwrap_or_else(Utc::now);
+    let evaluate = |s: &Scored| -> Evaluation {
+        let ex = by_entity.get(&s.entity).map_or(&[][..], Vec::as_slice);
+        engine.evaluate(
+            &Subject { entity: &s.entity, facts: &s.facts, owner_in_catalog: s.owner_in_catalog, exemptions: ex },
+            now,
+        )
+    };
+    let progress = progress_bar(subjects.len());
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let io = |e: std::io::Error| format!("cannot write output: {e}");
+    match args.format {
+        Format::Ndjson => {
+            let writer = output::NdjsonWriter::new(engine);
+            // Evaluate and format in parallel blocks, write them in order.
+            for block in subjects.chunks(1 << 16) {
+                let parts: Vec<Vec<u8>> = block
+                    .par_chunks(2048)
+                    .map(|chunk| {
+                        let mut buf = Vec::with_capacity(chunk.len() * 800);
+                        for s in chunk {
+                            writer.write(&mut buf, &s.entity, &evaluate(s));
+                        }
+                        progress.inc(chunk.len() as u64);
+                        buf
+                    })
+                    .collect();
+                for p in parts {
+                    out.write_all(&p).map_err(io)?;
+                }
+            }
+        }
+        Format::Json | Format::Table => {
+            let evaluations: Vec<Evaluation> = subjects
+                .par_iter()
+                .map(|s| {
+                    progress.inc(1);
+                    evaluate(s)
+                })
+                .collect();
+            progress.finish_and_clear();
+            let rows: Vec<(&Scored, &Evaluation)> = subjects.iter().zip(&evaluations).collect();
+            if args.format == Format::Json {
+                let doc = output::json_report(engine, &rows);
+                serde_json::to_writer_pretty(&mut out, &doc).map_err(|e| e.to_string())?;
+                writeln!(out).map_err(io)?;
+            } else {
+                output::write_table(&mut out, engine, &rows).map_err(io)?;
+            }
+        }
+    }
+    progress.finish_and_clear();
+    out.flush().map_err(io)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_bar(len: usize) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() || len < 10_000 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} entities {elapsed}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn load_catalog(files: &dyn Files, roots: &[PathBuf]) -> Result<Catalog, String> {
+    let catalog = Catalog::load(files, roots);
+    let errors = catalog.problems().iter().filter(|p| p.severity == Severity::Error).count();
+    for p in catalog.problems() {
+        let label = if p.severity == Severity::Error { "error" } else { "warning" };
+        eprintln!("catalog {label}: {p}");
+    }
+    if catalog.entities().is_empty() && errors > 0 {
+        return Err(format!("no entity could be loaded from the catalog ({errors} errors above)"));
+    }
+    Ok(catalog)
+}
+
+fn read_facts(files: &dyn Files, path: &Path, engine: &Engine) -> Result<Vec<FactRecord>, String> {
+    if files.is_dir(path) {
+        return Err(format!("{}: is a folder; --facts takes a file", path.display()));
+    }
+    let bytes = files.read_bytes(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    facts::parse_facts(&bytes, &engine.facts).map_err(|e| format!("{}:{e}", path.display()))
+}
+
+fn read_exemptions(path: &Path) -> Result<Vec<Exemption>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let docs = parse_documents(path, &text).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for doc in &docs {
+        let (items, base) = match &doc.value {
+            Value::Object(m) if m.contains_key("exemptions") => (m["exemptions"].clone(), "/exemptions"),
+            other => (other.clone(), ""),
+        };
+        let list: Vec<Exemption> = crate::config::deserialize_at(doc, &items, base).map_err(|e| e.to_string())?;
+        out.extend(list);
+    }
+    Ok(out)
+}
+
+/// Merges catalog entities (of the scored kinds) and facts records into the entities to score:
+/// catalog entities first, in catalog order, then entities known only from the facts file.
+fn subjects(engine: &Engine, catalog: Option<&Catalog>, records: Vec<FactRecord>, kinds: &[String]) -> Vec<Scored> {
+    // Several records for one entity merge, later facts winning.
+    let mut index: FxHashMap<EntityRef, usize> = FxHashMap::default();
+    let mut merged: Vec<FactRecord> = Vec::with_capacity(records.len());
+    for r in records {
+        match index.get(&r.entity) {
+            Some(&i) => {
+                for (slot, v) in r.facts.into_iter().enumerate() {
+                    if v.is_some() {
+                        merged[i].facts[slot] = v;
+                    }
+                }
+            }
+            None => {
+                index.insert(r.entity.clone(), merged.len());
+                merged.push(r);
+            }
+        }
+    }
+    let Some(catalog) = catalog else {
+        return merged
+            .into_iter()
+            .map(|r| Scored { entity: r.entity, facts: r.facts, owner_in_catalog: None })
+            .collect();
+    };
+    let all_kinds = kinds.iter().any(|k| k == "all");
+    let mut taken = vec![false; merged.len()];
+    let mut out = Vec::new();
+    for entity in catalog.entities() {
+        if !all_kinds && !kinds.iter().any(|k| k.eq_ignore_ascii_case(&entity.entity_ref.kind)) {
+            continue;
+        }
+        let mut row = engine.empty_facts();
+        facts::catalog::fill(entity, &engine.facts, &mut row);
+        if let Some(&i) = index.get(&entity.entity_ref) {
+            taken[i] = true;
+            for (slot, v) in merged[i].facts.iter().enumerate() {
+                if v.is_some() {
+                    row[slot] = v.clone();
+                }
+            }
+        }
+        let owner_in_catalog = entity.owner().map(|o| catalog.get(o).is_some());
+        out.push(Scored { entity: entity.entity_ref.clone(), facts: row, owner_in_catalog });
+    }
+    for (r, taken) in merged.into_iter().zip(taken) {
+        if !taken {
+            out.push(Scored { entity: r.entity, facts: r.facts, owner_in_catalog: None });
+        }
+    }
+    out
+}

@@ -1,0 +1,130 @@
+//! The `tech-health` command line: a thin edge over the core.
+
+mod evaluate;
+mod output;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::catalog::{Catalog, Severity};
+use crate::config::{self, ConfigSource, Loaded};
+use crate::source::{BundledFiles, DiskFiles, Files};
+
+/// Where the example fleet lives among the bundled files.
+pub const EXAMPLE_CATALOG: &str = "examples/fleet/catalog-info.yaml";
+pub const EXAMPLE_FACTS: &str = "examples/fleet/facts.json";
+
+#[derive(Debug, Parser)]
+#[command(name = "tech-health", version, about = "Scores Backstage catalog entities against Golden Tech standards")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Ndjson,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConfigArgs {
+    /// Folder holding `checks/` and `golden-tech/` [default: the bundled standards]
+    #[arg(long, env = "TECH_HEALTH_CONFIG_DIR")]
+    pub config_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the standards (and optionally catalog files) for errors; exit 1 if any.
+    Validate {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Catalog files, folders or globs to check too
+        #[arg(long = "catalog", value_name = "PATH")]
+        catalog: Vec<PathBuf>,
+    },
+    /// Evaluate a fleet offline: levels per track, golden state, fleet eligibility.
+    /// Without --catalog and --facts, evaluates the bundled example fleet.
+    Evaluate(evaluate::EvaluateArgs),
+    /// Print the Golden Tech radar as the Backstage tech-radar's TechRadarLoaderResponse JSON.
+    Radar {
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Validate { config, catalog } => validate(&config, &catalog),
+        Command::Evaluate(args) => evaluate::run(args),
+        Command::Radar { config } => {
+            let loaded = load_standards(&config, None)?;
+            let json = serde_json::to_string_pretty(&loaded.engine.radar.to_loader_response())
+                .map_err(|e| e.to_string())?;
+            println!("{json}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The file source for a user-given path, or the bundled files.
+fn files_for(path: Option<&Path>) -> (&'static dyn Files, PathBuf) {
+    match path {
+        Some(p) => (&DiskFiles, p.to_path_buf()),
+        None => (&BundledFiles, PathBuf::new()),
+    }
+}
+
+/// Loads the standards, with `checks` (a file or folder on disk) replacing the check set.
+pub(crate) fn load_standards(args: &ConfigArgs, checks: Option<&Path>) -> Result<Loaded, String> {
+    let (files, dir) = files_for(args.config_dir.as_deref());
+    let config = ConfigSource { files, dir };
+    let checks = checks.map(|p| ConfigSource { files: &DiskFiles, dir: p.to_path_buf() });
+    let loaded = config::load(&config, checks.as_ref()).map_err(|e| format!("invalid configuration:\n{e}"))?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(loaded)
+}
+
+fn validate(config: &ConfigArgs, catalog_paths: &[PathBuf]) -> Result<ExitCode, String> {
+    let mut failed = false;
+    match load_standards(config, None) {
+        Ok(loaded) => {
+            let e = &loaded.engine;
+            eprintln!(
+                "standards: {} checks, {} tracks, {} radar entries, {} fleet policy requirements: ok",
+                e.checks.len(),
+                e.tracks.len(),
+                e.radar.entries.len(),
+                e.policy.requirement_count()
+            );
+        }
+        Err(msg) => {
+            // One `file:line:column: message` per line, on stdout, for editors and CI logs.
+            for line in msg.lines().skip(1) {
+                println!("{line}");
+            }
+            failed = true;
+        }
+    }
+    if !catalog_paths.is_empty() {
+        let catalog = Catalog::load(&DiskFiles, catalog_paths);
+        for p in catalog.problems() {
+            let severity = match p.severity {
+                Severity::Error => {
+                    failed = true;
+                    "error"
+                }
+                Severity::Warning => "warning",
+            };
+            println!("{p} [{severity}]");
+        }
+        eprintln!("catalog: {} entities, {} problems", catalog.entities().len(), catalog.problems().len());
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}

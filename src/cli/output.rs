@@ -1,0 +1,263 @@
+//! Output formats of `evaluate`: NDJSON for machines (fast), JSON with details, a table for
+//! people.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde_json::{Value, json};
+
+use super::evaluate::Scored;
+use crate::catalog::EntityRef;
+use crate::evaluate::{Engine, Evaluation};
+use crate::rules::{Severity, Status};
+
+/// Appends `s` as a JSON string.
+fn write_json_str(buf: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        buf.push(b'"');
+        buf.extend_from_slice(s.as_bytes());
+        buf.push(b'"');
+    } else {
+        // serde_json writes a String into a Vec without failing.
+        let _ = serde_json::to_writer(&mut *buf, s);
+    }
+}
+
+/// Writes `{"entity", "results", "levels", "golden", "eligible", "blocking"}` lines, with the
+/// per-check and per-track keys encoded once.
+pub struct NdjsonWriter<'e> {
+    engine: &'e Engine,
+    check_keys: Vec<Vec<u8>>,
+    track_keys: Vec<Vec<u8>>,
+}
+
+impl<'e> NdjsonWriter<'e> {
+    pub fn new(engine: &'e Engine) -> Self {
+        let key = |s: &str| {
+            let mut k = Vec::new();
+            write_json_str(&mut k, s);
+            k.push(b':');
+            k
+        };
+        NdjsonWriter {
+            engine,
+            check_keys: engine.checks.iter().map(|c| key(c.id())).collect(),
+            track_keys: engine.tracks.iter().map(|t| key(&t.def.id)).collect(),
+        }
+    }
+
+    pub fn write(&self, buf: &mut Vec<u8>, entity: &EntityRef, ev: &Evaluation) {
+        buf.extend_from_slice(b"{\"entity\":");
+        write_json_str(buf, &entity.to_string());
+        buf.extend_from_slice(b",\"results\":{");
+        for (i, status) in ev.statuses.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            buf.extend_from_slice(&self.check_keys[i]);
+            buf.push(b'"');
+            buf.extend_from_slice(status.as_str().as_bytes());
+            buf.push(b'"');
+        }
+        buf.extend_from_slice(b"},\"levels\":{");
+        let mut first = true;
+        for (i, standing) in ev.standings.iter().enumerate() {
+            let Some(standing) = standing else { continue };
+            if !first {
+                buf.push(b',');
+            }
+            first = false;
+            buf.extend_from_slice(&self.track_keys[i]);
+            match self.engine.tracks[i].level_id(standing.level) {
+                Some(level) => write_json_str(buf, level),
+                None => buf.extend_from_slice(b"null"),
+            }
+        }
+        buf.extend_from_slice(b"},\"golden\":");
+        buf.extend_from_slice(if ev.golden { b"true" } else { b"false" });
+        buf.extend_from_slice(b",\"eligible\":");
+        buf.extend_from_slice(if ev.eligibility.eligible { b"true" } else { b"false" });
+        buf.extend_from_slice(b",\"blocking\":[");
+        for (i, r) in ev.eligibility.reasons.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            write_json_str(buf, &r.code);
+        }
+        buf.extend_from_slice(b"]}\n");
+    }
+}
+
+/// One entity in detail.
+fn entity_json(engine: &Engine, s: &Scored, ev: &Evaluation) -> Value {
+    let checks: Vec<Value> = engine
+        .checks
+        .iter()
+        .zip(&ev.statuses)
+        .map(|(c, status)| {
+            let mut v = json!({"id": c.id(), "name": c.def.name, "status": status, "severity": c.def.severity});
+            match status {
+                Status::Fail => {
+                    if let Some(h) = &c.def.how_to_fix {
+                        v["howToFix"] = json!(h);
+                    }
+                }
+                Status::Unknown => v["missingFacts"] = json!(c.missing_facts(&s.facts, &engine.facts)),
+                _ => {}
+            }
+            v
+        })
+        .collect();
+    let tracks: Vec<Value> = engine
+        .tracks
+        .iter()
+        .zip(&ev.standings)
+        .filter_map(|(t, standing)| {
+            let standing = standing.as_ref()?;
+            Some(json!({
+                "id": t.def.id,
+                "name": t.def.name,
+                "required": t.def.required,
+                "level": t.level_id(standing.level),
+                "nextLevel": t.level_id(standing.next_level(t)),
+                "blockingChecks": standing.blocking.iter().map(|&c| engine.checks[c].id()).collect::<Vec<_>>(),
+            }))
+        })
+        .collect();
+    json!({
+        "entity": s.entity.to_string(),
+        "tracks": tracks,
+        "golden": ev.golden,
+        "eligibility": ev.eligibility,
+        "checks": checks,
+    })
+}
+
+/// Fleet-wide counts: entities per level per track, golden and eligible shares, the most
+/// common blocking reasons and failing checks.
+fn summary(engine: &Engine, rows: &[(&Scored, &Evaluation)]) -> Value {
+    let mut levels: BTreeMap<&str, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut failing: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, ev) in rows {
+        for (t, s) in engine.tracks.iter().zip(&ev.standings) {
+            if let Some(s) = s {
+                let level = t.level_id(s.level).unwrap_or("none").to_string();
+                *levels.entry(&t.def.id).or_default().entry(level).or_default() += 1;
+            }
+        }
+        for r in &ev.eligibility.reasons {
+            *reasons.entry(&r.code).or_default() += 1;
+        }
+        for (c, st) in engine.checks.iter().zip(&ev.statuses) {
+            if *st == Status::Fail {
+                *failing.entry(c.id()).or_default() += 1;
+            }
+        }
+    }
+    let n = rows.len();
+    let golden = rows.iter().filter(|(_, e)| e.golden).count();
+    let eligible = rows.iter().filter(|(_, e)| e.eligibility.eligible).count();
+    json!({
+        "entities": n,
+        "golden": golden,
+        "eligible": eligible,
+        "levels": levels,
+        "blockingReasons": reasons,
+        "failingChecks": failing,
+    })
+}
+
+pub fn json_report(engine: &Engine, rows: &[(&Scored, &Evaluation)]) -> Value {
+    json!({
+        "summary": summary(engine, rows),
+        "entities": rows.iter().map(|(s, ev)| entity_json(engine, s, ev)).collect::<Vec<_>>(),
+    })
+}
+
+fn percent(part: usize, whole: usize) -> String {
+    if whole == 0 { "-".into() } else { format!("{:.0}%", 100.0 * part as f64 / whole as f64) }
+}
+
+/// A table for people: one row per entity, then the fleet summary.
+pub fn write_table(out: &mut dyn Write, engine: &Engine, rows: &[(&Scored, &Evaluation)]) -> io::Result<()> {
+    let short = |r: &EntityRef| {
+        if r.namespace == "default" { format!("{}:{}", r.kind, r.name) } else { r.to_string() }
+    };
+    let mut header: Vec<String> = vec!["ENTITY".into()];
+    header.extend(engine.tracks.iter().map(|t| t.def.id.to_uppercase()));
+    header.extend(["GOLDEN".into(), "ELIGIBLE".into(), "FAILING (ERRORS FIRST)".into()]);
+    let mut table: Vec<Vec<String>> = vec![header];
+    for (s, ev) in rows {
+        let mut row = vec![short(&s.entity)];
+        for (t, st) in engine.tracks.iter().zip(&ev.standings) {
+            row.push(match st {
+                None => "n/a".into(),
+                Some(st) => t.level_id(st.level).unwrap_or("none").into(),
+            });
+        }
+        row.push(if ev.golden { "yes".into() } else { "no".into() });
+        row.push(if ev.eligibility.eligible {
+            "yes".into()
+        } else {
+            let codes: Vec<&str> = ev.eligibility.reasons.iter().map(|r| r.code.as_str()).collect();
+            format!("no: {}", codes.join(", "))
+        });
+        let mut bad: Vec<(u8, &str)> = engine
+            .checks
+            .iter()
+            .zip(&ev.statuses)
+            .filter(|(_, st)| matches!(st, Status::Fail | Status::Unknown))
+            .map(|(c, st)| {
+                let rank = u8::from(c.def.severity == Severity::Warning) * 2 + u8::from(*st == Status::Unknown);
+                (rank, c.id())
+            })
+            .collect();
+        bad.sort();
+        let shown: Vec<String> = bad
+            .iter()
+            .take(3)
+            .map(|(rank, id)| if rank % 2 == 1 { format!("{id}?") } else { id.to_string() })
+            .collect();
+        let more = bad.len().saturating_sub(3);
+        row.push(if more > 0 { format!("{} +{more}", shown.join(", ")) } else { shown.join(", ") });
+        table.push(row);
+    }
+    let widths: Vec<usize> = (0..table[0].len())
+        .map(|c| table.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in &table {
+        let line: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| if i + 1 == row.len() { cell.clone() } else { format!("{cell:<w$}", w = widths[i]) })
+            .collect();
+        writeln!(out, "{}", line.join("  ").trim_end())?;
+    }
+    let sum = summary(engine, rows);
+    let n = rows.len();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{n} entities · golden {} ({}) · eligible for automated changes {} ({})   (`check?` = unknown: a fact is missing)",
+        sum["golden"],
+        percent(sum["golden"].as_u64().unwrap_or(0) as usize, n),
+        sum["eligible"],
+        percent(sum["eligible"].as_u64().unwrap_or(0) as usize, n)
+    )?;
+    for t in &engine.tracks {
+        let counts = &sum["levels"][&t.def.id];
+        let mut parts = vec![format!("none {}", counts["none"].as_u64().unwrap_or(0))];
+        for l in &t.def.levels {
+            parts.push(format!("{} {}", l.id, counts[&l.id].as_u64().unwrap_or(0)));
+        }
+        writeln!(out, "  {:<18} {}", t.def.id, parts.join(" · "))?;
+    }
+    if let Some(reasons) = sum["blockingReasons"].as_object().filter(|r| !r.is_empty()) {
+        let mut r: Vec<(&String, u64)> = reasons.iter().map(|(k, v)| (k, v.as_u64().unwrap_or(0))).collect();
+        r.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let parts: Vec<String> = r.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        writeln!(out, "  blocking reasons:  {}", parts.join(" · "))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! Facts: named JSON values about an entity, from the catalog itself or from facts files
+//! (pushed by CI or produced by collectors).
+
+pub mod catalog;
+pub mod file;
+
+pub use file::{FactRecord, FactsError, parse_facts};
