@@ -104,13 +104,14 @@ pub fn parse_documents(file: &Path, text: &str) -> Result<Vec<Document>, SourceE
     // YAML 1.2 core booleans only, as Backstage's own parser reads them: `yes`, `y`, `on`
     // stay strings.
     let options = serde_saphyr::options! { strict_booleans: true };
-    let nodes: Vec<Node> = serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
-        let pos = e.location().map(|l| Pos {
-            line: l.line() as u32,
-            column: l.column() as u32,
-        });
-        SourceError::new(file, pos, first_line(&e.to_string()))
-    })?;
+    let nodes: Vec<Node> =
+        serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
+            let pos = e.location().map(|l| Pos {
+                line: l.line() as u32,
+                column: l.column() as u32,
+            });
+            SourceError::new(file, pos, first_line(&e.to_string()))
+        })?;
     Ok(nodes
         .into_iter()
         .enumerate()
@@ -398,16 +399,28 @@ impl Files for DiskFiles {
         let pattern = pattern.to_string_lossy();
         let paths = glob::glob(&pattern)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
-        let mut out: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+        let mut out: Vec<PathBuf> = paths
+            .filter_map(Result::ok)
+            .filter(|p| p.is_file())
+            .collect();
         out.sort();
         Ok(out)
     }
 }
 
 static BUNDLED: [(&str, include_dir::Dir<'static>); 3] = [
-    ("checks", include_dir::include_dir!("$CARGO_MANIFEST_DIR/checks")),
-    ("golden-tech", include_dir::include_dir!("$CARGO_MANIFEST_DIR/golden-tech")),
-    ("examples", include_dir::include_dir!("$CARGO_MANIFEST_DIR/examples")),
+    (
+        "checks",
+        include_dir::include_dir!("$CARGO_MANIFEST_DIR/checks"),
+    ),
+    (
+        "golden-tech",
+        include_dir::include_dir!("$CARGO_MANIFEST_DIR/golden-tech"),
+    ),
+    (
+        "examples",
+        include_dir::include_dir!("$CARGO_MANIFEST_DIR/examples"),
+    ),
 ];
 
 /// The bundled files, addressed by paths relative to the repository root
@@ -425,7 +438,16 @@ impl BundledFiles {
         BUNDLED
             .iter()
             .find(|(name, _)| *name == top)
-            .map(|(name, dir)| (dir, if rest.is_empty() { String::new() } else { format!("{name}/{rest}") }))
+            .map(|(name, dir)| {
+                (
+                    dir,
+                    if rest.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{name}/{rest}")
+                    },
+                )
+            })
     }
     fn all_files(&self) -> Vec<PathBuf> {
         fn walk(dir: &include_dir::Dir<'static>, out: &mut Vec<PathBuf>) {
@@ -450,7 +472,8 @@ impl BundledFiles {
 impl Files for BundledFiles {
     fn read(&self, path: &Path) -> std::io::Result<String> {
         let key = Self::key(path);
-        let not_found = || std::io::Error::new(std::io::ErrorKind::NotFound, "no such bundled file");
+        let not_found =
+            || std::io::Error::new(std::io::ErrorKind::NotFound, "no such bundled file");
         let (dir, _) = Self::split(&key).ok_or_else(not_found)?;
         let rel = key.split_once('/').map(|(_, r)| r).ok_or_else(not_found)?;
         let file = dir.get_file(rel).ok_or_else(not_found)?;
@@ -475,13 +498,21 @@ impl Files for BundledFiles {
             .into_iter()
             .filter(|p| {
                 let parent = p.parent().unwrap_or(Path::new(""));
-                if recursive { parent.starts_with(&prefix) } else { parent == prefix }
+                if recursive {
+                    parent.starts_with(&prefix)
+                } else {
+                    parent == prefix
+                }
             })
             .collect())
     }
     fn glob(&self, pattern: &Path) -> std::io::Result<Vec<PathBuf>> {
         let pat = glob::Pattern::new(&Self::key(pattern))
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
-        Ok(self.all_files().into_iter().filter(|p| pat.matches_path(p)).collect())
+        Ok(self
+            .all_files()
+            .into_iter()
+            .filter(|p| pat.matches_path(p))
+            .collect())
     }
 }

@@ -55,7 +55,10 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
     let engine = &loaded.engine;
     let example = args.catalog.is_empty() && args.facts.is_none();
     let catalog = if example {
-        Some(load_catalog(&BundledFiles, &[PathBuf::from(EXAMPLE_CATALOG)])?)
+        Some(load_catalog(
+            &BundledFiles,
+            &[PathBuf::from(EXAMPLE_CATALOG)],
+        )?)
     } else if args.catalog.is_empty() {
         None
     } else {
@@ -81,7 +84,12 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
     let evaluate = |s: &Scored| -> Evaluation {
         let ex = by_entity.get(&s.entity).map_or(&[][..], Vec::as_slice);
         engine.evaluate(
-            &Subject { entity: &s.entity, facts: &s.facts, owner_in_catalog: s.owner_in_catalog, exemptions: ex },
+            &Subject {
+                entity: &s.entity,
+                facts: &s.facts,
+                owner_in_catalog: s.owner_in_catalog,
+                exemptions: ex,
+            },
             now,
         )
     };
@@ -139,7 +147,9 @@ fn progress_bar(len: usize) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(len as u64);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} entities {elapsed}") {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} entities {elapsed}")
+    {
         bar.set_style(style);
     }
     bar
@@ -147,35 +157,54 @@ fn progress_bar(len: usize) -> indicatif::ProgressBar {
 
 fn load_catalog(files: &dyn Files, roots: &[PathBuf]) -> Result<Catalog, String> {
     let catalog = Catalog::load(files, roots);
-    let errors = catalog.problems().iter().filter(|p| p.severity == Severity::Error).count();
+    let errors = catalog
+        .problems()
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
     for p in catalog.problems() {
-        let label = if p.severity == Severity::Error { "error" } else { "warning" };
+        let label = if p.severity == Severity::Error {
+            "error"
+        } else {
+            "warning"
+        };
         eprintln!("catalog {label}: {p}");
     }
     if catalog.entities().is_empty() && errors > 0 {
-        return Err(format!("no entity could be loaded from the catalog ({errors} errors above)"));
+        return Err(format!(
+            "no entity could be loaded from the catalog ({errors} errors above)"
+        ));
     }
     Ok(catalog)
 }
 
 fn read_facts(files: &dyn Files, path: &Path, engine: &Engine) -> Result<Vec<FactRecord>, String> {
     if files.is_dir(path) {
-        return Err(format!("{}: is a folder; --facts takes a file", path.display()));
+        return Err(format!(
+            "{}: is a folder; --facts takes a file",
+            path.display()
+        ));
     }
-    let bytes = files.read_bytes(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let bytes = files
+        .read_bytes(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     facts::parse_facts(&bytes, &engine.facts).map_err(|e| format!("{}:{e}", path.display()))
 }
 
 fn read_exemptions(path: &Path) -> Result<Vec<Exemption>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     let docs = parse_documents(path, &text).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     for doc in &docs {
         let (items, base) = match &doc.value {
-            Value::Object(m) if m.contains_key("exemptions") => (m["exemptions"].clone(), "/exemptions"),
+            Value::Object(m) if m.contains_key("exemptions") => {
+                (m["exemptions"].clone(), "/exemptions")
+            }
             other => (other.clone(), ""),
         };
-        let list: Vec<Exemption> = crate::config::deserialize_at(doc, &items, base).map_err(|e| e.to_string())?;
+        let list: Vec<Exemption> =
+            crate::config::deserialize_at(doc, &items, base).map_err(|e| e.to_string())?;
         out.extend(list);
     }
     Ok(out)
@@ -183,7 +212,12 @@ fn read_exemptions(path: &Path) -> Result<Vec<Exemption>, String> {
 
 /// Merges catalog entities (of the scored kinds) and facts records into the entities to score:
 /// catalog entities first, in catalog order, then entities known only from the facts file.
-fn subjects(engine: &Engine, catalog: Option<&Catalog>, records: Vec<FactRecord>, kinds: &[String]) -> Vec<Scored> {
+fn subjects(
+    engine: &Engine,
+    catalog: Option<&Catalog>,
+    records: Vec<FactRecord>,
+    kinds: &[String],
+) -> Vec<Scored> {
     // Several records for one entity merge, later facts winning.
     let mut index: FxHashMap<EntityRef, usize> = FxHashMap::default();
     let mut merged: Vec<FactRecord> = Vec::with_capacity(records.len());
@@ -205,14 +239,22 @@ fn subjects(engine: &Engine, catalog: Option<&Catalog>, records: Vec<FactRecord>
     let Some(catalog) = catalog else {
         return merged
             .into_iter()
-            .map(|r| Scored { entity: r.entity, facts: r.facts, owner_in_catalog: None })
+            .map(|r| Scored {
+                entity: r.entity,
+                facts: r.facts,
+                owner_in_catalog: None,
+            })
             .collect();
     };
     let all_kinds = kinds.iter().any(|k| k == "all");
     let mut taken = vec![false; merged.len()];
     let mut out = Vec::new();
     for entity in catalog.entities() {
-        if !all_kinds && !kinds.iter().any(|k| k.eq_ignore_ascii_case(&entity.entity_ref.kind)) {
+        if !all_kinds
+            && !kinds
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(&entity.entity_ref.kind))
+        {
             continue;
         }
         let mut row = engine.empty_facts();
@@ -226,11 +268,19 @@ fn subjects(engine: &Engine, catalog: Option<&Catalog>, records: Vec<FactRecord>
             }
         }
         let owner_in_catalog = entity.owner().map(|o| catalog.get(o).is_some());
-        out.push(Scored { entity: entity.entity_ref.clone(), facts: row, owner_in_catalog });
+        out.push(Scored {
+            entity: entity.entity_ref.clone(),
+            facts: row,
+            owner_in_catalog,
+        });
     }
     for (r, taken) in merged.into_iter().zip(taken) {
         if !taken {
-            out.push(Scored { entity: r.entity, facts: r.facts, owner_in_catalog: None });
+            out.push(Scored {
+                entity: r.entity,
+                facts: r.facts,
+                owner_in_catalog: None,
+            });
         }
     }
     out

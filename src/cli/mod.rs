@@ -17,7 +17,11 @@ pub const EXAMPLE_CATALOG: &str = "examples/fleet/catalog-info.yaml";
 pub const EXAMPLE_FACTS: &str = "examples/fleet/facts.json";
 
 #[derive(Debug, Parser)]
-#[command(name = "tech-health", version, about = "Scores Backstage catalog entities against Golden Tech standards")]
+#[command(
+    name = "tech-health",
+    version,
+    about = "Scores Backstage catalog entities against Golden Tech standards"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -83,8 +87,12 @@ fn files_for(path: Option<&Path>) -> (&'static dyn Files, PathBuf) {
 pub(crate) fn load_standards(args: &ConfigArgs, checks: Option<&Path>) -> Result<Loaded, String> {
     let (files, dir) = files_for(args.config_dir.as_deref());
     let config = ConfigSource { files, dir };
-    let checks = checks.map(|p| ConfigSource { files: &DiskFiles, dir: p.to_path_buf() });
-    let loaded = config::load(&config, checks.as_ref()).map_err(|e| format!("invalid configuration:\n{e}"))?;
+    let checks = checks.map(|p| ConfigSource {
+        files: &DiskFiles,
+        dir: p.to_path_buf(),
+    });
+    let loaded = config::load(&config, checks.as_ref())
+        .map_err(|e| format!("invalid configuration:\n{e}"))?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
@@ -124,7 +132,15 @@ fn validate(config: &ConfigArgs, catalog_paths: &[PathBuf]) -> Result<ExitCode, 
             };
             println!("{p} [{severity}]");
         }
-        eprintln!("catalog: {} entities, {} problems", catalog.entities().len(), catalog.problems().len());
+        eprintln!(
+            "catalog: {} entities, {} problems",
+            catalog.entities().len(),
+            catalog.problems().len()
+        );
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -76,7 +76,11 @@ impl<'e> NdjsonWriter<'e> {
         buf.extend_from_slice(b"},\"golden\":");
         buf.extend_from_slice(if ev.golden { b"true" } else { b"false" });
         buf.extend_from_slice(b",\"eligible\":");
-        buf.extend_from_slice(if ev.eligibility.eligible { b"true" } else { b"false" });
+        buf.extend_from_slice(if ev.eligibility.eligible {
+            b"true"
+        } else {
+            b"false"
+        });
         buf.extend_from_slice(b",\"blocking\":[");
         for (i, r) in ev.eligibility.reasons.iter().enumerate() {
             if i > 0 {
@@ -143,7 +147,11 @@ fn summary(engine: &Engine, rows: &[(&Scored, &Evaluation)]) -> Value {
         for (t, s) in engine.tracks.iter().zip(&ev.standings) {
             if let Some(s) = s {
                 let level = t.level_id(s.level).unwrap_or("none").to_string();
-                *levels.entry(&t.def.id).or_default().entry(level).or_default() += 1;
+                *levels
+                    .entry(&t.def.id)
+                    .or_default()
+                    .entry(level)
+                    .or_default() += 1;
             }
         }
         for r in &ev.eligibility.reasons {
@@ -176,17 +184,33 @@ pub fn json_report(engine: &Engine, rows: &[(&Scored, &Evaluation)]) -> Value {
 }
 
 fn percent(part: usize, whole: usize) -> String {
-    if whole == 0 { "-".into() } else { format!("{:.0}%", 100.0 * part as f64 / whole as f64) }
+    if whole == 0 {
+        "-".into()
+    } else {
+        format!("{:.0}%", 100.0 * part as f64 / whole as f64)
+    }
 }
 
 /// A table for people: one row per entity, then the fleet summary.
-pub fn write_table(out: &mut dyn Write, engine: &Engine, rows: &[(&Scored, &Evaluation)]) -> io::Result<()> {
+pub fn write_table(
+    out: &mut dyn Write,
+    engine: &Engine,
+    rows: &[(&Scored, &Evaluation)],
+) -> io::Result<()> {
     let short = |r: &EntityRef| {
-        if r.namespace == "default" { format!("{}:{}", r.kind, r.name) } else { r.to_string() }
+        if r.namespace == "default" {
+            format!("{}:{}", r.kind, r.name)
+        } else {
+            r.to_string()
+        }
     };
     let mut header: Vec<String> = vec!["ENTITY".into()];
     header.extend(engine.tracks.iter().map(|t| t.def.id.to_uppercase()));
-    header.extend(["GOLDEN".into(), "ELIGIBLE".into(), "FAILING (ERRORS FIRST)".into()]);
+    header.extend([
+        "GOLDEN".into(),
+        "ELIGIBLE".into(),
+        "FAILING (ERRORS FIRST)".into(),
+    ]);
     let mut table: Vec<Vec<String>> = vec![header];
     for (s, ev) in rows {
         let mut row = vec![short(&s.entity)];
@@ -200,7 +224,12 @@ pub fn write_table(out: &mut dyn Write, engine: &Engine, rows: &[(&Scored, &Eval
         row.push(if ev.eligibility.eligible {
             "yes".into()
         } else {
-            let codes: Vec<&str> = ev.eligibility.reasons.iter().map(|r| r.code.as_str()).collect();
+            let codes: Vec<&str> = ev
+                .eligibility
+                .reasons
+                .iter()
+                .map(|r| r.code.as_str())
+                .collect();
             format!("no: {}", codes.join(", "))
         });
         let mut bad: Vec<(u8, &str)> = engine
@@ -209,7 +238,8 @@ pub fn write_table(out: &mut dyn Write, engine: &Engine, rows: &[(&Scored, &Eval
             .zip(&ev.statuses)
             .filter(|(_, st)| matches!(st, Status::Fail | Status::Unknown))
             .map(|(c, st)| {
-                let rank = u8::from(c.def.severity == Severity::Warning) * 2 + u8::from(*st == Status::Unknown);
+                let rank = u8::from(c.def.severity == Severity::Warning) * 2
+                    + u8::from(*st == Status::Unknown);
                 (rank, c.id())
             })
             .collect();
@@ -217,20 +247,42 @@ pub fn write_table(out: &mut dyn Write, engine: &Engine, rows: &[(&Scored, &Eval
         let shown: Vec<String> = bad
             .iter()
             .take(3)
-            .map(|(rank, id)| if rank % 2 == 1 { format!("{id}?") } else { id.to_string() })
+            .map(|(rank, id)| {
+                if rank % 2 == 1 {
+                    format!("{id}?")
+                } else {
+                    id.to_string()
+                }
+            })
             .collect();
         let more = bad.len().saturating_sub(3);
-        row.push(if more > 0 { format!("{} +{more}", shown.join(", ")) } else { shown.join(", ") });
+        row.push(if more > 0 {
+            format!("{} +{more}", shown.join(", "))
+        } else {
+            shown.join(", ")
+        });
         table.push(row);
     }
     let widths: Vec<usize> = (0..table[0].len())
-        .map(|c| table.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .map(|c| {
+            table
+                .iter()
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     for row in &table {
         let line: Vec<String> = row
             .iter()
             .enumerate()
-            .map(|(i, cell)| if i + 1 == row.len() { cell.clone() } else { format!("{cell:<w$}", w = widths[i]) })
+            .map(|(i, cell)| {
+                if i + 1 == row.len() {
+                    cell.clone()
+                } else {
+                    format!("{cell:<w$}", w = widths[i])
+                }
+            })
             .collect();
         writeln!(out, "{}", line.join("  ").trim_end())?;
     }
@@ -254,7 +306,10 @@ pub fn write_table(out: &mut dyn Write, engine: &Engine, rows: &[(&Scored, &Eval
         writeln!(out, "  {:<18} {}", t.def.id, parts.join(" · "))?;
     }
     if let Some(reasons) = sum["blockingReasons"].as_object().filter(|r| !r.is_empty()) {
-        let mut r: Vec<(&String, u64)> = reasons.iter().map(|(k, v)| (k, v.as_u64().unwrap_or(0))).collect();
+        let mut r: Vec<(&String, u64)> = reasons
+            .iter()
+            .map(|(k, v)| (k, v.as_u64().unwrap_or(0)))
+            .collect();
         r.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         let parts: Vec<String> = r.iter().map(|(k, v)| format!("{k} {v}")).collect();
         writeln!(out, "  blocking reasons:  {}", parts.join(" · "))?;

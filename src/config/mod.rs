@@ -44,7 +44,11 @@ impl std::error::Error for ConfigErrors {}
 
 /// Deserialises `value` (found at `pointer` in `doc`) into `T`; a type error is reported at the
 /// exact position of the offending value.
-pub fn deserialize_at<T: DeserializeOwned>(doc: &Document, value: &Value, pointer: &str) -> Result<T, SourceError> {
+pub fn deserialize_at<T: DeserializeOwned>(
+    doc: &Document,
+    value: &Value,
+    pointer: &str,
+) -> Result<T, SourceError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let mut at = pointer.to_string();
         for segment in e.path().iter() {
@@ -91,8 +95,12 @@ fn check_files(files: &dyn Files, path: &Path) -> Result<Vec<PathBuf>, SourceErr
     Ok(listed
         .into_iter()
         .filter(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-            !name.ends_with(".schema.json") && (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            !name.ends_with(".schema.json")
+                && (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
         })
         .collect())
 }
@@ -144,7 +152,13 @@ pub fn load(config: &ConfigSource, checks: Option<&ConfigSource>) -> Result<Load
                                 continue;
                             }
                             let di = docs.len();
-                            collect_definitions(&doc, di, &mut check_defs, &mut track_defs, &mut errors);
+                            collect_definitions(
+                                &doc,
+                                di,
+                                &mut check_defs,
+                                &mut track_defs,
+                                &mut errors,
+                            );
                             docs.push(doc);
                         }
                     }
@@ -158,9 +172,20 @@ pub fn load(config: &ConfigSource, checks: Option<&ConfigSource>) -> Result<Load
     let checks = compile_checks(check_defs, &docs, &mut facts, &mut errors);
     let tracks = compile_tracks(track_defs, &docs, &checks, &mut facts, &mut errors);
     let mut warnings = Vec::new();
-    let policy = load_policy(config, &checks, &tracks, &mut facts, replaced, &mut errors, &mut warnings);
+    let policy = load_policy(
+        config,
+        &checks,
+        &tracks,
+        &mut facts,
+        replaced,
+        &mut errors,
+        &mut warnings,
+    );
     if !errors.is_empty() {
-        errors.sort_by(|a, b| (&a.file, a.pos.map(|p| (p.line, p.column))).cmp(&(&b.file, b.pos.map(|p| (p.line, p.column)))));
+        errors.sort_by(|a, b| {
+            (&a.file, a.pos.map(|p| (p.line, p.column)))
+                .cmp(&(&b.file, b.pos.map(|p| (p.line, p.column))))
+        });
         errors.dedup();
         return Err(ConfigErrors(errors));
     }
@@ -178,29 +203,46 @@ fn collect_definitions(
     let (check_items, check_base, track_items): (&[Value], &str, &[Value]) = match &doc.value {
         Value::Array(items) => (items, "", &[]),
         Value::Object(map) => (
-            map.get("checks").and_then(Value::as_array).map_or(&[], Vec::as_slice),
+            map.get("checks")
+                .and_then(Value::as_array)
+                .map_or(&[], Vec::as_slice),
             "/checks",
-            map.get("tracks").and_then(Value::as_array).map_or(&[], Vec::as_slice),
+            map.get("tracks")
+                .and_then(Value::as_array)
+                .map_or(&[], Vec::as_slice),
         ),
         _ => (&[], "", &[]),
     };
     for (i, item) in check_items.iter().enumerate() {
         let pointer = format!("{check_base}/{i}");
         match deserialize_at::<CheckDef>(doc, item, &pointer) {
-            Ok(def) => checks.push(Located { def, doc: di, pointer }),
+            Ok(def) => checks.push(Located {
+                def,
+                doc: di,
+                pointer,
+            }),
             Err(e) => errors.push(e),
         }
     }
     for (i, item) in track_items.iter().enumerate() {
         let pointer = format!("/tracks/{i}");
         match deserialize_at::<TrackDef>(doc, item, &pointer) {
-            Ok(def) => tracks.push(Located { def, doc: di, pointer }),
+            Ok(def) => tracks.push(Located {
+                def,
+                doc: di,
+                pointer,
+            }),
             Err(e) => errors.push(e),
         }
     }
 }
 
-fn compile_checks(defs: Vec<Located<CheckDef>>, docs: &[Document], facts: &mut FactTable, errors: &mut Vec<SourceError>) -> Vec<Check> {
+fn compile_checks(
+    defs: Vec<Located<CheckDef>>,
+    docs: &[Document],
+    facts: &mut FactTable,
+    errors: &mut Vec<SourceError>,
+) -> Vec<Check> {
     let mut seen: rustc_hash::FxHashMap<String, SourceError> = Default::default();
     let mut out = Vec::with_capacity(defs.len());
     for Located { def, doc, pointer } in defs {
@@ -209,7 +251,12 @@ fn compile_checks(defs: Vec<Located<CheckDef>>, docs: &[Document], facts: &mut F
         if let Some(first) = seen.get(&def.id) {
             errors.push(d.error_at(
                 &format!("{pointer}/id"),
-                format!("duplicate check id `{}` (first defined at {}:{})", def.id, first.file.display(), first.pos.map_or(0, |p| p.line)),
+                format!(
+                    "duplicate check id `{}` (first defined at {}:{})",
+                    def.id,
+                    first.file.display(),
+                    first.pos.map_or(0, |p| p.line)
+                ),
             ));
             continue;
         }
@@ -217,27 +264,45 @@ fn compile_checks(defs: Vec<Located<CheckDef>>, docs: &[Document], facts: &mut F
         let id = def.id.clone();
         match Check::compile(def, facts) {
             Ok(c) => out.push(c),
-            Err(e) => errors.push(d.error_at(&format!("{pointer}{}", e.pointer), format!("check `{id}`: {}", e.message))),
+            Err(e) => errors.push(d.error_at(
+                &format!("{pointer}{}", e.pointer),
+                format!("check `{id}`: {}", e.message),
+            )),
         }
     }
     out
 }
 
-fn compile_tracks(defs: Vec<Located<TrackDef>>, docs: &[Document], checks: &[Check], facts: &mut FactTable, errors: &mut Vec<SourceError>) -> Vec<Track> {
+fn compile_tracks(
+    defs: Vec<Located<TrackDef>>,
+    docs: &[Document],
+    checks: &[Check],
+    facts: &mut FactTable,
+    errors: &mut Vec<SourceError>,
+) -> Vec<Track> {
     let mut out: Vec<Track> = Vec::new();
     for Located { def, doc, pointer } in defs {
         let d = &docs[doc];
         let before = errors.len();
         if out.iter().any(|t| t.def.id == def.id) {
-            errors.push(d.error_at(&format!("{pointer}/id"), format!("duplicate track id `{}`", def.id)));
+            errors.push(d.error_at(
+                &format!("{pointer}/id"),
+                format!("duplicate track id `{}`", def.id),
+            ));
         }
         if def.levels.is_empty() {
-            errors.push(d.error_at(&format!("{pointer}/levels"), format!("track `{}` has no levels", def.id)));
+            errors.push(d.error_at(
+                &format!("{pointer}/levels"),
+                format!("track `{}` has no levels", def.id),
+            ));
         }
         let mut levels = Vec::new();
         for (li, level) in def.levels.iter().enumerate() {
             if def.levels[..li].iter().any(|l| l.id == level.id) {
-                errors.push(d.error_at(&format!("{pointer}/levels/{li}/id"), format!("duplicate level id `{}` in track `{}`", level.id, def.id)));
+                errors.push(d.error_at(
+                    &format!("{pointer}/levels/{li}/id"),
+                    format!("duplicate level id `{}` in track `{}`", level.id, def.id),
+                ));
             }
             let mut indexes = Vec::new();
             for (ci, check_id) in level.checks.iter().enumerate() {
@@ -245,13 +310,20 @@ fn compile_tracks(defs: Vec<Located<TrackDef>>, docs: &[Document], checks: &[Che
                     Some(i) => indexes.push(i),
                     None => errors.push(d.error_at(
                         &format!("{pointer}/levels/{li}/checks/{ci}"),
-                        format!("track `{}` level `{}` names unknown check `{check_id}`", def.id, level.id),
+                        format!(
+                            "track `{}` level `{}` names unknown check `{check_id}`",
+                            def.id, level.id
+                        ),
                     )),
                 }
             }
             levels.push(indexes);
         }
-        let filter = match def.filter.as_ref().map(|f| Filter::compile(f, "/filter", facts)) {
+        let filter = match def
+            .filter
+            .as_ref()
+            .map(|f| Filter::compile(f, "/filter", facts))
+        {
             Some(Err(e)) => {
                 errors.push(d.error_at(&format!("{pointer}{}", e.pointer), e.message));
                 None
@@ -260,7 +332,11 @@ fn compile_tracks(defs: Vec<Located<TrackDef>>, docs: &[Document], checks: &[Che
             None => None,
         };
         if errors.len() == before {
-            out.push(Track { def, filter, levels });
+            out.push(Track {
+                def,
+                filter,
+                levels,
+            });
         }
     }
     out
@@ -280,7 +356,9 @@ fn load_radar(config: &ConfigSource, errors: &mut Vec<SourceError>) -> Option<Ra
         errors.extend(schema_errors);
         return None;
     }
-    Radar::from_document(&doc).map_err(|e| errors.extend(e.0)).ok()
+    Radar::from_document(&doc)
+        .map_err(|e| errors.extend(e.0))
+        .ok()
 }
 
 fn load_policy(
@@ -314,11 +392,18 @@ fn load_policy(
     };
     match FleetPolicy::compile(&def, checks, tracks, facts, lenient) {
         Ok((policy, warns)) => {
-            warnings.extend(warns.into_iter().map(|w| doc.error_at(&w.pointer, w.message)));
+            warnings.extend(
+                warns
+                    .into_iter()
+                    .map(|w| doc.error_at(&w.pointer, w.message)),
+            );
             policy
         }
         Err(errs) => {
-            errors.extend(errs.into_iter().map(|e| doc.error_at(&e.pointer, e.message)));
+            errors.extend(
+                errs.into_iter()
+                    .map(|e| doc.error_at(&e.pointer, e.message)),
+            );
             FleetPolicy::default()
         }
     }

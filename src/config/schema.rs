@@ -42,7 +42,11 @@ pub fn validate(doc: &Document, schema: &'static str) -> Vec<SourceError> {
         .iter_errors(&doc.value)
         .map(|e| {
             let pointer = e.instance_path().to_string();
-            let at = if pointer.is_empty() { String::new() } else { format!("{pointer}: ") };
+            let at = if pointer.is_empty() {
+                String::new()
+            } else {
+                format!("{pointer}: ")
+            };
             doc.error_at(&pointer, format!("{at}{}", e))
         })
         .collect();

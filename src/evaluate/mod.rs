@@ -61,9 +61,26 @@ pub struct Evaluation {
 }
 
 impl Engine {
-    pub fn new(facts: FactTable, checks: Vec<Check>, tracks: Vec<Track>, policy: FleetPolicy, radar: Radar) -> Engine {
-        let check_index = checks.iter().enumerate().map(|(i, c)| (c.id().to_string(), i)).collect();
-        Engine { facts, checks, tracks, policy, radar, check_index }
+    pub fn new(
+        facts: FactTable,
+        checks: Vec<Check>,
+        tracks: Vec<Track>,
+        policy: FleetPolicy,
+        radar: Radar,
+    ) -> Engine {
+        let check_index = checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id().to_string(), i))
+            .collect();
+        Engine {
+            facts,
+            checks,
+            tracks,
+            policy,
+            radar,
+            check_index,
+        }
     }
 
     pub fn check(&self, id: &str) -> Option<usize> {
@@ -91,7 +108,10 @@ impl Engine {
             .tracks
             .iter()
             .map(|t| {
-                let applies = t.filter.as_ref().is_none_or(|f| f.matches(subject.entity, subject.facts));
+                let applies = t
+                    .filter
+                    .as_ref()
+                    .is_none_or(|f| f.matches(subject.entity, subject.facts));
                 applies.then(|| t.standing(&self.checks, &statuses))
             })
             .collect();
@@ -115,11 +135,20 @@ impl Engine {
             &self.tracks,
             &self.radar,
         );
-        Evaluation { statuses, standings, golden, eligibility }
+        Evaluation {
+            statuses,
+            standings,
+            golden,
+            eligibility,
+        }
     }
 
     fn apply_exemptions(&self, subject: &Subject, now: DateTime<Utc>, statuses: &mut [Status]) {
-        for ex in subject.exemptions.iter().filter(|e| e.expires > now && e.entity == *subject.entity) {
+        for ex in subject
+            .exemptions
+            .iter()
+            .filter(|e| e.expires > now && e.entity == *subject.entity)
+        {
             let mut exempt = |i: usize| {
                 if matches!(statuses[i], Status::Fail | Status::Unknown) {
                     statuses[i] = Status::Exempt;
@@ -127,9 +156,15 @@ impl Engine {
             };
             if let Some(i) = ex.check.as_deref().and_then(|c| self.check(c)) {
                 exempt(i);
-            } else if let (Some(t), Some(l)) = (ex.track.as_deref().and_then(|t| self.track(t)), ex.level.as_deref()) {
+            } else if let (Some(t), Some(l)) = (
+                ex.track.as_deref().and_then(|t| self.track(t)),
+                ex.level.as_deref(),
+            ) {
                 if let Some(li) = self.tracks[t].level_index(l) {
-                    self.tracks[t].levels[li].clone().into_iter().for_each(&mut exempt);
+                    self.tracks[t].levels[li]
+                        .clone()
+                        .into_iter()
+                        .for_each(&mut exempt);
                 }
             }
         }

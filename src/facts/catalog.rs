@@ -35,7 +35,13 @@ pub fn catalog_fact(entity: &Entity, name: &str) -> Option<Value> {
         "type" => return string(entity.spec_type()),
         "lifecycle" => return string(entity.lifecycle()),
         "owner" => return entity.owner().map(|o| Value::String(o.to_string())),
-        "system" => return entity.relations.system.as_ref().map(|s| Value::String(s.to_string())),
+        "system" => {
+            return entity
+                .relations
+                .system
+                .as_ref()
+                .map(|s| Value::String(s.to_string()));
+        }
         "tags" => Value::Array(meta.tags.iter().cloned().map(Value::String).collect()),
         "annotations" => Value::Object(
             meta.annotations

@@ -59,12 +59,17 @@ pub fn parse_facts(bytes: &[u8], table: &FactTable) -> Result<Vec<FactRecord>, F
 }
 
 fn line_of(bytes: &[u8], offset: usize) -> usize {
-    1 + bytes[..offset.min(bytes.len())].iter().filter(|&&b| b == b'\n').count()
+    1 + bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
 }
 
 fn parse_record(bytes: &[u8], table: &FactTable) -> Result<FactRecord, String> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let (entity, facts) = RecordSeed(table).deserialize(&mut de).map_err(|e| e.to_string())?;
+    let (entity, facts) = RecordSeed(table)
+        .deserialize(&mut de)
+        .map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())?;
     let entity = entity.ok_or("the record has no `entity`")?;
     let entity: EntityRef = entity.parse().map_err(|e| format!("{e}"))?;
@@ -77,7 +82,10 @@ fn parse_record(bytes: &[u8], table: &FactTable) -> Result<FactRecord, String> {
 /// Byte ranges of the records: the elements of a top-level JSON array, or the non-empty lines
 /// of NDJSON.
 pub fn split_records(bytes: &[u8]) -> Result<Vec<(usize, usize)>, FactsError> {
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
     if bytes.get(start) != Some(&b'[') {
         let mut out = Vec::new();
         let mut pos = 0;
@@ -243,14 +251,21 @@ mod tests {
         let a = parse_facts(array, &t).unwrap();
         let b = parse_facts(ndjson, &t).unwrap();
         assert_eq!(a, b);
-        assert_eq!(a[0].facts, vec![Some(Value::Bool(true)), Some(Value::from("go"))]);
+        assert_eq!(
+            a[0].facts,
+            vec![Some(Value::Bool(true)), Some(Value::from("go"))]
+        );
         assert_eq!(a[1].entity.to_string(), "component:default/b");
     }
 
     #[test]
     fn bad_records_name_their_line() {
         let t = table();
-        let err = parse_facts(b"[\n{\"entity\": \"component:default/a\", \"facts\": {}},\n{\"facts\": {}}\n]", &t).unwrap_err();
+        let err = parse_facts(
+            b"[\n{\"entity\": \"component:default/a\", \"facts\": {}},\n{\"facts\": {}}\n]",
+            &t,
+        )
+        .unwrap_err();
         assert_eq!((err.line, err.record), (3, 2), "{err}");
         let err = parse_facts(b"{\"entity\": \"nokind\", \"facts\": {}}", &t).unwrap_err();
         assert!(err.message.contains("no kind"), "{err}");

@@ -61,11 +61,17 @@ pub struct Eligibility {
 
 #[derive(Debug, Clone)]
 enum Rule {
-    Level { track: usize, at_least: usize },
+    Level {
+        track: usize,
+        at_least: usize,
+    },
     OwnerKnown,
     AnnotationAbsent(String),
     Check(usize),
-    Condition { node: Node, required: Vec<u32> },
+    Condition {
+        node: Node,
+        required: Vec<u32>,
+    },
     /// A requirement naming a track or check that is not loaded (only when checks were
     /// replaced on the command line); it blocks, and says why.
     Unresolved(String),
@@ -104,7 +110,10 @@ pub struct Facts<'a> {
 }
 
 fn err(pointer: String, message: impl Into<String>) -> ConditionError {
-    ConditionError { pointer, message: message.into() }
+    ConditionError {
+        pointer,
+        message: message.into(),
+    }
 }
 
 impl FleetPolicy {
@@ -119,7 +128,11 @@ impl FleetPolicy {
     ) -> Result<(FleetPolicy, Vec<ConditionError>), Vec<ConditionError>> {
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
-        let applies_to = match def.applies_to.as_ref().map(|f| Filter::compile(f, "/appliesTo", facts)) {
+        let applies_to = match def
+            .applies_to
+            .as_ref()
+            .map(|f| Filter::compile(f, "/appliesTo", facts))
+        {
             Some(Ok(f)) => Some(f),
             Some(Err(e)) => {
                 errors.push(e);
@@ -130,7 +143,13 @@ impl FleetPolicy {
         let mut requirements = Vec::new();
         for (i, r) in def.requirements.iter().enumerate() {
             let at = |field: &str| format!("/requirements/{i}{field}");
-            let kinds = [r.level.is_some(), r.owner_known.is_some(), r.annotation_absent.is_some(), r.check.is_some(), r.condition.is_some()];
+            let kinds = [
+                r.level.is_some(),
+                r.owner_known.is_some(),
+                r.annotation_absent.is_some(),
+                r.check.is_some(),
+                r.condition.is_some(),
+            ];
             if kinds.iter().filter(|k| **k).count() != 1 {
                 errors.push(err(at(""), "a requirement is exactly one of level, ownerKnown, annotationAbsent, check, condition"));
                 continue;
@@ -139,45 +158,95 @@ impl FleetPolicy {
                 let e = err(pointer, what.clone());
                 if lenient {
                     warnings.push(e);
-                    Ok(Requirement { rule: Rule::Unresolved(what), code, message: None })
+                    Ok(Requirement {
+                        rule: Rule::Unresolved(what),
+                        code,
+                        message: None,
+                    })
                 } else {
                     Err(e)
                 }
             };
             let req = if let Some(l) = &r.level {
-                let code = r.code.clone().unwrap_or_else(|| format!("level-too-low:{}<{}", l.track, l.at_least));
+                let code = r
+                    .code
+                    .clone()
+                    .unwrap_or_else(|| format!("level-too-low:{}<{}", l.track, l.at_least));
                 match tracks.iter().position(|t| t.def.id == l.track) {
-                    None => unresolved(at("/level/track"), format!("the fleet policy names track `{}`, which is not loaded", l.track), code),
+                    None => unresolved(
+                        at("/level/track"),
+                        format!(
+                            "the fleet policy names track `{}`, which is not loaded",
+                            l.track
+                        ),
+                        code,
+                    ),
                     Some(t) => match tracks[t].level_index(&l.at_least) {
-                        None => Err(err(at("/level/atLeast"), format!("track `{}` has no level `{}`", l.track, l.at_least))),
-                        Some(level) => Ok(Requirement { rule: Rule::Level { track: t, at_least: level }, code, message: r.message.clone() }),
+                        None => Err(err(
+                            at("/level/atLeast"),
+                            format!("track `{}` has no level `{}`", l.track, l.at_least),
+                        )),
+                        Some(level) => Ok(Requirement {
+                            rule: Rule::Level {
+                                track: t,
+                                at_least: level,
+                            },
+                            code,
+                            message: r.message.clone(),
+                        }),
                     },
                 }
             } else if let Some(known) = r.owner_known {
                 if !known {
                     Err(err(at("/ownerKnown"), "`ownerKnown` can only be true"))
                 } else {
-                    Ok(Requirement { rule: Rule::OwnerKnown, code: r.code.clone().unwrap_or_else(|| "owner-unknown".into()), message: r.message.clone() })
+                    Ok(Requirement {
+                        rule: Rule::OwnerKnown,
+                        code: r.code.clone().unwrap_or_else(|| "owner-unknown".into()),
+                        message: r.message.clone(),
+                    })
                 }
             } else if let Some(a) = &r.annotation_absent {
-                Ok(Requirement { rule: Rule::AnnotationAbsent(a.clone()), code: r.code.clone().unwrap_or_else(|| "opted-out".into()), message: r.message.clone() })
+                Ok(Requirement {
+                    rule: Rule::AnnotationAbsent(a.clone()),
+                    code: r.code.clone().unwrap_or_else(|| "opted-out".into()),
+                    message: r.message.clone(),
+                })
             } else if let Some(c) = &r.check {
-                let code = r.code.clone().unwrap_or_else(|| format!("check-failed:{c}"));
+                let code = r
+                    .code
+                    .clone()
+                    .unwrap_or_else(|| format!("check-failed:{c}"));
                 match checks.iter().position(|k| k.id() == c) {
-                    None => unresolved(at("/check"), format!("the fleet policy names check `{c}`, which is not loaded"), code),
-                    Some(ci) => Ok(Requirement { rule: Rule::Check(ci), code, message: r.message.clone() }),
+                    None => unresolved(
+                        at("/check"),
+                        format!("the fleet policy names check `{c}`, which is not loaded"),
+                        code,
+                    ),
+                    Some(ci) => Ok(Requirement {
+                        rule: Rule::Check(ci),
+                        code,
+                        message: r.message.clone(),
+                    }),
                 }
             } else {
                 let cond = r.condition.as_ref().expect("exactly one kind is set");
                 let mut reads = Reads::default();
-                match (condition::compile(cond, &at("/condition"), facts, &mut reads), &r.code) {
+                match (
+                    condition::compile(cond, &at("/condition"), facts, &mut reads),
+                    &r.code,
+                ) {
                     (Err(e), _) => Err(e),
                     (Ok(_), None) => Err(err(at(""), "a `condition` requirement needs a `code`")),
                     (Ok(node), Some(code)) => {
                         let mut required = reads.required;
                         required.sort_unstable();
                         required.dedup();
-                        Ok(Requirement { rule: Rule::Condition { node, required }, code: code.clone(), message: r.message.clone() })
+                        Ok(Requirement {
+                            rule: Rule::Condition { node, required },
+                            code: code.clone(),
+                            message: r.message.clone(),
+                        })
                     }
                 }
             };
@@ -194,7 +263,14 @@ impl FleetPolicy {
             has_owner: facts.intern("hasOwner"),
             annotations: facts.intern("annotations"),
         };
-        Ok((FleetPolicy { applies_to, requirements, slots }, warnings))
+        Ok((
+            FleetPolicy {
+                applies_to,
+                requirements,
+                slots,
+            },
+            warnings,
+        ))
     }
 
     pub fn requirement_count(&self) -> usize {
@@ -202,7 +278,13 @@ impl FleetPolicy {
     }
 
     /// Decides eligibility; every requirement that does not hold gives a reason.
-    pub fn eligibility(&self, input: &Facts, checks: &[Check], tracks: &[Track], radar: &Radar) -> Eligibility {
+    pub fn eligibility(
+        &self,
+        input: &Facts,
+        checks: &[Check],
+        tracks: &[Track],
+        radar: &Radar,
+    ) -> Eligibility {
         if let Some(f) = &self.applies_to
             && !f.matches(input.entity, input.facts)
         {
@@ -210,7 +292,10 @@ impl FleetPolicy {
                 eligible: false,
                 reasons: vec![BlockingReason {
                     code: "out-of-scope".into(),
-                    message: format!("The fleet policy does not cover {} entities of this kind or type.", input.entity.kind),
+                    message: format!(
+                        "The fleet policy does not cover {} entities of this kind or type.",
+                        input.entity.kind
+                    ),
                 }],
             };
         }
@@ -219,16 +304,29 @@ impl FleetPolicy {
             .iter()
             .filter_map(|r| self.blocking(r, input, checks, tracks, radar))
             .collect();
-        Eligibility { eligible: reasons.is_empty(), reasons }
+        Eligibility {
+            eligible: reasons.is_empty(),
+            reasons,
+        }
     }
 
     fn fact<'a>(&self, input: &Facts<'a>, slot: u32) -> Option<&'a Value> {
         input.facts.get(slot as usize).and_then(Option::as_ref)
     }
 
-    fn blocking(&self, r: &Requirement, input: &Facts, checks: &[Check], tracks: &[Track], radar: &Radar) -> Option<BlockingReason> {
+    fn blocking(
+        &self,
+        r: &Requirement,
+        input: &Facts,
+        checks: &[Check],
+        tracks: &[Track],
+        radar: &Radar,
+    ) -> Option<BlockingReason> {
         let reason = |default: String| {
-            Some(BlockingReason { code: r.code.clone(), message: r.message.clone().unwrap_or(default) })
+            Some(BlockingReason {
+                code: r.code.clone(),
+                message: r.message.clone().unwrap_or(default),
+            })
         };
         match &r.rule {
             Rule::Level { track, at_least } => {
@@ -249,25 +347,42 @@ impl FleetPolicy {
                     t.def.levels[*at_least].display_name()
                 ))
             }
-            Rule::OwnerKnown => match self.fact(input, self.slots.owner).and_then(Value::as_str).filter(|s| !s.is_empty()) {
-                Some(owner) if input.owner_in_catalog == Some(false) => {
-                    reason(format!("The owner {owner} is not in the catalog, so nobody can review automated changes."))
-                }
+            Rule::OwnerKnown => match self
+                .fact(input, self.slots.owner)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+            {
+                Some(owner) if input.owner_in_catalog == Some(false) => reason(format!(
+                    "The owner {owner} is not in the catalog, so nobody can review automated changes."
+                )),
                 Some(_) => None,
                 None if self.fact(input, self.slots.has_owner) == Some(&Value::Bool(true)) => None,
-                None => reason("The entity names no owner, so nobody can review automated changes.".into()),
+                None => reason(
+                    "The entity names no owner, so nobody can review automated changes.".into(),
+                ),
             },
             Rule::AnnotationAbsent(key) => {
-                let value = self.fact(input, self.slots.annotations).and_then(|a| a.get(key))?;
-                let why = value.as_str().filter(|s| !s.trim().is_empty()).unwrap_or("no reason given");
-                reason(format!("Opted out of automated changes with the annotation {key}: {why}"))
+                let value = self
+                    .fact(input, self.slots.annotations)
+                    .and_then(|a| a.get(key))?;
+                let why = value
+                    .as_str()
+                    .filter(|s| !s.trim().is_empty())
+                    .unwrap_or("no reason given");
+                reason(format!(
+                    "Opted out of automated changes with the annotation {key}: {why}"
+                ))
             }
             Rule::Check(c) => {
                 let status = input.statuses[*c];
                 if status.satisfies() {
                     return None;
                 }
-                reason(format!("Check “{}” is {}.", checks[*c].def.name, status.as_str()))
+                reason(format!(
+                    "Check “{}” is {}.",
+                    checks[*c].def.name,
+                    status.as_str()
+                ))
             }
             Rule::Condition { node, required } => {
                 let missing: Vec<u32> = required
@@ -278,7 +393,10 @@ impl FleetPolicy {
                 if missing.is_empty() && node.eval(input.facts, radar) {
                     return None;
                 }
-                reason(format!("The fleet policy requirement `{}` does not hold.", r.code))
+                reason(format!(
+                    "The fleet policy requirement `{}` does not hold.",
+                    r.code
+                ))
             }
             Rule::Unresolved(what) => reason(format!("Cannot decide: {what}.")),
         }

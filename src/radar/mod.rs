@@ -130,7 +130,8 @@ impl Radar {
         for (i, e) in file.entries.iter().enumerate() {
             let at = |field: &str| format!("/entries/{i}{field}");
             if index.insert(e.id.clone(), i).is_some() {
-                errors.push(doc.error_at(&at("/id"), format!("duplicate radar entry id `{}`", e.id)));
+                errors
+                    .push(doc.error_at(&at("/id"), format!("duplicate radar entry id `{}`", e.id)));
             }
             if !file.quadrants.iter().any(|q| q.id == e.quadrant) {
                 errors.push(doc.error_at(
@@ -159,7 +160,10 @@ impl Radar {
                 if !RING_IDS.contains(&t.ring_id.as_str()) {
                     errors.push(doc.error_at(
                         &at(&format!("/timeline/{j}/ringId")),
-                        format!("entry `{}`: unknown ring `{}` in its timeline", e.id, t.ring_id),
+                        format!(
+                            "entry `{}`: unknown ring `{}` in its timeline",
+                            e.id, t.ring_id
+                        ),
                     ));
                 }
             }
@@ -167,7 +171,9 @@ impl Radar {
                 Some(p) => match VersionRange::parse(p) {
                     Ok(r) => Some(r),
                     Err(msg) => {
-                        errors.push(doc.error_at(&at("/versionPolicy"), format!("entry `{}`: {msg}", e.id)));
+                        errors.push(
+                            doc.error_at(&at("/versionPolicy"), format!("entry `{}`: {msg}", e.id)),
+                        );
                         None
                     }
                 },

@@ -63,7 +63,10 @@ pub fn compile_root(
     reads: &mut Reads,
 ) -> Result<Node, ConditionError> {
     let Value::Object(map) = value else {
-        return Err(err(pointer, "conditions must be an object with `all`, `any` or `not`"));
+        return Err(err(
+            pointer,
+            "conditions must be an object with `all`, `any` or `not`",
+        ));
     };
     if !["all", "any", "not"].iter().any(|k| map.contains_key(*k)) {
         return Err(err(
@@ -88,19 +91,29 @@ pub fn compile(
     for key in ["any", "all"] {
         if let Some(sub) = map.get(key) {
             let Value::Array(items) = sub else {
-                return Err(err(&format!("{pointer}/{key}"), format!("`{key}` must be an array")));
+                return Err(err(
+                    &format!("{pointer}/{key}"),
+                    format!("`{key}` must be an array"),
+                ));
             };
             let nodes = items
                 .iter()
                 .enumerate()
                 .map(|(i, c)| compile(c, &format!("{pointer}/{key}/{i}"), facts, reads))
                 .collect::<Result<Vec<_>, _>>()?;
-            return Ok(if key == "any" { Node::Any(nodes) } else { Node::All(nodes) });
+            return Ok(if key == "any" {
+                Node::Any(nodes)
+            } else {
+                Node::All(nodes)
+            });
         }
     }
     if let Some(sub) = map.get("not") {
         if sub.is_array() {
-            return Err(err(&format!("{pointer}/not"), "`not` takes one condition, not an array"));
+            return Err(err(
+                &format!("{pointer}/not"),
+                "`not` takes one condition, not an array",
+            ));
         }
         let inner = compile(sub, &format!("{pointer}/not"), facts, reads)?;
         return Ok(Node::Not(Box::new(inner)));
@@ -114,19 +127,37 @@ pub fn compile(
     let fact = match map.get("fact") {
         Some(Value::String(f)) => f.as_str(),
         Some(_) => return Err(err(&format!("{pointer}/fact"), "`fact` must be a string")),
-        None => return Err(err(pointer, "a condition needs `fact`, `operator` and `value`")),
+        None => {
+            return Err(err(
+                pointer,
+                "a condition needs `fact`, `operator` and `value`",
+            ));
+        }
     };
     let operator = match map.get("operator") {
         Some(Value::String(o)) => o.as_str(),
-        Some(_) => return Err(err(&format!("{pointer}/operator"), "`operator` must be a string")),
-        None => return Err(err(pointer, format!("the condition on `{fact}` has no `operator`"))),
+        Some(_) => {
+            return Err(err(
+                &format!("{pointer}/operator"),
+                "`operator` must be a string",
+            ));
+        }
+        None => {
+            return Err(err(
+                pointer,
+                format!("the condition on `{fact}` has no `operator`"),
+            ));
+        }
     };
     let path = compile_path(map.get("path"), &format!("{pointer}/path"))?;
     let raw_value = map.get("value");
     let value = match raw_value {
         Some(Value::Object(v)) if v.contains_key("fact") => {
             let Some(Value::String(other)) = v.get("fact") else {
-                return Err(err(&format!("{pointer}/value/fact"), "a fact reference needs a fact name"));
+                return Err(err(
+                    &format!("{pointer}/value/fact"),
+                    "a fact reference needs a fact name",
+                ));
             };
             let slot = facts.intern(other);
             reads.required.push(slot);
@@ -139,7 +170,12 @@ pub fn compile(
         None if operator.ends_with("exists") || operator.ends_with("radarVersionPolicy") => {
             Operand::Literal(Value::Bool(true))
         }
-        None => return Err(err(pointer, format!("the condition on `{fact}` has no `value`"))),
+        None => {
+            return Err(err(
+                pointer,
+                format!("the condition on `{fact}` has no `value`"),
+            ));
+        }
     };
     let literal = match &value {
         Operand::Literal(v) => Some(v),
@@ -170,7 +206,11 @@ fn compile_path(v: Option<&Value>, pointer: &str) -> Result<Option<JsonPath>, Co
 
 /// Reads a fact as json-rules-engine's almanac does: a path applies only to objects and
 /// arrays; on anything else the fact itself is returned.
-fn read<'a>(facts: &'a [Option<Value>], slot: u32, path: &Option<JsonPath>) -> Option<Cow<'a, Value>> {
+fn read<'a>(
+    facts: &'a [Option<Value>],
+    slot: u32,
+    path: &Option<JsonPath>,
+) -> Option<Cow<'a, Value>> {
     let v = facts.get(slot as usize)?.as_ref()?;
     match path {
         Some(p) if matches!(v, Value::Object(_) | Value::Array(_)) => p.resolve(v),

@@ -43,7 +43,11 @@ fn err(pointer: &str, message: impl Into<String>) -> ConditionError {
 }
 
 impl Filter {
-    pub fn compile(value: &Value, pointer: &str, facts: &mut FactTable) -> Result<Filter, ConditionError> {
+    pub fn compile(
+        value: &Value,
+        pointer: &str,
+        facts: &mut FactTable,
+    ) -> Result<Filter, ConditionError> {
         let alternatives = match value {
             Value::Object(_) => vec![compile_alternative(value, pointer, facts)?],
             Value::Array(items) => items
@@ -51,7 +55,12 @@ impl Filter {
                 .enumerate()
                 .map(|(i, v)| compile_alternative(v, &format!("{pointer}/{i}"), facts))
                 .collect::<Result<_, _>>()?,
-            _ => return Err(err(pointer, "a filter is a mapping of entity fields, or a list of them")),
+            _ => {
+                return Err(err(
+                    pointer,
+                    "a filter is a mapping of entity fields, or a list of them",
+                ));
+            }
         };
         Ok(Filter { alternatives })
     }
@@ -66,7 +75,11 @@ impl Filter {
     }
 }
 
-fn compile_alternative(value: &Value, pointer: &str, facts: &mut FactTable) -> Result<Vec<Clause>, ConditionError> {
+fn compile_alternative(
+    value: &Value,
+    pointer: &str,
+    facts: &mut FactTable,
+) -> Result<Vec<Clause>, ConditionError> {
     let Value::Object(map) = value else {
         return Err(err(pointer, "a filter alternative must be a mapping"));
     };
@@ -150,7 +163,11 @@ impl Clause {
 impl Test {
     /// `present` holds the field's values (none when absent).
     fn accepts(&self, present: &[&str]) -> bool {
-        let hit = |wanted: &[String]| present.iter().any(|p| wanted.iter().any(|w| w.eq_ignore_ascii_case(p)));
+        let hit = |wanted: &[String]| {
+            present
+                .iter()
+                .any(|p| wanted.iter().any(|w| w.eq_ignore_ascii_case(p)))
+        };
         match self {
             Test::Exists(b) => !present.is_empty() == *b,
             Test::AnyOf(wanted) => hit(wanted),

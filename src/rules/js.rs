@@ -72,9 +72,14 @@ pub fn number_to_string(n: f64) -> String {
 fn is_js_space(c: char) -> bool {
     matches!(
         c,
-        '\u{9}' | '\u{A}' | '\u{B}' | '\u{C}' | '\u{D}' | ' ' | '\u{A0}' | '\u{1680}'
-            | '\u{2000}'..='\u{200A}'
-            | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}' | '\u{FEFF}'
+        '\u{9}' | '\u{A}' | '\u{B}' | '\u{C}' | '\u{D}' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202F}'
+                | '\u{205F}'
+                | '\u{3000}'
+                | '\u{FEFF}'
     )
 }
 
@@ -154,9 +159,9 @@ pub fn string_to_number(s: &str) -> f64 {
             if !digits.chars().all(|c| c.is_digit(radix)) {
                 return f64::NAN;
             }
-            return digits
-                .chars()
-                .fold(0.0, |acc, c| acc * radix as f64 + c.to_digit(radix).unwrap_or(0) as f64);
+            return digits.chars().fold(0.0, |acc, c| {
+                acc * radix as f64 + c.to_digit(radix).unwrap_or(0) as f64
+            });
         }
     }
     let (sign, body) = match b[0] {
@@ -289,11 +294,17 @@ mod tests {
     fn relational_operators_follow_javascript() {
         let (ten_s, five, nine_s) = (json!("10"), json!(5), json!("9"));
         assert!(greater_than(Some(&ten_s), Some(&five)));
-        assert!(!greater_than(Some(&ten_s), Some(&nine_s)), "strings compare as strings");
+        assert!(
+            !greater_than(Some(&ten_s), Some(&nine_s)),
+            "strings compare as strings"
+        );
         assert!(less_or_equal(Some(&json!(null)), Some(&json!(0))));
         assert!(!less_than(Some(&json!("abc")), Some(&five)));
         assert!(greater_or_equal(Some(&json!([5])), Some(&five)));
-        assert!(less_than(Some(&json!("😀")), Some(&json!("\u{FFFF}"))), "UTF-16 order");
+        assert!(
+            less_than(Some(&json!("😀")), Some(&json!("\u{FFFF}"))),
+            "UTF-16 order"
+        );
         assert!(!less_or_equal(None, Some(&five)));
     }
 
@@ -318,7 +329,10 @@ mod tests {
 
     #[test]
     fn strings_of_values_match_javascript() {
-        assert_eq!(to_js_string(Some(&json!([1, null, [2, 3], "a"]))), "1,,2,3,a");
+        assert_eq!(
+            to_js_string(Some(&json!([1, null, [2, 3], "a"]))),
+            "1,,2,3,a"
+        );
         assert_eq!(to_js_string(Some(&json!(1e21))), "1e+21");
         assert_eq!(to_js_string(Some(&json!(17.0))), "17");
     }

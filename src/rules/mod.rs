@@ -156,7 +156,8 @@ impl Check {
     /// Compiles one check; errors carry a pointer relative to the check.
     pub fn compile(def: CheckDef, facts: &mut FactTable) -> Result<Check, ConditionError> {
         let mut reads = Reads::default();
-        let root = condition::compile_root(&def.rule.conditions, "/rule/conditions", facts, &mut reads)?;
+        let root =
+            condition::compile_root(&def.rule.conditions, "/rule/conditions", facts, &mut reads)?;
         let filter = def
             .filter
             .as_ref()
@@ -178,7 +179,9 @@ impl Check {
     }
 
     pub fn applies_to(&self, entity: &EntityRef, facts: &[Option<Value>]) -> bool {
-        self.filter.as_ref().is_none_or(|f| f.matches(entity, facts))
+        self.filter
+            .as_ref()
+            .is_none_or(|f| f.matches(entity, facts))
     }
 
     /// Evaluates the check, without exemptions.

@@ -109,7 +109,9 @@ impl Op {
                 if let Some(v) = value
                     && !(v.is_array() || v.is_string())
                 {
-                    return Err(need("an array value (json-rules-engine throws on anything else)"));
+                    return Err(need(
+                        "an array value (json-rules-engine throws on anything else)",
+                    ));
                 }
                 if name == "in" { Base::In } else { Base::NotIn }
             }
@@ -129,7 +131,9 @@ impl Op {
                     return Err(need("a regular expression string as value"));
                 };
                 if p.len() > MAX_PATTERN_LEN {
-                    return Err(format!("regular expression is longer than {MAX_PATTERN_LEN} bytes"));
+                    return Err(format!(
+                        "regular expression is longer than {MAX_PATTERN_LEN} bytes"
+                    ));
                 }
                 let re = regex::RegexBuilder::new(p)
                     .size_limit(MAX_REGEX_SIZE)
@@ -147,11 +151,19 @@ impl Op {
                 let v = value
                     .and_then(version_of)
                     .ok_or_else(|| need("a version as value, e.g. \"2.17.1\""))?;
-                if name == "semverGte" { Base::SemverGte(v) } else { Base::SemverLt(v) }
+                if name == "semverGte" {
+                    Base::SemverGte(v)
+                } else {
+                    Base::SemverLt(v)
+                }
             }
             "radarRingIn" | "radarRingNotIn" => {
                 let mask = ring_mask(value).map_err(|e| format!("operator `{name}`: {e}"))?;
-                if name == "radarRingIn" { Base::RadarRingIn(mask) } else { Base::RadarRingNotIn(mask) }
+                if name == "radarRingIn" {
+                    Base::RadarRingIn(mask)
+                } else {
+                    Base::RadarRingNotIn(mask)
+                }
             }
             "radarVersionPolicy" => match value {
                 None | Some(Value::Bool(true)) => Base::RadarVersionPolicy,
@@ -178,7 +190,10 @@ impl Op {
 
     pub fn uses_radar(&self) -> bool {
         match self {
-            Op::Base(b) => matches!(b, Base::RadarRingIn(_) | Base::RadarRingNotIn(_) | Base::RadarVersionPolicy),
+            Op::Base(b) => matches!(
+                b,
+                Base::RadarRingIn(_) | Base::RadarRingNotIn(_) | Base::RadarVersionPolicy
+            ),
             Op::Decorated(_, inner) => inner.uses_radar(),
         }
     }
@@ -214,7 +229,11 @@ fn ring_mask(value: Option<&Value>) -> Result<u8, String> {
             .iter()
             .map(|i| i.as_str().ok_or("rings must be strings"))
             .collect::<Result<_, _>>()?,
-        _ => return Err(format!("the value must be a ring or a list of rings ({RING_IDS:?})")),
+        _ => {
+            return Err(format!(
+                "the value must be a ring or a list of rings ({RING_IDS:?})"
+            ));
+        }
     };
     names.iter().try_fold(0u8, |mask, n| {
         RING_IDS
@@ -234,7 +253,9 @@ fn apply_base(op: &Base, fact: JsRef, value: JsRef, radar: &Radar) -> bool {
         Base::Equal => js::strict_equal(fact, value),
         Base::NotEqual => !js::strict_equal(fact, value),
         Base::In => js::index_of(value, fact),
-        Base::NotIn => matches!(value, Some(Value::Array(_) | Value::String(_))) && !js::index_of(value, fact),
+        Base::NotIn => {
+            matches!(value, Some(Value::Array(_) | Value::String(_))) && !js::index_of(value, fact)
+        }
         Base::Contains => matches!(fact, Some(Value::Array(_))) && js::index_of(fact, value),
         Base::DoesNotContain => matches!(fact, Some(Value::Array(_))) && !js::index_of(fact, value),
         Base::LessThan => number_valid(fact) && js::less_than(fact, value),
@@ -243,7 +264,9 @@ fn apply_base(op: &Base, fact: JsRef, value: JsRef, radar: &Radar) -> bool {
         Base::GreaterThanInclusive => number_valid(fact) && js::greater_or_equal(fact, value),
         Base::Exists(expected) => fact.is_some() == *expected,
         Base::Matches(re) => matches!(fact, Some(Value::String(s)) if re.is_match(s)),
-        Base::SemverSatisfies(range) => fact.and_then(version_of).is_some_and(|v| range.matches(&v)),
+        Base::SemverSatisfies(range) => {
+            fact.and_then(version_of).is_some_and(|v| range.matches(&v))
+        }
         Base::SemverGte(min) => fact.and_then(version_of).is_some_and(|v| v >= *min),
         Base::SemverLt(max) => fact.and_then(version_of).is_some_and(|v| v < *max),
         Base::RadarRingIn(mask) => technologies(fact)
@@ -278,7 +301,10 @@ pub fn technologies<'a>(fact: JsRef<'a>) -> impl Iterator<Item = Technology> + '
                 Some((id, v)) => (id, parse_version(v)),
                 None => (s.as_str(), None),
             };
-            Some(Technology { id: id.to_ascii_lowercase(), version })
+            Some(Technology {
+                id: id.to_ascii_lowercase(),
+                version,
+            })
         }
         Value::Object(map) => {
             let id = map.get("id")?.as_str()?.to_ascii_lowercase();

@@ -74,7 +74,9 @@ impl JsonPath {
             first = false;
         }
         if matches!(segments.last(), Some(Segment::Descend)) {
-            return Err(format!("JSONPath `{text}`: `..` must be followed by a name"));
+            return Err(format!(
+                "JSONPath `{text}`: `..` must be followed by a name"
+            ));
         }
         let array_expr = segments
             .iter()
@@ -139,7 +141,9 @@ fn child_of<'a>(value: &'a Value, prop: &str) -> Option<Cow<'a, Value>> {
             if prop == "length" {
                 return Some(Cow::Owned(Value::from(items.len())));
             }
-            canonical_index(prop).and_then(|i| items.get(i)).map(Cow::Borrowed)
+            canonical_index(prop)
+                .and_then(|i| items.get(i))
+                .map(Cow::Borrowed)
         }
         Value::String(s) => {
             let units: Vec<u16> = s.encode_utf16().collect();
@@ -202,7 +206,10 @@ mod tests {
     use serde_json::json;
 
     fn get(path: &str, v: &Value) -> Option<Value> {
-        JsonPath::parse(path).unwrap().resolve(v).map(Cow::into_owned)
+        JsonPath::parse(path)
+            .unwrap()
+            .resolve(v)
+            .map(Cow::into_owned)
     }
 
     #[test]

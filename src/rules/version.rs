@@ -103,7 +103,9 @@ fn npm_to_cargo(alt: &str) -> String {
         let comparator = match pending_op.take() {
             Some(op) => format!("{op}{tok}"),
             // npm: a bare version means exactly that version.
-            None if tok.starts_with(|c: char| c.is_ascii_digit()) && !tok.contains(['x', 'X', '*']) => {
+            None if tok.starts_with(|c: char| c.is_ascii_digit())
+                && !tok.contains(['x', 'X', '*']) =>
+            {
                 format!("={tok}")
             }
             None => tok.to_string(),
