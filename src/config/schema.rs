@@ -41,16 +41,38 @@ pub fn validate(doc: &Document, schema: &'static str) -> Vec<SourceError> {
     let mut errors: Vec<SourceError> = validator
         .iter_errors(&doc.value)
         .map(|e| {
-            let pointer = e.instance_path().to_string();
-            let at = if pointer.is_empty() {
-                String::new()
-            } else {
-                format!("{pointer}: ")
-            };
-            doc.error_at(&pointer, format!("{at}{}", e))
+            let (pointer, message) = deepest(&e);
+            let at = if pointer.is_empty() { String::new() } else { format!("{pointer}: ") };
+            doc.error_at(&pointer, format!("{at}{message}"))
         })
         .collect();
     errors.sort_by_key(|e| e.pos.map(|p| (p.line, p.column)));
     errors.dedup_by(|a, b| a.pos == b.pos && a.message == b.message);
     errors
+}
+
+/// For `oneOf`/`anyOf` failures, the error of the branch that matched furthest (the one the
+/// author most likely meant), so the message points at the offending value instead of the
+/// whole document. Messages never repeat the instance.
+fn deepest(e: &jsonschema::ValidationError) -> (String, String) {
+    use jsonschema::error::ValidationErrorKind as K;
+    let here = || {
+        let shown = match e.instance().as_ref() {
+            serde_json::Value::String(v) if v.len() <= 80 => format!("`{v}`: "),
+            serde_json::Value::Number(n) => format!("`{n}`: "),
+            _ => String::new(),
+        };
+        (e.instance_path().to_string(), format!("{shown}{}", e.masked()))
+    };
+    let context = match e.kind() {
+        K::AnyOf { context } | K::OneOfNotValid { context } => context,
+        _ => return here(),
+    };
+    context
+        .iter()
+        .flatten()
+        .map(deepest)
+        .max_by_key(|(pointer, _)| pointer.matches('/').count())
+        .filter(|(pointer, _)| pointer.len() > e.instance_path().to_string().len())
+        .unwrap_or_else(here)
 }

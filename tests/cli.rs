@@ -1,0 +1,166 @@
+//! The command line as a user meets it: validate the bundled standards, break one, evaluate the
+//! example fleet and a Tech Insights checks file.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn tech_health(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tech-health"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Copies the bundled standards into a temporary config dir.
+fn config_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for sub in ["checks", "golden-tech"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for entry in std::fs::read_dir(root.join(sub)).unwrap() {
+            let p = entry.unwrap().path();
+            std::fs::copy(&p, dir.path().join(sub).join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    dir
+}
+
+fn ndjson(o: &Output) -> Vec<Value> {
+    stdout(o).lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
+}
+
+#[test]
+fn the_bundled_standards_validate() {
+    let o = tech_health(&["validate"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("30 checks, 4 tracks"));
+}
+
+#[test]
+fn a_broken_check_file_names_file_and_line() {
+    let dir = config_copy();
+    let file = dir.path().join("checks/security.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    // An unknown operator on the line of the first condition.
+    let broken = text.replacen("\"operator\": \"equal\"", "\"operator\": \"equalz\"", 1);
+    std::fs::write(&file, &broken).unwrap();
+    let line = broken.lines().position(|l| l.contains("equalz")).unwrap() + 1;
+    let o = tech_health(&["validate", "--config-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains(&format!("security.yaml:{line}:")), "{out}");
+    assert!(out.contains("equalz"), "{out}");
+}
+
+#[test]
+fn a_track_naming_an_unknown_check_is_an_error() {
+    let dir = config_copy();
+    let file = dir.path().join("checks/tracks.yaml");
+    let text = std::fs::read_to_string(&file).unwrap().replacen("has-readme", "has-readmee", 1);
+    std::fs::write(&file, &text).unwrap();
+    let o = tech_health(&["validate", "--config-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let line = text.lines().position(|l| l.contains("has-readmee")).unwrap() + 1;
+    assert!(stdout(&o).contains(&format!("tracks.yaml:{line}:")), "{}", stdout(&o));
+    assert!(stdout(&o).contains("unknown check `has-readmee`"), "{}", stdout(&o));
+}
+
+#[test]
+fn the_example_fleet_shows_a_spread_of_levels_and_reasons() {
+    let o = tech_health(&["evaluate", "--format", "ndjson"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = ndjson(&o);
+    assert_eq!(rows.len(), 50, "every component of the example fleet");
+    let get = |name: &str| {
+        rows.iter()
+            .find(|r| r["entity"] == format!("component:default/{name}"))
+            .unwrap_or_else(|| panic!("{name} evaluated"))
+    };
+    // The platform's service template is the golden one.
+    let template = get("service-template");
+    assert_eq!(template["golden"], true);
+    assert_eq!(template["levels"]["fleet-readiness"], "gold");
+    // payment-gateway: great coverage, but a red default branch blocks automation.
+    let pg = get("payment-gateway");
+    assert_eq!(pg["results"]["ci-green-default-branch"], "fail");
+    assert_eq!(pg["eligible"], false);
+    assert!(pg["blocking"].as_array().unwrap().contains(&Value::from("ci-red")));
+    // Opted out by annotation, owned by a group that is not in the catalog.
+    assert!(get("drm-license")["blocking"].as_array().unwrap().contains(&Value::from("opted-out")));
+    assert!(get("campaign-dashboard")["blocking"].as_array().unwrap().contains(&Value::from("owner-unknown")));
+    // A missing fact is unknown, never a silent fail.
+    assert_eq!(get("dev-cli")["results"]["coverage-60"], "unknown");
+    // Checks that do not apply say so: a library has no canary.
+    assert_eq!(get("checkout-lib")["results"]["canary-analysis"], "not-applicable");
+    let eligible = rows.iter().filter(|r| r["eligible"] == true).count();
+    assert!((10..40).contains(&eligible), "a realistic share is eligible: {eligible}");
+}
+
+#[test]
+fn tech_insights_checks_and_bench_facts_load_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let checks = r#"[
+      {"id": "owner", "name": "owner", "type": "json-rules-engine", "factIds": ["fleet"],
+       "rule": {"conditions": {"all": [{"fact": "hasOwner", "operator": "equal", "value": true}]}}},
+      {"id": "coverage", "name": "coverage", "type": "json-rules-engine", "factIds": ["fleet"],
+       "rule": {"conditions": {"all": [{"fact": "testCoverage", "operator": "greaterThanInclusive", "value": 50}]}}},
+      {"id": "langs", "name": "langs", "type": "json-rules-engine", "factIds": ["fleet"],
+       "rule": {"conditions": {"not": {"fact": "languages", "operator": "contains", "value": "scala"}}}}
+    ]"#;
+    let facts = r#"{"entity": "component:default/a", "facts": {"hasOwner": true, "testCoverage": "60", "languages": ["go"]}}
+{"entity": "component:default/b", "facts": {"hasOwner": 1, "testCoverage": null, "languages": "scala"}}
+{"entity": "component:default/c", "facts": {"hasOwner": false}}
+"#;
+    std::fs::write(dir.path().join("checks.json"), checks).unwrap();
+    std::fs::write(dir.path().join("facts.ndjson"), facts).unwrap();
+    let o = tech_health(&[
+        "evaluate",
+        "--checks",
+        dir.path().join("checks.json").to_str().unwrap(),
+        "--facts",
+        dir.path().join("facts.ndjson").to_str().unwrap(),
+        "--format",
+        "ndjson",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = ndjson(&o);
+    let r = |i: usize, c: &str| rows[i]["results"][c].as_str().unwrap().to_string();
+    // "60" >= 50 compares as numbers; 1 === true is false; null fails parseFloat;
+    // contains on a string fails, so not(contains) passes.
+    assert_eq!((r(0, "owner"), r(0, "coverage"), r(0, "langs")), ("pass".into(), "pass".into(), "pass".into()));
+    assert_eq!((r(1, "owner"), r(1, "coverage"), r(1, "langs")), ("fail".into(), "fail".into(), "pass".into()));
+    assert_eq!((r(2, "owner"), r(2, "coverage"), r(2, "langs")), ("fail".into(), "unknown".into(), "unknown".into()));
+    // No tracks are loaded with these checks, so no levels and nobody is eligible.
+    assert_eq!(rows[0]["levels"], serde_json::json!({}));
+    assert_eq!(rows[0]["eligible"], false);
+}
+
+#[test]
+fn bad_facts_get_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("facts.json");
+    std::fs::write(&f, "[\n{\"entity\": \"component:default/a\", \"facts\": {}},\n{\"entity\": \"nokind\", \"facts\": {}}\n]").unwrap();
+    let o = tech_health(&["evaluate", "--facts", f.to_str().unwrap(), "--format", "ndjson"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("facts.json:line 3: record 2"), "{err}");
+    assert!(o.stdout.is_empty(), "nothing half-written");
+}
+
+#[test]
+fn the_radar_exports_as_tech_radar_data() {
+    let o = tech_health(&["radar"]);
+    assert!(o.status.success());
+    let radar: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(radar["quadrants"].as_array().unwrap().len(), 4);
+    assert_eq!(radar["rings"][3]["id"], "hold");
+    let log4j = radar["entries"].as_array().unwrap().iter().find(|e| e["id"] == "log4j-core").unwrap();
+    assert_eq!(log4j["timeline"][0]["ringId"], "adopt");
+    assert!(log4j["description"].as_str().unwrap().contains(">=2.17.1"));
+}
