@@ -306,44 +306,6 @@ impl<'de> Deserialize<'de> for KeyString {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn positions_follow_every_node() {
-        let text = "a: 1\nlist:\n  - x: true\n    y: hello\n---\nb: [1, 2]\n";
-        let docs = parse_documents(Path::new("f.yaml"), text).unwrap();
-        assert_eq!(docs.len(), 2);
-        assert_eq!(docs[0].value["list"][0]["y"], "hello");
-        assert_eq!(docs[0].pos("/list/0/y"), Pos { line: 4, column: 8 });
-        assert_eq!(docs[0].pos("/list/0/missing").line, 3);
-        assert_eq!(docs[1].ordinal, 2);
-        assert_eq!(docs[1].pos("/b").line, 6);
-    }
-
-    #[test]
-    fn json_parses_too() {
-        let docs = parse_documents(Path::new("f.json"), "[{\"id\": \"a\",\n \"n\": 1.5}]").unwrap();
-        assert_eq!(docs[0].value[0]["n"], 1.5);
-        assert_eq!(docs[0].pos("/0/n").line, 2);
-    }
-
-    #[test]
-    fn syntax_errors_name_the_line() {
-        let err = parse_documents(Path::new("bad.yaml"), "a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
-        let text = err.to_string();
-        assert!(text.starts_with("bad.yaml:"), "{text}");
-        assert!(err.pos.is_some(), "{text}");
-    }
-
-    #[test]
-    fn duplicate_keys_are_rejected() {
-        let err = parse_documents(Path::new("d.yaml"), "a: 1\na: 2\n").unwrap_err();
-        assert_eq!(err.pos.map(|p| p.line), Some(2), "{err}");
-    }
-}
-
 /// Where configuration and catalog files are read from: the disk, or the copies of
 /// `checks/`, `golden-tech/` and `examples/` built into the binary (so the bundled
 /// standards and example fleet work from any directory).
@@ -514,5 +476,43 @@ impl Files for BundledFiles {
             .into_iter()
             .filter(|p| pat.matches_path(p))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_follow_every_node() {
+        let text = "a: 1\nlist:\n  - x: true\n    y: hello\n---\nb: [1, 2]\n";
+        let docs = parse_documents(Path::new("f.yaml"), text).unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].value["list"][0]["y"], "hello");
+        assert_eq!(docs[0].pos("/list/0/y"), Pos { line: 4, column: 8 });
+        assert_eq!(docs[0].pos("/list/0/missing").line, 3);
+        assert_eq!(docs[1].ordinal, 2);
+        assert_eq!(docs[1].pos("/b").line, 6);
+    }
+
+    #[test]
+    fn json_parses_too() {
+        let docs = parse_documents(Path::new("f.json"), "[{\"id\": \"a\",\n \"n\": 1.5}]").unwrap();
+        assert_eq!(docs[0].value[0]["n"], 1.5);
+        assert_eq!(docs[0].pos("/0/n").line, 2);
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let err = parse_documents(Path::new("bad.yaml"), "a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("bad.yaml:"), "{text}");
+        assert!(err.pos.is_some(), "{text}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_rejected() {
+        let err = parse_documents(Path::new("d.yaml"), "a: 1\na: 2\n").unwrap_err();
+        assert_eq!(err.pos.map(|p| p.line), Some(2), "{err}");
     }
 }

@@ -32,7 +32,10 @@ fn config_copy() -> tempfile::TempDir {
 }
 
 fn ndjson(o: &Output) -> Vec<Value> {
-    stdout(o).lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
 }
 
 #[test]
@@ -62,13 +65,27 @@ fn a_broken_check_file_names_file_and_line() {
 fn a_track_naming_an_unknown_check_is_an_error() {
     let dir = config_copy();
     let file = dir.path().join("checks/tracks.yaml");
-    let text = std::fs::read_to_string(&file).unwrap().replacen("has-readme", "has-readmee", 1);
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replacen("has-readme", "has-readmee", 1);
     std::fs::write(&file, &text).unwrap();
     let o = tech_health(&["validate", "--config-dir", dir.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    let line = text.lines().position(|l| l.contains("has-readmee")).unwrap() + 1;
-    assert!(stdout(&o).contains(&format!("tracks.yaml:{line}:")), "{}", stdout(&o));
-    assert!(stdout(&o).contains("unknown check `has-readmee`"), "{}", stdout(&o));
+    let line = text
+        .lines()
+        .position(|l| l.contains("has-readmee"))
+        .unwrap()
+        + 1;
+    assert!(
+        stdout(&o).contains(&format!("tracks.yaml:{line}:")),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("unknown check `has-readmee`"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -90,16 +107,37 @@ fn the_example_fleet_shows_a_spread_of_levels_and_reasons() {
     let pg = get("payment-gateway");
     assert_eq!(pg["results"]["ci-green-default-branch"], "fail");
     assert_eq!(pg["eligible"], false);
-    assert!(pg["blocking"].as_array().unwrap().contains(&Value::from("ci-red")));
+    assert!(
+        pg["blocking"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("ci-red"))
+    );
     // Opted out by annotation, owned by a group that is not in the catalog.
-    assert!(get("drm-license")["blocking"].as_array().unwrap().contains(&Value::from("opted-out")));
-    assert!(get("campaign-dashboard")["blocking"].as_array().unwrap().contains(&Value::from("owner-unknown")));
+    assert!(
+        get("drm-license")["blocking"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("opted-out"))
+    );
+    assert!(
+        get("campaign-dashboard")["blocking"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("owner-unknown"))
+    );
     // A missing fact is unknown, never a silent fail.
     assert_eq!(get("dev-cli")["results"]["coverage-60"], "unknown");
     // Checks that do not apply say so: a library has no canary.
-    assert_eq!(get("checkout-lib")["results"]["canary-analysis"], "not-applicable");
+    assert_eq!(
+        get("checkout-lib")["results"]["canary-analysis"],
+        "not-applicable"
+    );
     let eligible = rows.iter().filter(|r| r["eligible"] == true).count();
-    assert!((10..40).contains(&eligible), "a realistic share is eligible: {eligible}");
+    assert!(
+        (10..40).contains(&eligible),
+        "a realistic share is eligible: {eligible}"
+    );
 }
 
 #[test]
@@ -133,9 +171,18 @@ fn tech_insights_checks_and_bench_facts_load_as_they_are() {
     let r = |i: usize, c: &str| rows[i]["results"][c].as_str().unwrap().to_string();
     // "60" >= 50 compares as numbers; 1 === true is false; null fails parseFloat;
     // contains on a string fails, so not(contains) passes.
-    assert_eq!((r(0, "owner"), r(0, "coverage"), r(0, "langs")), ("pass".into(), "pass".into(), "pass".into()));
-    assert_eq!((r(1, "owner"), r(1, "coverage"), r(1, "langs")), ("fail".into(), "fail".into(), "pass".into()));
-    assert_eq!((r(2, "owner"), r(2, "coverage"), r(2, "langs")), ("fail".into(), "unknown".into(), "unknown".into()));
+    assert_eq!(
+        (r(0, "owner"), r(0, "coverage"), r(0, "langs")),
+        ("pass".into(), "pass".into(), "pass".into())
+    );
+    assert_eq!(
+        (r(1, "owner"), r(1, "coverage"), r(1, "langs")),
+        ("fail".into(), "fail".into(), "pass".into())
+    );
+    assert_eq!(
+        (r(2, "owner"), r(2, "coverage"), r(2, "langs")),
+        ("fail".into(), "unknown".into(), "unknown".into())
+    );
     // No tracks are loaded with these checks, so no levels and nobody is eligible.
     assert_eq!(rows[0]["levels"], serde_json::json!({}));
     assert_eq!(rows[0]["eligible"], false);
@@ -146,7 +193,13 @@ fn bad_facts_get_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("facts.json");
     std::fs::write(&f, "[\n{\"entity\": \"component:default/a\", \"facts\": {}},\n{\"entity\": \"nokind\", \"facts\": {}}\n]").unwrap();
-    let o = tech_health(&["evaluate", "--facts", f.to_str().unwrap(), "--format", "ndjson"]);
+    let o = tech_health(&[
+        "evaluate",
+        "--facts",
+        f.to_str().unwrap(),
+        "--format",
+        "ndjson",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("facts.json:line 3: record 2"), "{err}");
@@ -160,7 +213,12 @@ fn the_radar_exports_as_tech_radar_data() {
     let radar: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(radar["quadrants"].as_array().unwrap().len(), 4);
     assert_eq!(radar["rings"][3]["id"], "hold");
-    let log4j = radar["entries"].as_array().unwrap().iter().find(|e| e["id"] == "log4j-core").unwrap();
+    let log4j = radar["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "log4j-core")
+        .unwrap();
     assert_eq!(log4j["timeline"][0]["ringId"], "adopt");
     assert!(log4j["description"].as_str().unwrap().contains(">=2.17.1"));
 }

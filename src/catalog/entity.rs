@@ -69,7 +69,10 @@ pub struct Entity {
 
 impl Entity {
     pub fn spec_str(&self, key: &str) -> Option<&str> {
-        self.spec.get(key).and_then(Value::as_str).filter(|s| !s.trim().is_empty())
+        self.spec
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.trim().is_empty())
     }
     pub fn spec_type(&self) -> Option<&str> {
         self.spec_str("type")
@@ -121,21 +124,26 @@ fn valid_name(s: &str) -> bool {
         && b.len() <= 63
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
 fn valid_namespace(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
         && s.split('-').filter(|p| !p.is_empty()).count() > 0
-        && s.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && s.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
 
 fn valid_kind(s: &str) -> bool {
     let b = s.as_bytes();
-    !b.is_empty() && b.len() <= 63 && b[0].is_ascii_alphabetic() && b.iter().all(u8::is_ascii_alphanumeric)
+    !b.is_empty()
+        && b.len() <= 63
+        && b[0].is_ascii_alphabetic()
+        && b.iter().all(u8::is_ascii_alphanumeric)
 }
 
 /// Reads one document as an entity; problems with its relations are returned beside it.
@@ -148,16 +156,29 @@ pub fn entity_from_document(doc: &Document) -> Result<(Entity, Vec<Problem>), Pr
         message,
     };
     let Value::Object(root) = &doc.value else {
-        return Err(problem("", "a catalog document must be a mapping with apiVersion, kind and metadata".into()));
+        return Err(problem(
+            "",
+            "a catalog document must be a mapping with apiVersion, kind and metadata".into(),
+        ));
     };
     let api_version = match root.get("apiVersion") {
         Some(Value::String(s)) if s.contains('/') => s.clone(),
-        Some(_) => return Err(problem("/apiVersion", "apiVersion must be a string like backstage.io/v1alpha1".into())),
+        Some(_) => {
+            return Err(problem(
+                "/apiVersion",
+                "apiVersion must be a string like backstage.io/v1alpha1".into(),
+            ));
+        }
         None => return Err(problem("", "apiVersion is missing".into())),
     };
     let kind = match root.get("kind") {
         Some(Value::String(s)) if valid_kind(s) => s.clone(),
-        Some(other) => return Err(problem("/kind", format!("kind {other} is not a valid kind"))),
+        Some(other) => {
+            return Err(problem(
+                "/kind",
+                format!("kind {other} is not a valid kind"),
+            ));
+        }
         None => return Err(problem("", "kind is missing".into())),
     };
     let Some(Value::Object(meta)) = root.get("metadata") else {
@@ -168,7 +189,9 @@ pub fn entity_from_document(doc: &Document) -> Result<(Entity, Vec<Problem>), Pr
         Some(other) => {
             return Err(problem(
                 "/metadata/name",
-                format!("metadata.name {other} is not a valid name (1-63 letters, digits, -, _ or ., starting and ending alphanumeric)"),
+                format!(
+                    "metadata.name {other} is not a valid name (1-63 letters, digits, -, _ or ., starting and ending alphanumeric)"
+                ),
             ));
         }
         None => return Err(problem("/metadata", "metadata.name is missing".into())),
@@ -176,7 +199,12 @@ pub fn entity_from_document(doc: &Document) -> Result<(Entity, Vec<Problem>), Pr
     let namespace = match meta.get("namespace") {
         None | Some(Value::Null) => DEFAULT_NAMESPACE.to_string(),
         Some(Value::String(s)) if valid_namespace(s) => s.clone(),
-        Some(other) => return Err(problem("/metadata/namespace", format!("metadata.namespace {other} is not a valid namespace"))),
+        Some(other) => {
+            return Err(problem(
+                "/metadata/namespace",
+                format!("metadata.namespace {other} is not a valid namespace"),
+            ));
+        }
     };
     let string_map = |key: &str| -> Result<BTreeMap<String, String>, Problem> {
         match meta.get(key) {
@@ -185,10 +213,16 @@ pub fn entity_from_document(doc: &Document) -> Result<(Entity, Vec<Problem>), Pr
                 .iter()
                 .map(|(k, v)| match v {
                     Value::String(s) => Ok((k.clone(), s.clone())),
-                    other => Err(problem(&format!("/metadata/{key}/{}", crate::source::pointer_token(k)), format!("metadata.{key}.{k} must be a string, found {other}"))),
+                    other => Err(problem(
+                        &format!("/metadata/{key}/{}", crate::source::pointer_token(k)),
+                        format!("metadata.{key}.{k} must be a string, found {other}"),
+                    )),
                 })
                 .collect(),
-            Some(_) => Err(problem(&format!("/metadata/{key}"), format!("metadata.{key} must be a mapping of strings"))),
+            Some(_) => Err(problem(
+                &format!("/metadata/{key}"),
+                format!("metadata.{key} must be a mapping of strings"),
+            )),
         }
     };
     let labels = string_map("labels")?;
@@ -198,9 +232,21 @@ pub fn entity_from_document(doc: &Document) -> Result<(Entity, Vec<Problem>), Pr
         Some(Value::Array(items)) => items
             .iter()
             .enumerate()
-            .map(|(i, t)| t.as_str().map(str::to_string).ok_or_else(|| problem(&format!("/metadata/tags/{i}"), "tags must be strings".into())))
+            .map(|(i, t)| {
+                t.as_str().map(str::to_string).ok_or_else(|| {
+                    problem(
+                        &format!("/metadata/tags/{i}"),
+                        "tags must be strings".into(),
+                    )
+                })
+            })
             .collect::<Result<_, _>>()?,
-        Some(_) => return Err(problem("/metadata/tags", "metadata.tags must be a list of strings".into())),
+        Some(_) => {
+            return Err(problem(
+                "/metadata/tags",
+                "metadata.tags must be a list of strings".into(),
+            ));
+        }
     };
     let text = |key: &str| meta.get(key).and_then(Value::as_str).map(str::to_string);
     let links = meta
@@ -210,7 +256,12 @@ pub fn entity_from_document(doc: &Document) -> Result<(Entity, Vec<Problem>), Pr
             ls.iter()
                 .filter_map(|l| {
                     let s = |k: &str| l.get(k).and_then(Value::as_str).map(str::to_string);
-                    Some(Link { url: s("url")?, title: s("title"), icon: s("icon"), r#type: s("type") })
+                    Some(Link {
+                        url: s("url")?,
+                        title: s("title"),
+                        icon: s("icon"),
+                        r#type: s("type"),
+                    })
                 })
                 .collect()
         })
@@ -223,10 +274,23 @@ pub fn entity_from_document(doc: &Document) -> Result<(Entity, Vec<Problem>), Pr
         entity_ref,
         api_version,
         kind,
-        metadata: Metadata { name, namespace, title: text("title"), description: text("description"), labels, annotations, tags, links },
+        metadata: Metadata {
+            name,
+            namespace,
+            title: text("title"),
+            description: text("description"),
+            labels,
+            annotations,
+            tags,
+            links,
+        },
         spec,
         relations,
-        origin: Origin { file: doc.file.clone(), document: doc.ordinal, line: doc.pos("").line },
+        origin: Origin {
+            file: doc.file.clone(),
+            document: doc.ordinal,
+            line: doc.pos("").line,
+        },
     };
     Ok((entity, problems))
 }

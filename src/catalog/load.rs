@@ -20,7 +20,13 @@ pub struct Catalog {
 }
 
 fn file_problem(file: &Path, message: String) -> Problem {
-    Problem { file: file.to_path_buf(), document: None, pos: None, severity: Severity::Error, message }
+    Problem {
+        file: file.to_path_buf(),
+        document: None,
+        pos: None,
+        severity: Severity::Error,
+        message,
+    }
 }
 
 /// One file's documents as entities, without following Locations.
@@ -28,7 +34,13 @@ pub fn parse_descriptors(file: &Path, text: &str) -> (Vec<Entity>, Vec<Problem>)
     let docs = match parse_documents(file, text) {
         Ok(d) => d,
         Err(e) => {
-            let p = Problem { file: file.to_path_buf(), document: None, pos: e.pos, severity: Severity::Error, message: format!("not valid YAML: {}", e.message) };
+            let p = Problem {
+                file: file.to_path_buf(),
+                document: None,
+                pos: e.pos,
+                severity: Severity::Error,
+                message: format!("not valid YAML: {}", e.message),
+            };
             return (Vec::new(), vec![p]);
         }
     };
@@ -44,7 +56,10 @@ pub fn parse_descriptors(file: &Path, text: &str) -> (Vec<Entity>, Vec<Problem>)
         }
     }
     if docs.is_empty() {
-        problems.push(file_problem(file, "the file holds no catalog document".into()));
+        problems.push(file_problem(
+            file,
+            "the file holds no catalog document".into(),
+        ));
     }
     (entities, problems)
 }
@@ -65,13 +80,23 @@ impl Catalog {
             let s = root.to_string_lossy();
             if s.contains(['*', '?', '[']) {
                 match files.glob(root) {
-                    Ok(ps) if !ps.is_empty() => queue.extend(ps.into_iter().filter(|p| is_descriptor(p)).map(|p| (p, None))),
-                    Ok(_) => problems.push(file_problem(root, "no file matches this pattern".into())),
+                    Ok(ps) if !ps.is_empty() => queue.extend(
+                        ps.into_iter()
+                            .filter(|p| is_descriptor(p))
+                            .map(|p| (p, None)),
+                    ),
+                    Ok(_) => {
+                        problems.push(file_problem(root, "no file matches this pattern".into()))
+                    }
                     Err(e) => problems.push(file_problem(root, format!("bad pattern: {e}"))),
                 }
             } else if files.is_dir(root) {
                 match files.list(root, true) {
-                    Ok(ps) => queue.extend(ps.into_iter().filter(|p| is_descriptor(p)).map(|p| (p, None))),
+                    Ok(ps) => queue.extend(
+                        ps.into_iter()
+                            .filter(|p| is_descriptor(p))
+                            .map(|p| (p, None)),
+                    ),
                     Err(e) => problems.push(file_problem(root, format!("cannot list folder: {e}"))),
                 }
             } else {
@@ -82,7 +107,13 @@ impl Catalog {
         while let Some((file, from)) = queue.pop() {
             if !seen.insert(file.clone()) {
                 if let Some(from) = from {
-                    let mut p = file_problem(&from, format!("Location target {} was already loaded (a cycle or a duplicate target); not loaded again", file.display()));
+                    let mut p = file_problem(
+                        &from,
+                        format!(
+                            "Location target {} was already loaded (a cycle or a duplicate target); not loaded again",
+                            file.display()
+                        ),
+                    );
                     p.severity = Severity::Warning;
                     problems.push(p);
                 }
@@ -92,7 +123,11 @@ impl Catalog {
                 Ok(t) => t,
                 Err(e) => {
                     let at = from.as_deref().unwrap_or(&file);
-                    let what = if from.is_some() { format!("Location target {} cannot be read: {e}", file.display()) } else { format!("cannot read file: {e}") };
+                    let what = if from.is_some() {
+                        format!("Location target {} cannot be read: {e}", file.display())
+                    } else {
+                        format!("cannot read file: {e}")
+                    };
                     problems.push(file_problem(at, what));
                     continue;
                 }
@@ -127,15 +162,26 @@ impl Catalog {
                     document: Some(e.origin.document),
                     pos: None,
                     severity: Severity::Error,
-                    message: format!("{} is already defined in {} (document {}); this one is ignored", e.entity_ref, f.file.display(), f.document),
+                    message: format!(
+                        "{} is already defined in {} (document {}); this one is ignored",
+                        e.entity_ref,
+                        f.file.display(),
+                        f.document
+                    ),
                 });
                 continue;
             }
-            catalog.index.insert(e.entity_ref.clone(), catalog.entities.len());
+            catalog
+                .index
+                .insert(e.entity_ref.clone(), catalog.entities.len());
             catalog.entities.push(e);
         }
         let mut edges: Vec<(EntityRef, EntityRef)> = Vec::new();
-        for e in catalog.entities.iter().filter(|e| e.entity_ref.kind == "group") {
+        for e in catalog
+            .entities
+            .iter()
+            .filter(|e| e.entity_ref.kind == "group")
+        {
             if let Some(p) = &e.relations.parent {
                 edges.push((p.clone(), e.entity_ref.clone()));
             }
@@ -163,7 +209,10 @@ impl Catalog {
         &self.problems
     }
     pub fn children(&self, group: &EntityRef) -> Vec<&EntityRef> {
-        self.children.get(group).map(|c| c.iter().collect()).unwrap_or_default()
+        self.children
+            .get(group)
+            .map(|c| c.iter().collect())
+            .unwrap_or_default()
     }
     pub fn parent(&self, group: &EntityRef) -> Option<&EntityRef> {
         self.parents.get(group)
@@ -203,13 +252,24 @@ impl Catalog {
 
     /// Entities owned by the group, or (recursive) by it or any group below it.
     pub fn owned_by(&self, group: &EntityRef, recursive: bool) -> Vec<&Entity> {
-        let owners = if recursive { self.descendants(group) } else { vec![group.clone()] };
-        self.entities.iter().filter(|e| e.owner().is_some_and(|o| owners.contains(o))).collect()
+        let owners = if recursive {
+            self.descendants(group)
+        } else {
+            vec![group.clone()]
+        };
+        self.entities
+            .iter()
+            .filter(|e| e.owner().is_some_and(|o| owners.contains(o)))
+            .collect()
     }
 }
 
 /// The files a Location points at, relative to its own file; remote targets are not fetched.
-fn location_targets(files: &dyn Files, location: &Entity, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
+fn location_targets(
+    files: &dyn Files,
+    location: &Entity,
+    problems: &mut Vec<Problem>,
+) -> Vec<PathBuf> {
     let mut raw: Vec<String> = Vec::new();
     if let Some(t) = location.spec_str("target") {
         raw.push(t.to_string());
@@ -217,12 +277,25 @@ fn location_targets(files: &dyn Files, location: &Entity, problems: &mut Vec<Pro
     if let Some(ts) = location.spec.get("targets").and_then(|v| v.as_array()) {
         raw.extend(ts.iter().filter_map(|t| t.as_str().map(str::to_string)));
     }
-    let base = location.origin.file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let base = location
+        .origin
+        .file
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let mut out = Vec::new();
     for t in raw {
-        let warn = |message: String| Problem { file: location.origin.file.clone(), document: Some(location.origin.document), pos: None, severity: Severity::Warning, message };
+        let warn = |message: String| Problem {
+            file: location.origin.file.clone(),
+            document: Some(location.origin.document),
+            pos: None,
+            severity: Severity::Warning,
+            message,
+        };
         if t.starts_with("http://") || t.starts_with("https://") {
-            problems.push(warn(format!("Location target {t} is remote and is not fetched")));
+            problems.push(warn(format!(
+                "Location target {t} is remote and is not fetched"
+            )));
             continue;
         }
         let joined = normalise(&base.join(&t));

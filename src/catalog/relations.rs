@@ -20,31 +20,58 @@ fn fields(kind: &str) -> &'static [(&'static str, Option<&'static str>)] {
             ("dependencyOf", None),
         ],
         "api" => &[("owner", Some("group")), ("system", Some("system"))],
-        "resource" => &[("owner", Some("group")), ("system", Some("system")), ("dependsOn", None), ("dependencyOf", None)],
+        "resource" => &[
+            ("owner", Some("group")),
+            ("system", Some("system")),
+            ("dependsOn", None),
+            ("dependencyOf", None),
+        ],
         "system" => &[("owner", Some("group")), ("domain", Some("domain"))],
         "domain" => &[("owner", Some("group")), ("subdomainOf", Some("domain"))],
-        "group" => &[("parent", Some("group")), ("children", Some("group")), ("members", Some("user"))],
+        "group" => &[
+            ("parent", Some("group")),
+            ("children", Some("group")),
+            ("members", Some("user")),
+        ],
         "user" => &[("memberOf", Some("group"))],
         "template" => &[("owner", Some("group"))],
         // Unknown kinds: read the usual fields where present.
-        _ => &[("owner", Some("group")), ("system", Some("system")), ("dependsOn", None)],
+        _ => &[
+            ("owner", Some("group")),
+            ("system", Some("system")),
+            ("dependsOn", None),
+        ],
     }
 }
 
-pub fn resolve(kind: &str, namespace: &str, spec: &Value, doc: &Document, problems: &mut Vec<Problem>) -> Relations {
+pub fn resolve(
+    kind: &str,
+    namespace: &str,
+    spec: &Value,
+    doc: &Document,
+    problems: &mut Vec<Problem>,
+) -> Relations {
     let mut rel = Relations::default();
     for &(field, default_kind) in fields(kind) {
         let Some(raw) = spec.get(field) else { continue };
         let pointer = format!("/spec/{field}");
         let texts: Vec<(String, &Value)> = match raw {
-            Value::Array(items) => items.iter().enumerate().map(|(i, v)| (format!("{pointer}/{i}"), v)).collect(),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("{pointer}/{i}"), v))
+                .collect(),
             Value::Null => continue,
             v => vec![(pointer.clone(), v)],
         };
         let mut refs = Vec::new();
         for (at, v) in texts {
             let Some(text) = v.as_str() else {
-                problems.push(problem(doc, &at, format!("spec.{field} must hold entity references (strings)")));
+                problems.push(problem(
+                    doc,
+                    &at,
+                    format!("spec.{field} must hold entity references (strings)"),
+                ));
                 continue;
             };
             match EntityRef::parse(text, default_kind, namespace) {
@@ -70,8 +97,10 @@ pub fn resolve(kind: &str, namespace: &str, spec: &Value, doc: &Document, proble
             _ => {}
         }
     }
-    if matches!(kind.to_ascii_lowercase().as_str(), "component" | "api" | "resource" | "system" | "domain")
-        && rel.owner.is_none()
+    if matches!(
+        kind.to_ascii_lowercase().as_str(),
+        "component" | "api" | "resource" | "system" | "domain"
+    ) && rel.owner.is_none()
     {
         let mut p = problem(doc, "/spec", format!("{kind} has no spec.owner"));
         p.severity = Severity::Warning;

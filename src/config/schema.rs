@@ -42,7 +42,11 @@ pub fn validate(doc: &Document, schema: &'static str) -> Vec<SourceError> {
         .iter_errors(&doc.value)
         .map(|e| {
             let (pointer, message) = deepest(&e);
-            let at = if pointer.is_empty() { String::new() } else { format!("{pointer}: ") };
+            let at = if pointer.is_empty() {
+                String::new()
+            } else {
+                format!("{pointer}: ")
+            };
             doc.error_at(&pointer, format!("{at}{message}"))
         })
         .collect();
@@ -62,7 +66,10 @@ fn deepest(e: &jsonschema::ValidationError) -> (String, String) {
             serde_json::Value::Number(n) => format!("`{n}`: "),
             _ => String::new(),
         };
-        (e.instance_path().to_string(), format!("{shown}{}", e.masked()))
+        (
+            e.instance_path().to_string(),
+            format!("{shown}{}", e.masked()),
+        )
     };
     let context = match e.kind() {
         K::AnyOf { context } | K::OneOfNotValid { context } => context,

@@ -215,7 +215,7 @@ impl Radar {
             .map(|e| {
                 let mut timeline: Vec<&TimelineEntry> = e.timeline.iter().collect();
                 // Newest first, as the tech-radar shows the history.
-                timeline.sort_by(|a, b| b.date.cmp(&a.date));
+                timeline.sort_by_key(|t| std::cmp::Reverse(t.date));
                 let timeline: Vec<Value> = if timeline.is_empty() {
                     vec![json!({"ringId": e.ring, "date": "1970-01-01", "moved": 0})]
                 } else {

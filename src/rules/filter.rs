@@ -169,7 +169,7 @@ impl Test {
                 .any(|p| wanted.iter().any(|w| w.eq_ignore_ascii_case(p)))
         };
         match self {
-            Test::Exists(b) => !present.is_empty() == *b,
+            Test::Exists(b) => present.is_empty() != *b,
             Test::AnyOf(wanted) => hit(wanted),
             Test::NoneOf(unwanted) => !hit(unwanted),
         }
