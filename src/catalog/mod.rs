@@ -1,10 +1,22 @@
 //! The Backstage catalog: descriptor files, entities, references and the group tree.
+//!
+//! [`Catalog::load`] reads descriptor files (following `Location` entities);
+//! [`parse_descriptors`] reads one file's documents. Neither fails wholesale: what cannot
+//! be read becomes a [`Problem`], and everything else loads.
 
+mod descriptor;
 mod entity;
 mod entity_ref;
-mod load;
+mod kinds;
+mod location;
+mod metadata;
+mod names;
+mod problem;
 mod relations;
+mod tree;
 
-pub use entity::{Entity, Link, Metadata, Origin, Problem, Relations, Severity};
+pub use descriptor::parse_descriptors;
+pub use entity::{Entity, Link, Metadata, Origin, Relations};
 pub use entity_ref::{DEFAULT_NAMESPACE, EntityRef, RefError};
-pub use load::{Catalog, parse_descriptors};
+pub use problem::{Problem, Severity};
+pub use tree::Catalog;

@@ -1,120 +1,166 @@
-//! The relations an entity declares in its spec, read with Backstage's default kind per field
-//! and the entity's own namespace as default namespace.
+//! The relations an entity declares in its spec, read with Backstage's default kind per
+//! field and the entity's own namespace as default namespace.
 
 use serde_json::Value;
 
-use super::entity::{Problem, Relations, Severity};
+use super::entity::Relations;
 use super::entity_ref::EntityRef;
+use super::names::{is_entity_name, is_kind, is_namespace};
+use super::problem::{Problem, describe};
 use crate::source::Document;
 
-/// `(spec field, default kind)`; `None` means the reference must name its kind.
-fn fields(kind: &str) -> &'static [(&'static str, Option<&'static str>)] {
+/// How many references a field holds.
+#[derive(Clone, Copy, PartialEq)]
+enum Arity {
+    One,
+    Many,
+}
+use Arity::{Many, One};
+
+/// A relation field: its name, the kind a reference without one gets (`None`: the
+/// reference must name its kind), and how many references it holds.
+type Field = (&'static str, Option<&'static str>, Arity);
+
+const OWNER: Field = ("owner", Some("group"), One);
+const SYSTEM: Field = ("system", Some("system"), One);
+const DEPENDS_ON: Field = ("dependsOn", None, Many);
+const DEPENDENCY_OF: Field = ("dependencyOf", None, Many);
+
+fn fields(kind: &str) -> &'static [Field] {
     match kind.to_ascii_lowercase().as_str() {
         "component" => &[
-            ("owner", Some("group")),
-            ("system", Some("system")),
-            ("subcomponentOf", Some("component")),
-            ("providesApis", Some("api")),
-            ("consumesApis", Some("api")),
-            ("dependsOn", None),
-            ("dependencyOf", None),
+            OWNER,
+            SYSTEM,
+            ("subcomponentOf", Some("component"), One),
+            ("providesApis", Some("api"), Many),
+            ("consumesApis", Some("api"), Many),
+            DEPENDS_ON,
+            DEPENDENCY_OF,
         ],
-        "api" => &[("owner", Some("group")), ("system", Some("system"))],
-        "resource" => &[
-            ("owner", Some("group")),
-            ("system", Some("system")),
-            ("dependsOn", None),
-            ("dependencyOf", None),
-        ],
-        "system" => &[("owner", Some("group")), ("domain", Some("domain"))],
-        "domain" => &[("owner", Some("group")), ("subdomainOf", Some("domain"))],
+        "api" => &[OWNER, SYSTEM],
+        "resource" => &[OWNER, SYSTEM, DEPENDS_ON, DEPENDENCY_OF],
+        "system" => &[OWNER, ("domain", Some("domain"), One)],
+        "domain" => &[OWNER, ("subdomainOf", Some("domain"), One)],
         "group" => &[
-            ("parent", Some("group")),
-            ("children", Some("group")),
-            ("members", Some("user")),
+            ("parent", Some("group"), One),
+            ("children", Some("group"), Many),
+            ("members", Some("user"), Many),
         ],
-        "user" => &[("memberOf", Some("group"))],
-        "template" => &[("owner", Some("group"))],
-        // Unknown kinds: read the usual fields where present.
-        _ => &[
-            ("owner", Some("group")),
-            ("system", Some("system")),
-            ("dependsOn", None),
-        ],
+        "user" => &[("memberOf", Some("group"), Many)],
+        "template" => &[OWNER],
+        "location" => &[],
+        // Backstage reads no relations of kinds it does not know; we read the usual ones so
+        // that custom kinds can still be scored on ownership.
+        _ => &[OWNER, SYSTEM, DEPENDS_ON, DEPENDENCY_OF],
     }
 }
 
+/// The names of the relation fields `kind` reads.
+pub fn field_names(kind: &str) -> impl Iterator<Item = &'static str> {
+    fields(kind).iter().map(|f| f.0)
+}
+
+/// Reads the relation fields of `spec`. A reference that cannot be read is left out with an
+/// Error at its line; one that parses but can name no entity is kept with a Warning.
 pub fn resolve(
+    doc: &Document,
     kind: &str,
     namespace: &str,
     spec: &Value,
-    doc: &Document,
     problems: &mut Vec<Problem>,
 ) -> Relations {
     let mut rel = Relations::default();
-    for &(field, default_kind) in fields(kind) {
-        let Some(raw) = spec.get(field) else { continue };
+    for &(field, default_kind, arity) in fields(kind) {
         let pointer = format!("/spec/{field}");
-        let texts: Vec<(String, &Value)> = match raw {
-            Value::Array(items) => items
+        let items: Vec<(String, &Value)> = match (spec.get(field), arity) {
+            (None | Some(Value::Null), _) => continue,
+            (Some(Value::Array(items)), Many) => items
                 .iter()
                 .enumerate()
                 .map(|(i, v)| (format!("{pointer}/{i}"), v))
                 .collect(),
-            Value::Null => continue,
-            v => vec![(pointer.clone(), v)],
+            (Some(v @ Value::String(_)), One) => vec![(pointer, v)],
+            (Some(v @ Value::String(_)), Many) => {
+                problems.push(Problem::warning_at(
+                    doc,
+                    &pointer,
+                    format!("spec.{field} must be a list; read as a list of one reference"),
+                ));
+                vec![(pointer, v)]
+            }
+            (Some(other), One) => {
+                let message = format!(
+                    "spec.{field} must be one entity reference (a string), found {}; ignored",
+                    describe(other)
+                );
+                problems.push(Problem::error_at(doc, &pointer, message));
+                continue;
+            }
+            (Some(other), Many) => {
+                let message = format!(
+                    "spec.{field} must be a list of entity references, found {}; ignored",
+                    describe(other)
+                );
+                problems.push(Problem::error_at(doc, &pointer, message));
+                continue;
+            }
         };
         let mut refs = Vec::new();
-        for (at, v) in texts {
+        for (at, v) in items {
             let Some(text) = v.as_str() else {
-                problems.push(problem(
-                    doc,
-                    &at,
-                    format!("spec.{field} must hold entity references (strings)"),
-                ));
+                let message = format!(
+                    "spec.{field} must hold entity references (strings), found {}; ignored",
+                    describe(v)
+                );
+                problems.push(Problem::error_at(doc, &at, message));
                 continue;
             };
             match EntityRef::parse(text, default_kind, namespace) {
-                Ok(r) => refs.push(r),
-                Err(e) => problems.push(problem(doc, &at, format!("spec.{field}: {e}"))),
+                Ok(r) => {
+                    if !names_an_entity(&r) {
+                        let message = format!(
+                            "spec.{field}: `{text}` cannot name an entity (names are 1-63 letters, digits, `-`, `_` or `.`); no entity will match it"
+                        );
+                        problems.push(Problem::warning_at(doc, &at, message));
+                    }
+                    refs.push(r);
+                }
+                Err(e) => problems.push(Problem::error_at(
+                    doc,
+                    &at,
+                    format!("spec.{field}: {e}; ignored"),
+                )),
             }
         }
-        let single = || refs.first().cloned();
-        match field {
-            "owner" => rel.owner = single(),
-            "system" => rel.system = single(),
-            "domain" => rel.domain = single(),
-            "parent" => rel.parent = single(),
-            "subcomponentOf" => rel.subcomponent_of = single(),
-            "subdomainOf" => rel.subdomain_of = single(),
-            "children" => rel.children = refs,
-            "members" => rel.members = refs,
-            "memberOf" => rel.member_of = refs,
-            "dependsOn" => rel.depends_on = refs,
-            "dependencyOf" => rel.dependency_of = refs,
-            "providesApis" => rel.provides_apis = refs,
-            "consumesApis" => rel.consumes_apis = refs,
-            _ => {}
-        }
-    }
-    if matches!(
-        kind.to_ascii_lowercase().as_str(),
-        "component" | "api" | "resource" | "system" | "domain"
-    ) && rel.owner.is_none()
-    {
-        let mut p = problem(doc, "/spec", format!("{kind} has no spec.owner"));
-        p.severity = Severity::Warning;
-        problems.push(p);
+        store(&mut rel, field, refs);
     }
     rel
 }
 
-fn problem(doc: &Document, pointer: &str, message: String) -> Problem {
-    Problem {
-        file: doc.file.clone(),
-        document: Some(doc.ordinal),
-        pos: Some(doc.pos(pointer)),
-        severity: Severity::Error,
-        message,
+fn names_an_entity(r: &EntityRef) -> bool {
+    is_kind(&r.kind) && is_namespace(&r.namespace) && is_entity_name(&r.name)
+}
+
+fn store(rel: &mut Relations, field: &str, mut refs: Vec<EntityRef>) {
+    let (one, many) = match field {
+        "owner" => (Some(&mut rel.owner), None),
+        "system" => (Some(&mut rel.system), None),
+        "domain" => (Some(&mut rel.domain), None),
+        "parent" => (Some(&mut rel.parent), None),
+        "subcomponentOf" => (Some(&mut rel.subcomponent_of), None),
+        "subdomainOf" => (Some(&mut rel.subdomain_of), None),
+        "children" => (None, Some(&mut rel.children)),
+        "members" => (None, Some(&mut rel.members)),
+        "memberOf" => (None, Some(&mut rel.member_of)),
+        "dependsOn" => (None, Some(&mut rel.depends_on)),
+        "dependencyOf" => (None, Some(&mut rel.dependency_of)),
+        "providesApis" => (None, Some(&mut rel.provides_apis)),
+        "consumesApis" => (None, Some(&mut rel.consumes_apis)),
+        _ => (None, None),
+    };
+    if let Some(slot) = one {
+        *slot = refs.pop();
+    } else if let Some(list) = many {
+        *list = refs;
     }
 }

@@ -1,0 +1,216 @@
+//! The loaded catalog: entities by ref, and the group tree (parents, children, departments,
+//! ownership).
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::entity::Entity;
+use super::entity_ref::EntityRef;
+use super::problem::{Problem, Severity};
+use crate::source::Pos;
+
+/// Entities by ref, the problems met reading them, and the group tree.
+///
+/// Build one with [`Catalog::load`] (descriptor files) or [`Catalog::from_entities`].
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    entities: Vec<Entity>,
+    index: FxHashMap<EntityRef, usize>,
+    /// Parent group → child groups, in declaration order.
+    children: FxHashMap<EntityRef, Vec<EntityRef>>,
+    parents: FxHashMap<EntityRef, EntityRef>,
+    /// Owner → indexes into `entities`.
+    owned: FxHashMap<EntityRef, Vec<usize>>,
+    problems: Vec<Problem>,
+}
+
+/// A problem about a whole entity, at the line its document starts on.
+fn entity_problem(e: &Entity, severity: Severity, message: String) -> Problem {
+    Problem {
+        file: e.origin.file.clone(),
+        document: Some(e.origin.document),
+        pos: Some(Pos {
+            line: e.origin.line,
+            column: 1,
+        }),
+        severity,
+        message,
+    }
+}
+
+impl Catalog {
+    /// Builds the indexes and the group tree. A second entity with a ref already seen is
+    /// dropped with an Error naming both places; the first one is kept.
+    pub fn from_entities(entities: Vec<Entity>) -> Catalog {
+        let mut catalog = Catalog::default();
+        for e in entities {
+            if let Some(&first) = catalog.index.get(&e.entity_ref) {
+                let f = &catalog.entities[first].origin;
+                let message = format!(
+                    "{} is already defined at {}:{} (document {}); this definition is ignored",
+                    e.entity_ref,
+                    f.file.display(),
+                    f.line,
+                    f.document
+                );
+                catalog
+                    .problems
+                    .push(entity_problem(&e, Severity::Error, message));
+                continue;
+            }
+            let i = catalog.entities.len();
+            catalog.index.insert(e.entity_ref.clone(), i);
+            if let Some(owner) = e.owner() {
+                catalog.owned.entry(owner.clone()).or_default().push(i);
+            }
+            catalog.entities.push(e);
+        }
+        catalog.build_group_tree();
+        catalog
+    }
+
+    /// Parent and children come from both directions: a group's `spec.children` and other
+    /// groups' `spec.parent`. When the two disagree about a group's parent, the group's own
+    /// `spec.parent` wins and a Warning says so.
+    fn build_group_tree(&mut self) {
+        let groups: Vec<&Entity> = self
+            .entities
+            .iter()
+            .filter(|e| e.entity_ref.kind == "group")
+            .collect();
+        let mut edges: Vec<(&EntityRef, &EntityRef, &Entity)> = Vec::new();
+        for g in &groups {
+            edges.extend(g.relations.children.iter().map(|c| (&g.entity_ref, c, *g)));
+        }
+        for g in &groups {
+            if let Some(p) = &g.relations.parent {
+                edges.push((p, &g.entity_ref, *g));
+            }
+        }
+        let mut seen: FxHashSet<(&EntityRef, &EntityRef)> = FxHashSet::default();
+        let mut problems = Vec::new();
+        for g in &groups {
+            if let Some(p) = g.relations.parent.as_ref().filter(|p| **p != g.entity_ref) {
+                self.parents.insert(g.entity_ref.clone(), p.clone());
+            }
+        }
+        for (parent, child, declared_by) in edges {
+            if parent == child {
+                let message = format!("{parent} names itself as its own parent or child; ignored");
+                problems.push(entity_problem(declared_by, Severity::Warning, message));
+                continue;
+            }
+            if !seen.insert((parent, child)) {
+                continue;
+            }
+            self.children
+                .entry(parent.clone())
+                .or_default()
+                .push(child.clone());
+            match self.parents.get(child) {
+                None => {
+                    self.parents.insert(child.clone(), parent.clone());
+                }
+                Some(p) if p != parent => {
+                    let message = format!(
+                        "{parent} lists {child} as a child, but {child} already has parent {p}; a group has one parent, {p} is kept"
+                    );
+                    problems.push(entity_problem(declared_by, Severity::Warning, message));
+                }
+                Some(_) => {}
+            }
+        }
+        self.problems.append(&mut problems);
+    }
+
+    /// Puts `problems` (met while reading files) before the ones found building the catalog.
+    pub(super) fn with_problems_first(mut self, mut problems: Vec<Problem>) -> Catalog {
+        problems.append(&mut self.problems);
+        self.problems = problems;
+        self
+    }
+
+    /// Every entity, in the order read.
+    pub fn entities(&self) -> &[Entity] {
+        &self.entities
+    }
+
+    pub fn get(&self, r: &EntityRef) -> Option<&Entity> {
+        self.index.get(r).map(|&i| &self.entities[i])
+    }
+
+    /// Problems met loading, in the order met: file and document problems first, then
+    /// duplicates and group-tree conflicts.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// The group's direct children, from its `spec.children` and from other groups'
+    /// `spec.parent`, without duplicates.
+    pub fn children(&self, group: &EntityRef) -> Vec<&EntityRef> {
+        self.children
+            .get(group)
+            .map(|c| c.iter().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn parent(&self, group: &EntityRef) -> Option<&EntityRef> {
+        self.parents.get(group)
+    }
+
+    /// The group itself first, then every group below it, breadth first; safe against cycles.
+    pub fn descendants(&self, group: &EntityRef) -> Vec<EntityRef> {
+        let mut out = vec![group.clone()];
+        let mut seen: FxHashSet<&EntityRef> = FxHashSet::default();
+        seen.insert(group);
+        let mut next = 0;
+        while next < out.len() {
+            let at = out[next].clone();
+            next += 1;
+            for c in self.children.get(&at).into_iter().flatten() {
+                if seen.insert(c) {
+                    out.push(c.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Parent, grandparent, …; stops before repeating itself, so cycles end.
+    pub fn ancestors(&self, group: &EntityRef) -> Vec<EntityRef> {
+        let mut out = Vec::new();
+        let mut seen: FxHashSet<&EntityRef> = FxHashSet::default();
+        seen.insert(group);
+        let mut at = group;
+        while let Some(p) = self.parents.get(at) {
+            if !seen.insert(p) {
+                break;
+            }
+            out.push(p.clone());
+            at = p;
+        }
+        out
+    }
+
+    /// A department is a group with children.
+    pub fn is_department(&self, group: &EntityRef) -> bool {
+        self.children.get(group).is_some_and(|c| !c.is_empty())
+    }
+
+    /// Entities whose `spec.owner` is the group or, when `recursive`, any group below it; in
+    /// the order read.
+    pub fn owned_by(&self, group: &EntityRef, recursive: bool) -> Vec<&Entity> {
+        let mut indexes: Vec<usize> = if recursive {
+            self.descendants(group)
+                .iter()
+                .filter_map(|g| self.owned.get(g))
+                .flatten()
+                .copied()
+                .collect()
+        } else {
+            self.owned.get(group).cloned().unwrap_or_default()
+        };
+        indexes.sort_unstable();
+        indexes.dedup();
+        indexes.into_iter().map(|i| &self.entities[i]).collect()
+    }
+}
