@@ -148,4 +148,3 @@ fn the_whole_corpus_loads_at_once() {
         silent.join("\n")
     );
 }
-

@@ -222,3 +222,170 @@ fn required_text<'a>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{errors, lines, parse, parse_one};
+    use super::*;
+
+    const ARTIST_LOOKUP: &str = "\
+# The service behind artist search.
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: Artist-Lookup
+  title: Artist Lookup
+  description: Looks up artists
+spec:
+  type: service
+  lifecycle: production
+  owner: team-a
+";
+
+    #[test]
+    fn a_component_reads_its_envelope() {
+        let (e, problems) = parse_one(ARTIST_LOOKUP);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(e.entity_ref.to_string(), "component:default/artist-lookup");
+        assert_eq!(
+            (e.kind.as_str(), e.api_version.as_str()),
+            ("Component", "backstage.io/v1alpha1")
+        );
+        assert_eq!(
+            (e.metadata.name.as_str(), e.metadata.namespace.as_str()),
+            ("Artist-Lookup", "default")
+        );
+        assert_eq!(e.metadata.title.as_deref(), Some("Artist Lookup"));
+        assert_eq!(e.spec_type(), Some("service"));
+        assert_eq!(
+            e.origin,
+            Origin {
+                file: "catalog-info.yaml".into(),
+                document: 1,
+                line: 2
+            }
+        );
+    }
+
+    #[test]
+    fn a_namespace_is_kept_and_becomes_part_of_the_ref() {
+        let yaml = ARTIST_LOOKUP.replace("  title:", "  namespace: music\n  title:");
+        let (e, _) = parse_one(&yaml);
+        assert_eq!(e.entity_ref.to_string(), "component:music/artist-lookup");
+        assert_eq!(
+            e.owner().map(ToString::to_string).as_deref(),
+            Some("group:music/team-a")
+        );
+    }
+
+    #[test]
+    fn documents_without_a_usable_envelope_are_rejected_naming_document_and_line() {
+        let text = "\
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: team-a
+spec:
+  type: team
+  children: []
+---
+just a string
+---
+apiVersion: backstage.io/v1alpha1
+metadata:
+  name: -bad-
+---
+apiVersion: 42
+kind: my-kind
+metadata:
+  namespace: Payments
+---
+team: dba
+escalation: pagerduty
+";
+        let (entities, problems) = parse(text);
+        assert_eq!(entities.len(), 1, "the good document still loads");
+        let shown: Vec<String> = errors(&problems).iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            shown,
+            [
+                "catalog-info.yaml:9:1: document 2: not a catalog entity: a document must be a mapping with apiVersion, kind and metadata, found a string",
+                "catalog-info.yaml:11:1: document 3: kind is missing",
+                "catalog-info.yaml:13:9: document 3: metadata.name `-bad-` is not valid; a name is 1-63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit",
+                "catalog-info.yaml:15:13: document 4: apiVersion must be a non-empty string, found a number 42",
+                "catalog-info.yaml:16:7: document 4: kind `my-kind` is not valid; a kind is a letter followed by letters and digits",
+                "catalog-info.yaml:18:3: document 4: metadata.name is missing",
+                "catalog-info.yaml:18:14: document 4: metadata.namespace `Payments` is not valid; a namespace is lower-case letters and digits joined by `-`",
+                "catalog-info.yaml:20:1: document 5: not a catalog entity: apiVersion, kind and metadata are all missing",
+            ]
+        );
+    }
+
+    #[test]
+    fn names_longer_than_63_characters_are_rejected() {
+        let yaml = ARTIST_LOOKUP.replace("Artist-Lookup", &"a".repeat(64));
+        let (entities, problems) = parse(&yaml);
+        assert!(entities.is_empty());
+        assert!(
+            lines(&problems)[0].starts_with("error 5: metadata.name `aaaa"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn templates_are_rejected_as_templates() {
+        let scaffolder = ARTIST_LOOKUP.replace("Artist-Lookup", "${{ values.name }}");
+        let (entities, problems) = parse(&scaffolder);
+        assert!(entities.is_empty());
+        assert!(
+            problems[0].message.contains("template placeholder"),
+            "{problems:?}"
+        );
+        let cookiecutter = ARTIST_LOOKUP.replace("Artist-Lookup", "{{cookiecutter.component_id}}");
+        let (entities, problems) = parse(&cookiecutter);
+        assert!(entities.is_empty());
+        let p = &problems[0];
+        assert_eq!((p.document, p.pos.map(|p| p.line)), (None, Some(5)), "{p}");
+        assert!(
+            p.message.starts_with("not valid YAML: ") && p.message.contains("skeleton"),
+            "{p}"
+        );
+        assert!(
+            !p.message.contains("line 5"),
+            "the position is not repeated: {p}"
+        );
+    }
+
+    #[test]
+    fn an_empty_file_is_a_warning() {
+        let (entities, problems) = parse("# nothing here yet\n");
+        assert!(entities.is_empty());
+        assert_eq!(lines(&problems), ["warning 0: the file holds no document"]);
+    }
+
+    #[test]
+    fn unknown_kinds_are_kept_as_generic_entities() {
+        let (e, problems) = parse_one(
+            "apiVersion: acme.io/v1\nkind: KafkaTopic\nmetadata:\n  name: orders\nspec:\n  owner: team-a\n  partitions: 12\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(e.entity_ref.to_string(), "kafkatopic:default/orders");
+        assert_eq!(
+            e.owner().map(ToString::to_string).as_deref(),
+            Some("group:default/team-a")
+        );
+        assert_eq!(e.spec["partitions"], 12);
+    }
+
+    #[test]
+    fn a_spec_that_is_not_a_mapping_is_rejected() {
+        let (entities, problems) = parse(
+            "apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: jane\nspec: jane\n",
+        );
+        assert!(entities.is_empty());
+        assert_eq!(
+            lines(&problems),
+            ["error 5: spec must be a mapping, found a string"]
+        );
+    }
+}

@@ -136,6 +136,8 @@ pub fn check(
                 let message = format!("{} has no spec.{field}; Backstage requires one", rules.name);
                 problems.push(Problem::warning_at(doc, "/spec", message));
             }
+            // A reference field of the wrong shape is reported where references are read.
+            Some(_) if relations::field_names(kind).any(|f| f == *field) => {}
             Some(other) => {
                 let message = format!(
                     "spec.{field} must be a non-empty string, found {}",
@@ -181,5 +183,88 @@ fn misspelt_fields(doc: &Document, kind: &str, spec: &Value, problems: &mut Vec<
                 format!("spec.{key} is not read; the field is spelt {field}"),
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::parse_one;
+
+    #[test]
+    fn a_component_without_owner_or_lifecycle_loads_with_warnings() {
+        let (e, problems) = parse_one(
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: legacy\nspec:\n  type: service\n",
+        );
+        assert_eq!(e.owner(), None);
+        assert_eq!(
+            problems,
+            [
+                "warning 6: Component has no spec.lifecycle; Backstage requires one",
+                "warning 6: Component has no spec.owner; Backstage requires one",
+            ]
+        );
+    }
+
+    #[test]
+    fn each_built_in_kind_has_its_own_requirements() {
+        let check = |kind: &str, spec: &str| {
+            let yaml = format!(
+                "apiVersion: backstage.io/v1alpha1\nkind: {kind}\nmetadata:\n  name: x\n{spec}"
+            );
+            parse_one(&yaml).1
+        };
+        assert_eq!(
+            check("Group", "spec:\n  type: team\n"),
+            [
+                "warning 6: Group has no spec.children; Backstage requires the list, even empty (`children: []`)"
+            ]
+        );
+        assert_eq!(
+            check("User", ""),
+            ["warning 1: User has no spec; Backstage requires one"]
+        );
+        assert_eq!(
+            check("System", "spec:\n  owner: [a, b]\n"),
+            ["error 6: spec.owner must be one entity reference (a string), found a list; ignored"]
+        );
+        assert_eq!(
+            check(
+                "API",
+                "spec:\n  type: openapi\n  lifecycle: production\n  owner: a\n  definition:\n    $text: ./openapi.yaml\n"
+            ),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            check("Location", "spec:\n  type: url\n"),
+            ["warning 6: Location has neither spec.target nor spec.targets; it points nowhere"]
+        );
+        assert_eq!(check("Domain", "spec:\n  owner: a\n"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_unexpected_api_version_is_a_warning() {
+        let (_, problems) = parse_one(
+            "apiVersion: backstage.io/v2\nkind: Domain\nmetadata:\n  name: d\nspec:\n  owner: a\n",
+        );
+        assert_eq!(
+            problems,
+            [
+                "warning 1: Backstage reads Domain entities as backstage.io/v1alpha1 or backstage.io/v1beta1, not backstage.io/v2"
+            ]
+        );
+        let template = "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: t\nspec:\n  type: service\n  owner: a\n";
+        assert_eq!(parse_one(template).1, Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_relation_field_in_the_wrong_case_is_pointed_out() {
+        let (e, problems) = parse_one(
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: kit\nspec:\n  type: library\n  lifecycle: production\n  owner: devices\n  subComponentOf: sdk\n",
+        );
+        assert_eq!(e.relations.subcomponent_of, None);
+        assert_eq!(
+            problems,
+            ["warning 9: spec.subComponentOf is not read; the field is spelt subcomponentOf"]
+        );
     }
 }

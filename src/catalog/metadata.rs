@@ -210,3 +210,60 @@ fn links(doc: &Document, value: Option<&Value>, problems: &mut Vec<Problem>) -> 
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::parse_one;
+
+    #[test]
+    fn labels_annotations_tags_and_links_are_read_leniently() {
+        let (e, problems) = parse_one(
+            "\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: billing
+  title: 2024
+  labels:
+    tier: gold
+    cost-centre: 4711
+    owner team: payments
+  annotations:
+    pagerduty.com/service-id: P1234567
+    backstage.io/techdocs-ref: dir:.
+    nested: { not: allowed }
+  tags: [java, Spring-Boot, 3]
+  links:
+    - url: https://grafana.example/d/billing
+      title: Dashboard
+    - title: Runbook
+spec:
+  type: service
+  lifecycle: production
+  owner: payments
+",
+        );
+        assert_eq!(e.metadata.title.as_deref(), Some("2024"));
+        assert_eq!(
+            e.metadata.labels.get("cost-centre").map(String::as_str),
+            Some("4711")
+        );
+        assert_eq!(e.metadata.labels.len(), 3);
+        assert_eq!(e.annotation("backstage.io/techdocs-ref"), Some("dir:."));
+        assert_eq!(e.annotation("nested"), None);
+        assert_eq!(e.metadata.tags, ["java", "Spring-Boot", "3"]);
+        assert_eq!(e.metadata.links.len(), 1);
+        assert_eq!(
+            problems,
+            [
+                "warning 5: metadata.title must be a string; read as \"2024\" (quote it in YAML)",
+                "warning 8: metadata.labels.cost-centre must be a string; read as \"4711\" (quote it in YAML)",
+                "warning 9: metadata.labels.owner team: `owner team` is not a valid key; expected [dns-prefix/]name, e.g. backstage.io/techdocs-ref",
+                "error 13: metadata.annotations.nested must be a string, found a mapping; ignored",
+                "warning 14: tag `Spring-Boot` is not valid in Backstage: lower-case letters, digits, `:`, `+` or `#`, joined by single `-`",
+                "warning 14: a tag must be a string; read as \"3\" (quote it in YAML)",
+                "error 18: a link needs a url (a string); ignored",
+            ]
+        );
+    }
+}

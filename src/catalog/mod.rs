@@ -20,3 +20,8 @@ pub use entity::{Entity, Link, Metadata, Origin, Relations};
 pub use entity_ref::{DEFAULT_NAMESPACE, EntityRef, RefError};
 pub use problem::{Problem, Severity};
 pub use tree::Catalog;
+
+#[cfg(test)]
+mod location_tests;
+#[cfg(test)]
+mod testing;

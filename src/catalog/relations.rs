@@ -164,3 +164,138 @@ fn store(rel: &mut Relations, field: &str, mut refs: Vec<EntityRef>) {
         *list = refs;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::parse_one;
+
+    fn shown(refs: &[super::EntityRef]) -> Vec<String> {
+        refs.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn each_field_has_its_default_kind_and_the_entity_namespace() {
+        let (e, problems) = parse_one(
+            "\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: checkout
+  namespace: shop
+spec:
+  type: service
+  lifecycle: production
+  owner: team-a
+  system: default/storefront
+  subcomponentOf: web
+  providesApis: [checkout-api]
+  consumesApis: [payments/billing-api]
+  dependsOn: [resource:orders-db, Component:Default/Search]
+  dependencyOf: [component:mobile-app]
+",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let r = &e.relations;
+        assert_eq!(
+            r.owner.as_ref().map(ToString::to_string).as_deref(),
+            Some("group:shop/team-a")
+        );
+        assert_eq!(
+            r.system.as_ref().map(ToString::to_string).as_deref(),
+            Some("system:default/storefront")
+        );
+        assert_eq!(
+            r.subcomponent_of
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("component:shop/web")
+        );
+        assert_eq!(shown(&r.provides_apis), ["api:shop/checkout-api"]);
+        assert_eq!(shown(&r.consumes_apis), ["api:payments/billing-api"]);
+        assert_eq!(
+            shown(&r.depends_on),
+            ["resource:shop/orders-db", "component:default/search"]
+        );
+        assert_eq!(shown(&r.dependency_of), ["component:shop/mobile-app"]);
+    }
+
+    #[test]
+    fn groups_users_systems_and_domains_read_their_own_fields() {
+        let group = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: eng\nspec:\n  type: department\n  parent: acme\n  children: [team-a]\n  members: [jane]\n";
+        let r = parse_one(group).0.relations;
+        assert_eq!(
+            r.parent.map(|p| p.to_string()).as_deref(),
+            Some("group:default/acme")
+        );
+        assert_eq!(shown(&r.children), ["group:default/team-a"]);
+        assert_eq!(shown(&r.members), ["user:default/jane"]);
+        let user = "apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: jane\nspec:\n  memberOf: [team-a]\n";
+        assert_eq!(
+            shown(&parse_one(user).0.relations.member_of),
+            ["group:default/team-a"]
+        );
+        let system = "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: s\nspec:\n  owner: user:jane\n  domain: commerce\n";
+        let r = parse_one(system).0.relations;
+        assert_eq!(
+            r.owner.map(|p| p.to_string()).as_deref(),
+            Some("user:default/jane")
+        );
+        assert_eq!(
+            r.domain.map(|p| p.to_string()).as_deref(),
+            Some("domain:default/commerce")
+        );
+        let domain = "apiVersion: backstage.io/v1alpha1\nkind: Domain\nmetadata:\n  name: d\nspec:\n  owner: a\n  subdomainOf: commerce\n";
+        let r = parse_one(domain).0.relations;
+        assert_eq!(
+            r.subdomain_of.map(|p| p.to_string()).as_deref(),
+            Some("domain:default/commerce")
+        );
+    }
+
+    #[test]
+    fn bad_references_are_problems_at_their_line_and_the_rest_loads() {
+        let (e, problems) = parse_one(
+            "\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: checkout
+spec:
+  type: service
+  lifecycle: production
+  owner: Joshua Mathianas
+  providesApis: checkout-api
+  dependsOn:
+    - orders-db
+    - resource:orders-cache
+    - ''
+    - a:b/c/d
+    - 42
+",
+        );
+        assert_eq!(
+            e.owner().map(ToString::to_string).as_deref(),
+            Some("group:default/joshua mathianas")
+        );
+        assert_eq!(
+            shown(&e.relations.provides_apis),
+            ["api:default/checkout-api"]
+        );
+        assert_eq!(
+            shown(&e.relations.depends_on),
+            ["resource:default/orders-cache"]
+        );
+        assert_eq!(
+            problems,
+            [
+                "warning 8: spec.owner: `Joshua Mathianas` cannot name an entity (names are 1-63 letters, digits, `-`, `_` or `.`); no entity will match it",
+                "warning 9: spec.providesApis must be a list; read as a list of one reference",
+                "error 11: spec.dependsOn: entity reference `orders-db` has no kind, and this field has no default kind; ignored",
+                "error 13: spec.dependsOn: entity reference is empty; ignored",
+                "error 14: spec.dependsOn: entity reference `a:b/c/d` is malformed: the name holds `:` or `/`; ignored",
+                "error 15: spec.dependsOn must hold entity references (strings), found a number; ignored",
+            ]
+        );
+    }
+}

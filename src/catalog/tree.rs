@@ -214,3 +214,153 @@ impl Catalog {
         indexes.into_iter().map(|i| &self.entities[i]).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{lines, parse};
+    use super::*;
+
+    /// A Group document; `parent` and `children` as written in the spec.
+    fn group(name: &str, parent: Option<&str>, children: &[&str]) -> String {
+        let parent = parent
+            .map(|p| format!("  parent: {p}\n"))
+            .unwrap_or_default();
+        format!(
+            "---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: {name}\nspec:\n  type: team\n{parent}  children: [{}]\n",
+            children.join(", ")
+        )
+    }
+
+    fn component(name: &str, owner: &str) -> String {
+        format!(
+            "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: service\n  lifecycle: production\n  owner: {owner}\n"
+        )
+    }
+
+    fn catalog(docs: &[String]) -> Catalog {
+        let (entities, problems) = parse(&docs.concat());
+        assert!(problems.is_empty(), "{problems:#?}");
+        Catalog::from_entities(entities)
+    }
+
+    fn g(name: &str) -> EntityRef {
+        EntityRef::new("group", "default", name)
+    }
+
+    fn names(refs: &[EntityRef]) -> Vec<&str> {
+        refs.iter().map(|r| r.name.as_str()).collect()
+    }
+
+    #[test]
+    fn a_cycle_of_parents_ends() {
+        let c = catalog(&[
+            group("a", Some("c"), &[]),
+            group("b", Some("a"), &[]),
+            group("c", Some("b"), &[]),
+            component("svc", "b"),
+        ]);
+        assert_eq!(names(&c.descendants(&g("a"))), ["a", "b", "c"]);
+        assert_eq!(names(&c.ancestors(&g("a"))), ["c", "b"]);
+        assert_eq!(c.owned_by(&g("c"), true).len(), 1);
+        assert!(c.is_department(&g("a")));
+    }
+
+    #[test]
+    fn children_from_both_directions_are_listed_once() {
+        let c = catalog(&[
+            group("dept", None, &["a", "b"]),
+            group("a", Some("dept"), &[]),
+            group("c", Some("dept"), &[]),
+        ]);
+        let children: Vec<&str> = c
+            .children(&g("dept"))
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect();
+        assert_eq!(children, ["a", "b", "c"]);
+        assert_eq!(c.parent(&g("b")), Some(&g("dept")));
+        assert_eq!(c.parent(&g("dept")), None);
+        assert!(c.children(&g("a")).is_empty());
+        assert!(c.children(&g("unknown")).is_empty());
+        assert_eq!(names(&c.descendants(&g("unknown"))), ["unknown"]);
+    }
+
+    #[test]
+    fn a_group_keeps_the_parent_it_names_itself() {
+        let c = Catalog::from_entities(
+            parse(
+                &[
+                    group("a", None, &["x"]),
+                    group("b", None, &[]),
+                    group("x", Some("b"), &[]),
+                ]
+                .concat(),
+            )
+            .0,
+        );
+        assert_eq!(c.parent(&g("x")), Some(&g("b")));
+        assert_eq!(c.children(&g("a")), [&g("x")], "a still lists x");
+        assert_eq!(
+            lines(c.problems()),
+            [
+                "warning 2: group:default/a lists group:default/x as a child, but group:default/x already has parent group:default/b; a group has one parent, group:default/b is kept"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_group_that_is_its_own_parent_is_ignored_with_a_warning() {
+        let c = Catalog::from_entities(parse(&group("a", Some("a"), &[])).0);
+        assert_eq!(c.parent(&g("a")), None);
+        assert!(!c.is_department(&g("a")));
+        assert_eq!(c.problems().len(), 1);
+    }
+
+    #[test]
+    fn owned_by_reaches_down_the_tree_only_when_asked() {
+        let c = catalog(&[
+            group("dept", None, &["team"]),
+            group("team", None, &[]),
+            component("portal", "dept"),
+            component("api", "team"),
+            component("cli", "group:default/team"),
+            component("tool", "user:jane"),
+        ]);
+        let owned = |group: &str, recursive| -> Vec<String> {
+            c.owned_by(&g(group), recursive)
+                .iter()
+                .map(|e| e.metadata.name.clone())
+                .collect()
+        };
+        assert_eq!(owned("dept", false), ["portal"]);
+        assert_eq!(owned("dept", true), ["portal", "api", "cli"]);
+        assert_eq!(owned("team", true), ["api", "cli"]);
+        assert!(owned("nobody", true).is_empty());
+    }
+
+    #[test]
+    fn a_second_definition_is_dropped_naming_both_places() {
+        let (mut first, _) = parse(&component("svc", "team-a"));
+        let (mut second, _) = parse(&component("SVC", "team-b"));
+        second[0].origin = crate::catalog::Origin {
+            file: "other/catalog-info.yaml".into(),
+            document: 3,
+            line: 40,
+        };
+        first.append(&mut second);
+        let c = Catalog::from_entities(first);
+        assert_eq!(c.entities().len(), 1);
+        let svc = c
+            .get(&EntityRef::new("component", "default", "svc"))
+            .expect("the first is kept");
+        assert_eq!(svc.owner(), Some(&g("team-a")));
+        assert_eq!(
+            c.problems()[0].to_string(),
+            "other/catalog-info.yaml:40:1: document 3: component:default/svc is already defined at catalog-info.yaml:2 (document 1); this definition is ignored"
+        );
+        assert!(
+            c.owned_by(&g("team-b"), false).is_empty(),
+            "the dropped one owns nothing"
+        );
+    }
+}
