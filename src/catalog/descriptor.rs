@@ -9,7 +9,7 @@ use super::entity::{Entity, Origin};
 use super::entity_ref::{DEFAULT_NAMESPACE, EntityRef};
 use super::metadata::read_metadata;
 use super::names::{has_placeholder, is_api_version, is_entity_name, is_kind, is_namespace};
-use super::problem::{Problem, Severity, describe, shown};
+use super::problem::{Problem, Severity, describe, field_label, shown};
 use super::{kinds, relations};
 use crate::source::{Document, parse_documents};
 
@@ -88,7 +88,7 @@ fn entity_from_document(doc: &Document, problems: &mut Vec<Problem>) -> Option<E
         return None;
     }
     let mut envelope = Vec::new();
-    let api_version = required_text(doc, root, "apiVersion", "apiVersion", &mut envelope);
+    let api_version = required_text(doc, root, "/apiVersion", &mut envelope);
     if let Some(v) = api_version.filter(|v| !is_api_version(v)) {
         envelope.push(Problem::error_at(
             doc,
@@ -96,7 +96,7 @@ fn entity_from_document(doc: &Document, problems: &mut Vec<Problem>) -> Option<E
             format!("apiVersion `{v}` is not valid; expected e.g. backstage.io/v1alpha1"),
         ));
     }
-    let kind = required_text(doc, root, "kind", "kind", &mut envelope);
+    let kind = required_text(doc, root, "/kind", &mut envelope);
     if let Some(k) = kind.filter(|k| !is_kind(k)) {
         envelope.push(Problem::error_at(
             doc,
@@ -119,7 +119,7 @@ fn entity_from_document(doc: &Document, problems: &mut Vec<Problem>) -> Option<E
             None
         }
     };
-    let name = meta.and_then(|m| required_text(doc, m, "name", "metadata.name", &mut envelope));
+    let name = meta.and_then(|m| required_text(doc, m, "/metadata/name", &mut envelope));
     if let Some(n) = name.filter(|n| !is_entity_name(n)) {
         envelope.push(Problem::error_at(
             doc,
@@ -188,23 +188,19 @@ fn bad_name_message(name: &str) -> String {
     }
 }
 
-/// A required string field of `map`, with an Error problem when it is absent or not a string.
+/// A required string field of `map` at `pointer` (`/kind`, `/metadata/name`), with an
+/// Error problem when it is absent or not a non-empty string.
 fn required_text<'a>(
     doc: &Document,
     map: &'a Map<String, Value>,
-    key: &str,
-    label: &str,
+    pointer: &str,
     problems: &mut Vec<Problem>,
 ) -> Option<&'a str> {
-    let pointer = if label.starts_with("metadata.") {
-        format!("/metadata/{key}")
-    } else {
-        format!("/{key}")
-    };
+    let (parent, key) = pointer.rsplit_once('/').unwrap_or(("", pointer));
+    let label = field_label(pointer);
     match map.get(key) {
         Some(Value::String(s)) if !s.trim().is_empty() => Some(s),
         None | Some(Value::Null) => {
-            let parent = pointer.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
             problems.push(Problem::error_at(
                 doc,
                 parent,
@@ -215,7 +211,7 @@ fn required_text<'a>(
         Some(other) => {
             problems.push(Problem::error_at(
                 doc,
-                &pointer,
+                pointer,
                 format!("{label} must be a non-empty string, found {}", shown(other)),
             ));
             None

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::entity::{Link, Metadata};
 use super::names::{is_label_value, is_metadata_key, is_tag};
-use super::problem::{Problem, describe};
+use super::problem::{Problem, describe, field_label};
 use crate::source::{Document, pointer_token};
 
 pub(super) fn read_metadata(
@@ -36,7 +36,8 @@ pub(super) fn read_metadata(
 }
 
 /// A string, or a number or boolean taken as its text with a Warning (YAML reads
-/// `version: 1.10` as a number; Backstage wants strings). `None` for anything else.
+/// `replicas: 3` as a number; Backstage wants strings). Anything else is `None`, with an
+/// Error: the value is dropped.
 fn scalar_text(
     doc: &Document,
     value: &Value,
@@ -55,7 +56,14 @@ fn scalar_text(
             ));
             Some(text)
         }
-        _ => None,
+        other => {
+            let message = format!(
+                "{field} must be a string, found {}; ignored",
+                describe(other)
+            );
+            problems.push(Problem::error_at(doc, pointer, message));
+            None
+        }
     }
 }
 
@@ -66,19 +74,7 @@ fn optional_text(
     problems: &mut Vec<Problem>,
 ) -> Option<String> {
     let value = value.filter(|v| !v.is_null())?;
-    let field = pointer.trim_start_matches('/').replace('/', ".");
-    let text = scalar_text(doc, value, pointer, &field, problems);
-    if text.is_none() {
-        problems.push(Problem::error_at(
-            doc,
-            pointer,
-            format!(
-                "{field} must be a string, found {}; ignored",
-                describe(value)
-            ),
-        ));
-    }
-    text
+    scalar_text(doc, value, pointer, &field_label(pointer), problems)
 }
 
 /// `metadata.labels` or `metadata.annotations`: string to string. Entries that cannot be
@@ -113,11 +109,6 @@ fn string_map(
             problems.push(Problem::warning_at(doc, &at, format!("{field}: `{k}` is not a valid key; expected [dns-prefix/]name, e.g. backstage.io/techdocs-ref")));
         }
         let Some(text) = scalar_text(doc, v, &at, &field, problems) else {
-            problems.push(Problem::error_at(
-                doc,
-                &at,
-                format!("{field} must be a string, found {}; ignored", describe(v)),
-            ));
             continue;
         };
         if key == "labels" && !is_label_value(&text) {
@@ -159,11 +150,6 @@ fn tags(doc: &Document, value: Option<&Value>, problems: &mut Vec<Problem>) -> V
     let mut out = Vec::new();
     for (at, v) in items {
         let Some(tag) = scalar_text(doc, v, &at, "a tag", problems) else {
-            problems.push(Problem::error_at(
-                doc,
-                &at,
-                format!("a tag must be a string, found {}; ignored", describe(v)),
-            ));
             continue;
         };
         if !is_tag(&tag) {

@@ -106,6 +106,11 @@ pub fn shown(v: &Value) -> String {
     }
 }
 
+/// How messages name the field at a JSON Pointer: `/metadata/name` is `metadata.name`.
+pub fn field_label(pointer: &str) -> String {
+    pointer.trim_start_matches('/').replace('/', ".")
+}
+
 /// `a mapping`, `a list`, … for messages.
 pub fn describe(v: &Value) -> &'static str {
     match v {
