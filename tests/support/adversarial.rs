@@ -49,34 +49,34 @@ fn hot(rng: &mut Rng, pool: &[&str]) -> J {
 
 pub fn scalar(rng: &mut Rng) -> J {
     if rng.chance(0.5) {
-        return hot(rng, &HOT);
+        return hot(rng, HOT);
     }
     match rng.below(10) {
         0 => J::Bool(rng.chance(0.5)),
         1 => J::Null,
-        2..=4 => n(rng.pick(&NUMBERS)),
-        5 | 6 => s(rng.pick(&NUMERIC_STRINGS)),
-        _ => s(rng.pick(&STRINGS)),
+        2..=4 => n(rng.pick(NUMBERS)),
+        5 | 6 => s(rng.pick(NUMERIC_STRINGS)),
+        _ => s(rng.pick(STRINGS)),
     }
 }
 
 fn numeric(rng: &mut Rng) -> J {
     if rng.chance(0.5) {
-        hot(rng, &HOT_NUMERIC)
+        hot(rng, HOT_NUMERIC)
     } else if rng.chance(0.6) {
-        n(rng.pick(&NUMBERS))
+        n(rng.pick(NUMBERS))
     } else {
-        s(rng.pick(&NUMERIC_STRINGS))
+        s(rng.pick(NUMERIC_STRINGS))
     }
 }
 
 fn string(rng: &mut Rng) -> J {
     if rng.chance(0.5) {
-        hot(rng, &HOT_STRINGS)
+        hot(rng, HOT_STRINGS)
     } else if rng.chance(0.7) {
-        s(rng.pick(&STRINGS))
+        s(rng.pick(STRINGS))
     } else {
-        s(rng.pick(&NUMERIC_STRINGS))
+        s(rng.pick(NUMERIC_STRINGS))
     }
 }
 
@@ -223,7 +223,7 @@ fn literal(rng: &mut Rng, op: &str) -> J {
 fn fact_ref(rng: &mut Rng, name: &str, with_path: bool) -> J {
     let mut fields = vec![("fact", s(name))];
     if with_path && rng.chance(0.3) {
-        fields.push(("path", s(rng.pick(&PATHS))));
+        fields.push(("path", s(rng.pick(PATHS))));
     }
     obj(fields)
 }
@@ -240,7 +240,7 @@ fn operator(rng: &mut Rng, shape: Shape) -> (&'static str, &'static str) {
         "notEqual",
     ];
     let (chains, ops): (&[&str], &[&str]) = match shape {
-        _ if rng.chance(0.25) => (&CHAINS, &OPS),
+        _ if rng.chance(0.25) => (CHAINS, OPS),
         Shape::Arr | Shape::RefList => (
             &[
                 "",
@@ -275,7 +275,7 @@ fn operator(rng: &mut Rng, shape: Shape) -> (&'static str, &'static str) {
             ],
         ),
         Shape::Bool => (&["", "not:"], &["equal", "notEqual", "in", "notIn"]),
-        Shape::Obj | Shape::Any => (&CHAINS, &OPS),
+        Shape::Obj | Shape::Any => (CHAINS, OPS),
     };
     (*rng.pick(chains), *rng.pick(ops))
 }
@@ -331,7 +331,7 @@ fn leaf(rng: &mut Rng) -> J {
     ];
     let path_odds = if shape == Shape::Obj { 0.85 } else { 0.2 };
     if !(in_family && swapped) && rng.chance(path_odds) {
-        fields.push(("path", s(rng.pick(&PATHS))));
+        fields.push(("path", s(rng.pick(PATHS))));
     }
     if rng.chance(0.05) {
         fields.push(("params", obj(vec![])));

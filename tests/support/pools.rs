@@ -1,6 +1,6 @@
 //! The value, path, operator and decorator pools the adversarial generator draws from.
 
-pub const NUMBERS: [&str; 25] = [
+pub const NUMBERS: &[&str] = &[
     "0",
     "1",
     "-1",
@@ -26,9 +26,17 @@ pub const NUMBERS: [&str; 25] = [
     "2000",
     "0.5",
     "1e-7",
+    "-1e-7",
+    "0.000001",
+    "100000000000000000000",
+    "123456789012345678901234567890",
+    "1e300",
+    "5e-324",
+    "0.30000000000000004",
+    "-9007199254740993",
 ];
 
-pub const NUMERIC_STRINGS: [&str; 24] = [
+pub const NUMERIC_STRINGS: &[&str] = &[
     "10",
     " 5",
     "5 ",
@@ -53,9 +61,23 @@ pub const NUMERIC_STRINGS: [&str; 24] = [
     "100",
     "1e21",
     "-0",
+    // JavaScript's Number() and parseFloat() trim JS whitespace (NBSP, BOM, U+2028), not U+0085.
+    "\u{FEFF}5",
+    "\u{A0}5",
+    "\u{85}5",
+    "5\u{2028}",
+    "inf",
+    "infinity",
+    "+Infinity",
+    "-0x10",
+    "0X1F",
+    "0o7",
+    "5e",
+    "1e1000",
+    "1_000",
 ];
 
-pub const STRINGS: [&str; 28] = [
+pub const STRINGS: &[&str] = &[
     "abc",
     "abd",
     "b",
@@ -78,6 +100,12 @@ pub const STRINGS: [&str; 28] = [
     "production",
     "java",
     "scala",
+    "a\"b",
+    "back\\slash",
+    "line\nbreak",
+    "nul\u{0}",
+    "1e+21",
+    "1.2345678901234568e+29",
     " ",
     "a,b",
     "10,20",
@@ -86,7 +114,7 @@ pub const STRINGS: [&str; 28] = [
     "Java",
 ];
 
-pub const PATHS: [&str; 25] = [
+pub const PATHS: &[&str] = &[
     "$.a.b",
     "$.a",
     "$.a.c[0]",
@@ -114,7 +142,7 @@ pub const PATHS: [&str; 25] = [
     "$.list[*]",
 ];
 
-pub const OPS: [&str; 10] = [
+pub const OPS: &[&str] = &[
     "equal",
     "notEqual",
     "lessThan",
@@ -128,7 +156,7 @@ pub const OPS: [&str; 10] = [
 ];
 
 /// Decorator chains, `""` weighted most.
-pub const CHAINS: [&str; 20] = [
+pub const CHAINS: &[&str] = &[
     "",
     "",
     "",
@@ -153,7 +181,7 @@ pub const CHAINS: [&str; 20] = [
 
 /// Values drawn half the time on both sides (JSON text), so that `equal`, `in` and `contains`
 /// pass often enough for their verdicts to matter.
-pub const HOT: [&str; 10] = [
+pub const HOT: &[&str] = &[
     "0",
     "1",
     "10",
@@ -166,9 +194,9 @@ pub const HOT: [&str; 10] = [
     "\"\u{1F600}\"",
 ];
 
-pub const HOT_NUMERIC: [&str; 8] = ["0", "1", "10", "\"10\"", "1.0", "\"5\"", "-0", "5"];
+pub const HOT_NUMERIC: &[&str] = &["0", "1", "10", "\"10\"", "1.0", "\"5\"", "-0", "5"];
 
-pub const HOT_STRINGS: [&str; 6] = [
+pub const HOT_STRINGS: &[&str] = &[
     "\"abc\"",
     "\"\"",
     "\"10\"",

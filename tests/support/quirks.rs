@@ -2,7 +2,7 @@
 
 /// Fact values the quirk checks below run against, one entity each (every entity also has the
 /// facts `list`, `o` and `o2`; odd ones have `w`).
-pub const QUIRK_VALUES: [&str; 30] = [
+pub const QUIRK_VALUES: &[&str] = &[
     "10",
     "\"10\"",
     "\" 5\"",
@@ -33,9 +33,24 @@ pub const QUIRK_VALUES: [&str; 30] = [
     "[[10]]",
     "\"9\"",
     "false",
+    "-1",
+    "123456789012345678901234567890",
+    "1e-7",
+    "0.000001",
+    "100000000000000000000",
+    "5e-324",
+    "\"\\ufeff5\"",
+    "\"\\u00855\"",
+    "\"\\u00a05\"",
+    "\"inf\"",
+    "\"-0x10\"",
+    "\"0o7\"",
+    "\"0X1F\"",
+    "\"5e\"",
+    "\"1e1000\"",
 ];
 
-pub const QUIRK_CHECKS: [&str; 48] = [
+pub const QUIRK_CHECKS: &[&str] = &[
     r#"{"all":[]}"#,
     r#"{"any":[]}"#,
     r#"{"not":{"any":[]}}"#,
@@ -49,6 +64,11 @@ pub const QUIRK_CHECKS: [&str; 48] = [
     r#"{"all":[{"fact":"v","operator":"greaterThan","value":[]}]}"#,
     r#"{"all":[{"fact":"v","operator":"lessThan","value":[10]}]}"#,
     r#"{"all":[{"fact":"v","operator":"lessThan","value":null}]}"#,
+    r#"{"all":[{"fact":"v","operator":"lessThan","value":""}]}"#,
+    r#"{"all":[{"fact":"v","operator":"greaterThan","value":" "}]}"#,
+    r#"{"all":[{"fact":"v","operator":"greaterThanInclusive","value":"\u00a05"}]}"#,
+    r#"{"all":[{"fact":"v","operator":"lessThan","value":"0x20"}]}"#,
+    r#"{"all":[{"fact":"v","operator":"in","value":"1e+21 1.2345678901234568e+29 1e-7 0.000001 100000000000000000000 5e-324"}]}"#,
     r#"{"all":[{"fact":"v","operator":"greaterThanInclusive","value":true}]}"#,
     r#"{"all":[{"fact":"v","operator":"lessThan","value":{"a":1}}]}"#,
     r#"{"all":[{"fact":"v","operator":"equal","value":10}]}"#,
@@ -87,7 +107,7 @@ pub const QUIRK_CHECKS: [&str; 48] = [
 ];
 
 /// Values of the fact `t` the JSONPath forms run against.
-pub const PATH_VALUES: [&str; 6] = [
+pub const PATH_VALUES: &[&str] = &[
     r#"{"a":{"b":1,"id":2},"list":[5,6],"k":"x","items":[{"id":3,"x":4}],"s":"\ud83d\ude00b","id":0}"#,
     r#"{"z":{"id":1},"a":{"id":2},"2":{"id":3},"10":{"id":4},"s":"ab","k":[3]}"#,
     r#"[1,[2],{"id":3}]"#,
@@ -97,7 +117,7 @@ pub const PATH_VALUES: [&str; 6] = [
 ];
 
 /// JSONPath forms jsonpath-plus reads (a path on a non-object fact returns the fact itself).
-pub const PATH_FORMS: [&str; 14] = [
+pub const PATH_FORMS: &[&str] = &[
     "$.*",
     "$.list.0",
     "$[\"k\"]",
@@ -115,7 +135,7 @@ pub const PATH_FORMS: [&str; 14] = [
 ];
 
 /// What each path's result is compared with.
-pub const PATH_OPS: [&str; 7] = [
+pub const PATH_OPS: &[&str] = &[
     r#""operator":"equal","value":2"#,
     r#""operator":"equal","value":3"#,
     r#""operator":"contains","value":3"#,
