@@ -47,7 +47,7 @@ fn random_workload(seed: u64, entities: usize) -> Workload {
                 match rng.below(100) {
                     0..=2 => continue,
                     3 | 4 => facts.push((name, J::Null)),
-                    5..=7 => facts.push((name.clone(), adversarial::perturbed(&mut rng, &value))),
+                    5..=7 => facts.push((name, adversarial::perturbed(&mut rng, &value))),
                     _ => facts.push((name, value)),
                 }
             }
@@ -154,7 +154,7 @@ fn random_workloads_agree_with_json_rules_engine() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
 }
 
-/// Every check against every entity, one fact `v`... as given (JSON text).
+/// Runs every check against every entity (both given as JSON text) through both engines.
 fn corpus(label: &str, facts: &[String], checks: &[String]) {
     let parse = |text: &str| J::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
     let w = Workload {
