@@ -114,6 +114,7 @@ pub const PATH_VALUES: &[&str] = &[
     r#""str""#,
     r#"{"id":-1,"a":{"b":[1]},"items":[{"id":[3]}]}"#,
     r#"{"items":[{"id":3},{"id":4}],"list":[],"k":{"id":3}}"#,
+    r#"{"k":"","s":"","a":{"b":""},"list":[""],"items":[{"id":""}]}"#,
 ];
 
 /// JSONPath forms jsonpath-plus reads (a path on a non-object fact returns the fact itself).
