@@ -19,8 +19,6 @@ enum Segment {
 pub struct JsonPath {
     text: String,
     segments: Vec<Segment>,
-    /// Whether results are always an array (the path has a wildcard or a descent).
-    array_expr: bool,
 }
 
 impl JsonPath {
@@ -78,13 +76,9 @@ impl JsonPath {
                 "JSONPath `{text}`: `..` must be followed by a name"
             ));
         }
-        let array_expr = segments
-            .iter()
-            .any(|s| matches!(s, Segment::Wildcard | Segment::Descend));
         Ok(JsonPath {
             text: text.to_string(),
             segments,
-            array_expr,
         })
     }
 
@@ -98,15 +92,13 @@ impl JsonPath {
             return Some(Cow::Borrowed(root));
         }
         let mut out = Vec::new();
-        trace(&self.segments, Cow::Borrowed(root), &mut out);
-        if out.is_empty() {
-            None
-        } else if out.len() == 1 && !self.array_expr {
-            out.pop()
-        } else {
-            Some(Cow::Owned(Value::Array(
-                out.into_iter().map(Cow::into_owned).collect(),
-            )))
+        trace(&self.segments, Cow::Borrowed(root), false, &mut out);
+        match out.len() {
+            0 => None,
+            1 if !out[0].1 => out.pop().map(|(v, _)| v),
+            _ => Some(Cow::Owned(Value::Array(
+                out.into_iter().map(|(v, _)| v.into_owned()).collect(),
+            ))),
         }
     }
 }
@@ -145,6 +137,8 @@ fn child_of<'a>(value: &'a Value, prop: &str) -> Option<Cow<'a, Value>> {
                 .and_then(|i| items.get(i))
                 .map(Cow::Borrowed)
         }
+        // jsonpath-plus skips falsy values, so the empty string has no properties.
+        Value::String(s) if s.is_empty() => None,
         Value::String(s) => {
             let units: Vec<u16> = s.encode_utf16().collect();
             if prop == "length" {
@@ -163,37 +157,62 @@ fn canonical_index(prop: &str) -> Option<usize> {
     (i.to_string() == prop).then_some(i)
 }
 
+/// An object's values in JavaScript's property order: integer-like keys ascending, then the
+/// others in insertion order.
+fn js_ordered(map: &serde_json::Map<String, Value>) -> Vec<&Value> {
+    let mut entries: Vec<(Option<u32>, usize, &Value)> = map
+        .iter()
+        .enumerate()
+        .map(|(i, (k, v))| (k.parse::<u32>().ok().filter(|n| n.to_string() == *k), i, v))
+        .collect();
+    entries.sort_by_key(|(n, i, _)| (n.is_none(), n.unwrap_or(0), *i));
+    entries.into_iter().map(|(_, _, v)| v).collect()
+}
+
 fn children<'a>(value: &Cow<'a, Value>) -> Vec<Cow<'a, Value>> {
     match value {
-        Cow::Borrowed(Value::Object(map)) => map.values().map(Cow::Borrowed).collect(),
+        Cow::Borrowed(Value::Object(map)) => {
+            js_ordered(map).into_iter().map(Cow::Borrowed).collect()
+        }
         Cow::Borrowed(Value::Array(items)) => items.iter().map(Cow::Borrowed).collect(),
-        Cow::Owned(Value::Object(map)) => map.values().cloned().map(Cow::Owned).collect(),
+        Cow::Owned(Value::Object(map)) => js_ordered(map)
+            .into_iter()
+            .cloned()
+            .map(Cow::Owned)
+            .collect(),
         Cow::Owned(Value::Array(items)) => items.iter().cloned().map(Cow::Owned).collect(),
         _ => Vec::new(),
     }
 }
 
-fn trace<'a>(segments: &[Segment], value: Cow<'a, Value>, out: &mut Vec<Cow<'a, Value>>) {
+/// Collects matches; the flag says whether a match came through a wildcard or from below a
+/// descent's starting point (jsonpath-plus then always returns an array).
+fn trace<'a>(
+    segments: &[Segment],
+    value: Cow<'a, Value>,
+    arr: bool,
+    out: &mut Vec<(Cow<'a, Value>, bool)>,
+) {
     let Some((head, rest)) = segments.split_first() else {
-        out.push(value);
+        out.push((value, arr));
         return;
     };
     match head {
         Segment::Property(p) => {
             if let Some(c) = child(&value, p) {
-                trace(rest, c, out);
+                trace(rest, c, arr, out);
             }
         }
         Segment::Wildcard => {
             for c in children(&value) {
-                trace(rest, c, out);
+                trace(rest, c, true, out);
             }
         }
         Segment::Descend => {
-            trace(rest, value.clone(), out);
+            trace(rest, value.clone(), arr, out);
             for c in children(&value) {
                 if matches!(c.as_ref(), Value::Object(_) | Value::Array(_)) {
-                    trace(segments, c, out);
+                    trace(segments, c, true, out);
                 }
             }
         }
@@ -229,6 +248,11 @@ mod tests {
         assert_eq!(get("$.items[*].id", &v), Some(json!(["x", "y"])));
         assert_eq!(get("$.items[0].*", &v), Some(json!(["x"])));
         assert_eq!(get("$..id", &v), Some(json!(["x", "y", "z"])));
+        assert_eq!(
+            get("$.items[1].sub..id", &v),
+            Some(json!("z")),
+            "one match through `..` is not wrapped"
+        );
         assert_eq!(get("$.nothing[*]", &v), None);
     }
 
