@@ -176,7 +176,7 @@ fn corpus(label: &str, facts: &[String], checks: &[String]) {
 
 #[test]
 fn quirks_corpus_agrees_with_json_rules_engine() {
-    let common = r#""list":["java","python"],"o":{"z":1,"a":{"b":[1,2],"id":3},"items":[{"id":[7]}],"10":"x","2":"y","id":1},"o2":{"z":{"id":1},"a":{"id":2},"2":{"id":3},"10":{"id":4}}"#;
+    let common = r#""list":["java","python"],"list2":["java","python"],"nested":[[1],[2]],"o":{"z":1,"a":{"b":[1,2],"id":3},"items":[{"id":[7]}],"10":"x","2":"y","id":1},"o2":{"z":{"id":1},"a":{"id":2},"2":{"id":3},"10":{"id":4}}"#;
     let facts: Vec<String> = QUIRK_VALUES
         .iter()
         .enumerate()

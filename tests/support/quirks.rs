@@ -1,7 +1,7 @@
 //! Hand-picked json-rules-engine quirks: fact values × checks, each pair compared.
 
 /// Fact values the quirk checks below run against, one entity each (every entity also has the
-/// facts `list`, `o` and `o2`; odd ones have `w`).
+/// facts `list`, `list2`, `nested`, `o` and `o2`; odd ones have `w`).
 pub const QUIRK_VALUES: &[&str] = &[
     "10",
     "\"10\"",
@@ -97,6 +97,14 @@ pub const QUIRK_CHECKS: &[&str] = &[
     r#"{"all":[{"fact":"list","operator":"equal","value":{"fact":"list"}}]}"#,
     r#"{"all":[{"fact":"o","path":"$.a","operator":"equal","value":{"fact":"o","path":"$.a"}}]}"#,
     r#"{"any":[{"fact":"v","operator":"equal","value":{"fact":"w"}}]}"#,
+    // Object identity: json-rules-engine hands out the same object for the same fact.
+    r#"{"all":[{"fact":"o","path":"$.items[*].id","operator":"equal","value":{"fact":"o","path":"$.items[*].id"}}]}"#,
+    r#"{"all":[{"fact":"o","path":"$.a","operator":"equal","value":{"fact":"o","path":"$['a']"}}]}"#,
+    r#"{"all":[{"fact":"o","operator":"equal","value":{"fact":"o","path":"$"}}]}"#,
+    r#"{"all":[{"fact":"nested","operator":"someFact:equal","value":{"fact":"nested","path":"$[0]"}}]}"#,
+    r#"{"all":[{"fact":"nested","path":"$[1]","operator":"in","value":{"fact":"nested"}}]}"#,
+    r#"{"all":[{"fact":"nested","operator":"contains","value":{"fact":"nested","path":"$[1]"}}]}"#,
+    r#"{"all":[{"fact":"list","operator":"equal","value":{"fact":"list2"}}]}"#,
     r#"{"not":{"fact":"v","operator":"greaterThan","value":5}}"#,
     r#"{"all":[{"fact":"list","operator":"swap:someFact:in","value":["java","x"]}]}"#,
     r#"{"all":[{"fact":"list","operator":"swap:in","value":"java"}]}"#,
