@@ -121,8 +121,13 @@ pub fn object(rng: &mut Rng, depth: u32) -> J {
         "2",
         "z",
         "length",
+        // Object.keys order: array indices (< 2^32 - 1) ascending first, then insertion order.
+        "01",
+        "-1",
+        "4294967294",
+        "4294967295",
     ];
-    let take = rng.range(1, 7) as usize;
+    let take = rng.range(1, 8) as usize;
     let mut fields = Vec::new();
     for key in rng.sample(&keys, take) {
         let v = match key {

@@ -140,6 +140,12 @@ pub const PATHS: &[&str] = &[
     "$.a.b[0]",
     "$.items[*]",
     "$.list[*]",
+    "a.b",
+    "$.*",
+    "$.a.*",
+    "$..length",
+    "$['4294967295']",
+    "$.items[0]['id']",
 ];
 
 pub const OPS: &[&str] = &[

@@ -123,10 +123,12 @@ pub const PATH_VALUES: &[&str] = &[
     r#"{"id":-1,"a":{"b":[1]},"items":[{"id":[3]}]}"#,
     r#"{"items":[{"id":3},{"id":4}],"list":[],"k":{"id":3}}"#,
     r#"{"k":"","s":"","a":{"b":""},"list":[""],"items":[{"id":""}]}"#,
+    r#"{"b":{"id":1},"4294967295":{"id":2},"01":{"id":3},"4294967294":{"id":4},"2":{"id":5},"-1":{"id":6}}"#,
 ];
 
 /// JSONPath forms jsonpath-plus reads (a path on a non-object fact returns the fact itself).
 pub const PATH_FORMS: &[&str] = &[
+    "$..length",
     "$.*",
     "$.list.0",
     "$[\"k\"]",
@@ -150,6 +152,7 @@ pub const PATH_OPS: &[&str] = &[
     r#""operator":"contains","value":3"#,
     r#""operator":"someFact:equal","value":1"#,
     r#""operator":"in","value":"3,4,1,2 0,2 -1""#,
+    r#""operator":"in","value":"4,5,1,2,3,6 5,4,1,2,3,6 2 3 4 5""#,
     r#""operator":"lessThan","value":4"#,
     r#""operator":"notEqual","value":"x""#,
 ];
