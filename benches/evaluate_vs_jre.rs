@@ -91,7 +91,7 @@ fn run() -> Result<ExitCode, String> {
     let script = bench_dir()?.join("run_json_rules_engine.mjs");
     let mut cmd = jre::node(&jre_dir, &script);
     cmd.arg(&workload);
-    eprintln!("json-rules-engine: running (about 0.4 s per 1000 entities)...");
+    eprintln!("json-rules-engine: running (roughly 0.3 s per 1000 entities)...");
     let theirs = measure(cmd, &jre_out)?;
     let (jre_counts, jre_inner) = jre_pass_counts(&jre_out)?;
 
