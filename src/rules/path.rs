@@ -157,13 +157,21 @@ fn canonical_index(prop: &str) -> Option<usize> {
     (i.to_string() == prop).then_some(i)
 }
 
-/// An object's values in JavaScript's property order: integer-like keys ascending, then the
-/// others in insertion order.
+/// An object's values in JavaScript's property order: array-index keys (canonical integers
+/// below 2^32 - 1) ascending, then the others in insertion order.
 fn js_ordered(map: &serde_json::Map<String, Value>) -> Vec<&Value> {
     let mut entries: Vec<(Option<u32>, usize, &Value)> = map
         .iter()
         .enumerate()
-        .map(|(i, (k, v))| (k.parse::<u32>().ok().filter(|n| n.to_string() == *k), i, v))
+        .map(|(i, (k, v))| {
+            (
+                k.parse::<u32>()
+                    .ok()
+                    .filter(|n| *n < u32::MAX && n.to_string() == *k),
+                i,
+                v,
+            )
+        })
         .collect();
     entries.sort_by_key(|(n, i, _)| (n.is_none(), n.unwrap_or(0), *i));
     entries.into_iter().map(|(_, _, v)| v).collect()
