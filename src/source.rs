@@ -394,22 +394,14 @@ impl BundledFiles {
         let s = path.to_string_lossy().replace('\\', "/");
         s.trim_start_matches("./").trim_end_matches('/').to_string()
     }
-    /// The bundled folder holding `key`, and the key relative to it.
-    fn split(key: &str) -> Option<(&'static include_dir::Dir<'static>, String)> {
+    /// The bundled folder named by the first component of `key`, and the rest of the key
+    /// (relative to that folder).
+    fn split(key: &str) -> Option<(&'static include_dir::Dir<'static>, &str)> {
         let (top, rest) = key.split_once('/').unwrap_or((key, ""));
         BUNDLED
             .iter()
             .find(|(name, _)| *name == top)
-            .map(|(name, dir)| {
-                (
-                    dir,
-                    if rest.is_empty() {
-                        String::new()
-                    } else {
-                        format!("{name}/{rest}")
-                    },
-                )
-            })
+            .map(|(_, dir)| (dir, rest))
     }
     fn all_files(&self) -> Vec<PathBuf> {
         fn walk(dir: &include_dir::Dir<'static>, out: &mut Vec<PathBuf>) {
@@ -436,8 +428,7 @@ impl Files for BundledFiles {
         let key = Self::key(path);
         let not_found =
             || std::io::Error::new(std::io::ErrorKind::NotFound, "no such bundled file");
-        let (dir, _) = Self::split(&key).ok_or_else(not_found)?;
-        let rel = key.split_once('/').map(|(_, r)| r).ok_or_else(not_found)?;
+        let (dir, rel) = Self::split(&key).ok_or_else(not_found)?;
         let file = dir.get_file(rel).ok_or_else(not_found)?;
         file.contents_utf8().map(str::to_owned).ok_or_else(|| {
             std::io::Error::new(std::io::ErrorKind::InvalidData, "bundled file is not UTF-8")
@@ -445,10 +436,9 @@ impl Files for BundledFiles {
     }
     fn is_dir(&self, path: &Path) -> bool {
         let key = Self::key(path);
-        match key.split_once('/') {
-            None => key.is_empty() || BUNDLED.iter().any(|(name, _)| *name == key),
-            Some((_, rel)) => Self::split(&key).is_some_and(|(dir, _)| dir.get_dir(rel).is_some()),
-        }
+        key.is_empty()
+            || Self::split(&key)
+                .is_some_and(|(dir, rel)| rel.is_empty() || dir.get_dir(rel).is_some())
     }
     fn exists(&self, path: &Path) -> bool {
         self.is_dir(path) || self.read(path).is_ok()

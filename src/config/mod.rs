@@ -213,21 +213,23 @@ fn collect_definitions(
         ),
         _ => (&[], "", &[]),
     };
-    for (i, item) in check_items.iter().enumerate() {
-        let pointer = format!("{check_base}/{i}");
-        match deserialize_at::<CheckDef>(doc, item, &pointer) {
-            Ok(def) => checks.push(Located {
-                def,
-                doc: di,
-                pointer,
-            }),
-            Err(e) => errors.push(e),
-        }
-    }
-    for (i, item) in track_items.iter().enumerate() {
-        let pointer = format!("/tracks/{i}");
-        match deserialize_at::<TrackDef>(doc, item, &pointer) {
-            Ok(def) => tracks.push(Located {
+    collect_located(doc, di, check_items, check_base, checks, errors);
+    collect_located(doc, di, track_items, "/tracks", tracks, errors);
+}
+
+/// Deserialises each item of a list found at `base` in `doc`, remembering where it was written.
+fn collect_located<T: DeserializeOwned>(
+    doc: &Document,
+    di: usize,
+    items: &[Value],
+    base: &str,
+    out: &mut Vec<Located<T>>,
+    errors: &mut Vec<SourceError>,
+) {
+    for (i, item) in items.iter().enumerate() {
+        let pointer = format!("{base}/{i}");
+        match deserialize_at::<T>(doc, item, &pointer) {
+            Ok(def) => out.push(Located {
                 def,
                 doc: di,
                 pointer,

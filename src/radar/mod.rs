@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::config::{ConfigErrors, deserialize_at};
 use crate::rules::version::VersionRange;
-use crate::source::{Document, SourceError};
+use crate::source::Document;
 
 /// The four rings, in order of preference.
 pub const RING_IDS: [&str; 4] = ["adopt", "trial", "assess", "hold"];
@@ -265,15 +265,4 @@ impl Radar {
             "entries": entries,
         })
     }
-}
-
-impl std::fmt::Display for Radar {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({} entries)", self.title, self.entries.len())
-    }
-}
-
-/// Used by the config loader when no radar file exists.
-pub fn missing(file: &std::path::Path) -> SourceError {
-    SourceError::new(file, None, "the radar file is missing")
 }
