@@ -1,6 +1,7 @@
 //! tech-health: scores Backstage catalog entities against Golden Tech standards, certifies a
 //! level per track, and decides which entities may receive automated fleet changes.
 
+pub mod api;
 pub mod catalog;
 pub mod certification;
 pub mod cli;
@@ -8,6 +9,10 @@ pub mod config;
 pub mod evaluate;
 pub mod facts;
 pub mod fleet;
+pub mod health;
 pub mod radar;
 pub mod rules;
+pub mod service;
+pub mod settings;
 pub mod source;
+pub mod store;

@@ -104,3 +104,55 @@ impl Entity {
         self.metadata.annotations.get(key).map(String::as_str)
     }
 }
+
+impl Entity {
+    /// The entity as a Backstage envelope (`apiVersion`, `kind`, `metadata`, `spec`), the form
+    /// the catalog API serves and the store keeps.
+    pub fn to_envelope(&self) -> Value {
+        use serde_json::{Map, json};
+        let m = &self.metadata;
+        let mut meta = Map::new();
+        meta.insert("name".into(), json!(m.name));
+        meta.insert("namespace".into(), json!(m.namespace));
+        if let Some(t) = &m.title {
+            meta.insert("title".into(), json!(t));
+        }
+        if let Some(d) = &m.description {
+            meta.insert("description".into(), json!(d));
+        }
+        if !m.labels.is_empty() {
+            meta.insert("labels".into(), json!(m.labels));
+        }
+        if !m.annotations.is_empty() {
+            meta.insert("annotations".into(), json!(m.annotations));
+        }
+        if !m.tags.is_empty() {
+            meta.insert("tags".into(), json!(m.tags));
+        }
+        if !m.links.is_empty() {
+            let links: Vec<Value> = m
+                .links
+                .iter()
+                .map(|l| {
+                    let mut o = Map::new();
+                    o.insert("url".into(), json!(l.url));
+                    for (k, v) in [("title", &l.title), ("icon", &l.icon), ("type", &l.r#type)] {
+                        if let Some(v) = v {
+                            o.insert(k.into(), json!(v));
+                        }
+                    }
+                    Value::Object(o)
+                })
+                .collect();
+            meta.insert("links".into(), Value::Array(links));
+        }
+        let mut out = Map::new();
+        out.insert("apiVersion".into(), json!(self.api_version));
+        out.insert("kind".into(), json!(self.kind));
+        out.insert("metadata".into(), Value::Object(meta));
+        if !self.spec.is_null() {
+            out.insert("spec".into(), self.spec.clone());
+        }
+        Value::Object(out)
+    }
+}

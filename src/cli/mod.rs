@@ -2,6 +2,7 @@
 
 mod evaluate;
 mod output;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -54,6 +55,8 @@ pub enum Command {
     /// Evaluate a fleet offline: levels per track, golden state, fleet eligibility.
     /// Without --catalog and --facts, evaluates the bundled example fleet.
     Evaluate(evaluate::EvaluateArgs),
+    /// Run the service: REST + GraphQL over a store that is re-evaluated on every change.
+    Serve(serve::ServeArgs),
     /// Print the Golden Tech radar as the Backstage tech-radar's TechRadarLoaderResponse JSON.
     Radar {
         #[command(flatten)]
@@ -65,6 +68,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Validate { config, catalog } => validate(&config, &catalog),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Radar { config } => {
             let loaded = load_standards(&config, None)?;
             let json = serde_json::to_string_pretty(&loaded.engine.radar.to_loader_response())

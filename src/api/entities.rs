@@ -1,0 +1,260 @@
+//! Entity routes: one entity's health, refresh, fact history, and the filtered entity list.
+
+use std::ops::Bound;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::{ApiError, ErrorBody};
+use super::{AppState, cursor_of, parse_cursor};
+use crate::catalog::EntityRef;
+use crate::health::Fleet;
+use crate::health::view::{EntityHealth, EntitySummary};
+use crate::service::PushOutcome;
+
+fn entity_ref(kind: &str, namespace: &str, name: &str) -> EntityRef {
+    EntityRef::new(kind, namespace, name)
+}
+
+/// Every track with level and next level, every check with status and how to fix, golden
+/// state and fleet eligibility.
+#[utoipa::path(get, path = "/api/v1/entities/{kind}/{namespace}/{name}/health", tag = "entities",
+    params(("kind" = String, Path), ("namespace" = String, Path), ("name" = String, Path)),
+    responses((status = 200, body = EntityHealth), (status = 404, body = ErrorBody)))]
+pub async fn health(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((kind, namespace, name)): Path<(String, String, String)>,
+) -> Result<Json<EntityHealth>, ApiError> {
+    s.auth.allow_read(&headers).await?;
+    let r = entity_ref(&kind, &namespace, &name);
+    s.app
+        .fleet()
+        .health(&r)
+        .map(Json)
+        .ok_or_else(|| not_found(&r))
+}
+
+fn not_found(r: &EntityRef) -> ApiError {
+    ApiError::NotFound(format!("{r} is not in the catalog or is not scored"))
+}
+
+/// Re-evaluates one entity now and returns its health.
+#[utoipa::path(post, path = "/api/v1/entities/{kind}/{namespace}/{name}/refresh", tag = "entities",
+    params(("kind" = String, Path), ("namespace" = String, Path), ("name" = String, Path)),
+    responses((status = 200, body = EntityHealth), (status = 404, body = ErrorBody)))]
+pub async fn refresh(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((kind, namespace, name)): Path<(String, String, String)>,
+) -> Result<Json<EntityHealth>, ApiError> {
+    s.auth.allow_read(&headers).await?;
+    let r = entity_ref(&kind, &namespace, &name);
+    let _: PushOutcome = s.app.refresh(std::slice::from_ref(&r)).await?;
+    s.app
+        .fleet()
+        .health(&r)
+        .map(Json)
+        .ok_or_else(|| not_found(&r))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    /// Only this collector's batches.
+    pub collector: Option<String>,
+    /// At most this many (default 20, max 500).
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FactBatch {
+    pub collector: String,
+    #[schema(value_type = Object)]
+    pub facts: serde_json::Value,
+    pub observed_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The fact batches received for an entity, newest first (kept per the retention settings).
+#[utoipa::path(get, path = "/api/v1/entities/{kind}/{namespace}/{name}/facts/history", tag = "facts",
+    params(("kind" = String, Path), ("namespace" = String, Path), ("name" = String, Path), HistoryQuery),
+    responses((status = 200, body = [FactBatch]), (status = 404, body = ErrorBody)))]
+pub async fn fact_history(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((kind, namespace, name)): Path<(String, String, String)>,
+    Query(q): Query<HistoryQuery>,
+) -> Result<Json<Vec<FactBatch>>, ApiError> {
+    s.auth.allow_read(&headers).await?;
+    let r = entity_ref(&kind, &namespace, &name);
+    if s.app.fleet().catalog.get(&r).is_none() {
+        return Err(ApiError::NotFound(format!("{r} is not in the catalog")));
+    }
+    let limit = q.limit.unwrap_or(20).clamp(1, 500);
+    let rows = s
+        .app
+        .store
+        .fact_history(&r.to_string(), q.collector.as_deref(), limit)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|f| FactBatch {
+                collector: f.collector,
+                facts: f.facts,
+                observed_at: f.observed_at,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EntityQuery {
+    /// A group (`group:ns/name`, `ns/name` or `name`): entities it owns, recursively.
+    pub owner: Option<String>,
+    pub kind: Option<String>,
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub entity_type: Option<String>,
+    pub lifecycle: Option<String>,
+    /// With `level`: entities holding at least that level of this track.
+    pub track: Option<String>,
+    pub level: Option<String>,
+    pub golden: Option<bool>,
+    pub eligible: Option<bool>,
+    /// Page size (default 50, max 500).
+    pub limit: Option<usize>,
+    /// From the previous page's `nextCursor`.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EntityPage {
+    pub items: Vec<EntitySummary>,
+    pub next_cursor: Option<String>,
+    /// How many entities match in all.
+    pub total: usize,
+}
+
+/// A compiled entity filter.
+pub struct Filter<'a> {
+    q: &'a EntityQuery,
+    owned: Option<rustc_hash::FxHashSet<EntityRef>>,
+    track: Option<(usize, usize)>,
+}
+
+impl<'a> Filter<'a> {
+    pub fn new(fleet: &Fleet, q: &'a EntityQuery) -> Result<Filter<'a>, ApiError> {
+        let owned = match &q.owner {
+            Some(o) => {
+                let g = EntityRef::parse(o, Some("group"), "default")
+                    .map_err(|e| ApiError::BadRequest(format!("owner: {e}")))?;
+                if fleet.catalog.get(&g).is_none() {
+                    return Err(ApiError::NotFound(format!(
+                        "owner {g} is not in the catalog"
+                    )));
+                }
+                Some(fleet.owned_scored(&g).into_iter().cloned().collect())
+            }
+            None => None,
+        };
+        let track = match (&q.track, &q.level) {
+            (Some(t), Some(l)) => {
+                let ti = fleet
+                    .engine
+                    .track(t)
+                    .ok_or_else(|| ApiError::BadRequest(format!("unknown track `{t}`")))?;
+                let li = fleet.engine.tracks[ti].level_index(l).ok_or_else(|| {
+                    ApiError::BadRequest(format!("track `{t}` has no level `{l}`"))
+                })?;
+                Some((ti, li))
+            }
+            (None, None) => None,
+            _ => {
+                return Err(ApiError::BadRequest(
+                    "`track` and `level` go together".into(),
+                ));
+            }
+        };
+        Ok(Filter { q, owned, track })
+    }
+
+    pub fn matches(&self, fleet: &Fleet, r: &EntityRef) -> bool {
+        let q = self.q;
+        let (Some(e), Some(s)) = (fleet.catalog.get(r), fleet.scored.get(r)) else {
+            return false;
+        };
+        let eq = |want: &Option<String>, have: Option<&str>| {
+            want.as_ref()
+                .is_none_or(|w| have.is_some_and(|h| h.eq_ignore_ascii_case(w)))
+        };
+        self.owned.as_ref().is_none_or(|o| o.contains(r))
+            && eq(&q.kind, Some(&r.kind))
+            && eq(&q.entity_type, e.spec_type())
+            && eq(&q.lifecycle, e.lifecycle())
+            && q.golden.is_none_or(|g| g == s.evaluation.golden)
+            && q.eligible
+                .is_none_or(|g| g == s.evaluation.eligibility.eligible)
+            && self.track.is_none_or(|(t, l)| {
+                s.evaluation.standings[t]
+                    .as_ref()
+                    .and_then(|st| st.level)
+                    .is_some_and(|held| held >= l)
+            })
+    }
+}
+
+/// Scored entities, filtered, in ref order, a page at a time.
+#[utoipa::path(get, path = "/api/v1/entities", tag = "entities", params(EntityQuery),
+    responses((status = 200, body = EntityPage), (status = 400, body = ErrorBody)))]
+pub async fn list(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<EntityQuery>,
+) -> Result<Json<EntityPage>, ApiError> {
+    s.auth.allow_read(&headers).await?;
+    let fleet = s.app.fleet();
+    let filter = Filter::new(&fleet, &q)?;
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
+    let mut items = Vec::new();
+    let mut total = 0;
+    let mut last = None;
+    let lower = after.as_ref().map_or(Bound::Unbounded, Bound::Excluded);
+    let mut more = false;
+    for (r, scored) in fleet.scored.range((lower, Bound::Unbounded)) {
+        if !filter.matches(&fleet, r) {
+            continue;
+        }
+        if items.len() < limit {
+            if let Some(e) = fleet.catalog.get(r) {
+                items.push(fleet.summary(e, scored));
+                last = Some(r.clone());
+            }
+        } else {
+            more = true;
+            break;
+        }
+    }
+    // The total counts every match, on every page.
+    for r in fleet.scored.keys() {
+        if filter.matches(&fleet, r) {
+            total += 1;
+        }
+    }
+    Ok(Json(EntityPage {
+        items,
+        next_cursor: if more {
+            last.as_ref().map(cursor_of)
+        } else {
+            None
+        },
+        total,
+    }))
+}

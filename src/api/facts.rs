@@ -1,0 +1,45 @@
+//! Pushed facts and admin actions.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+
+use super::AppState;
+use super::auth::{ADMIN, FACTS_WRITE};
+use super::error::{ApiError, ErrorBody, JsonBody};
+use crate::service::{FactItem, PushOutcome, ReloadReport};
+
+/// Stores a batch of facts — each item validated against its collector's JSON Schema, all or
+/// nothing — and re-evaluates the entities it names and the groups above them.
+#[utoipa::path(post, path = "/api/v1/facts", tag = "facts", request_body = [FactItem],
+    security(("bearer" = ["facts:write"])),
+    responses((status = 200, body = PushOutcome), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, description = "Per-item errors in `details.items`; nothing stored", body = ErrorBody)))]
+pub async fn push(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(items): JsonBody<Vec<FactItem>>,
+) -> Result<Json<PushOutcome>, ApiError> {
+    let who = s.auth.require(&headers, FACTS_WRITE).await?;
+    if items.is_empty() {
+        return Err(ApiError::BadRequest("the batch is empty".into()));
+    }
+    let n = items.len();
+    let outcome = s.app.push_facts(items).await?;
+    tracing::info!(by = %who.name, items = n, reevaluated = outcome.reevaluated.len(), "facts stored");
+    metrics::counter!("tech_health_facts_received_total").increment(n as u64);
+    Ok(Json(outcome))
+}
+
+/// Re-reads the standards (and catalog files) and re-evaluates the whole fleet; on bad
+/// configuration nothing changes and the error names file and line.
+#[utoipa::path(post, path = "/api/v1/admin/reload", tag = "admin", security(("bearer" = ["admin"])),
+    responses((status = 200, body = ReloadReport), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn reload(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<ReloadReport>, ApiError> {
+    s.auth.require(&headers, ADMIN).await?;
+    Ok(Json(s.app.reload().await?))
+}

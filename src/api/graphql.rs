@@ -1,0 +1,388 @@
+//! GraphQL at `/graphql` (GraphiQL on GET): entity → tracks → checks → facts; group →
+//! children → rollup → trend; fleet eligibility; cursor connections. Every query reads one
+//! snapshot of the fleet; trends of many groups load in one store query.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, EmptySubscription, Object, Schema, SimpleObject};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse};
+
+use super::entities::{EntityQuery, Filter};
+use super::error::ApiError;
+use super::groups::{TrendPoint, trend_point};
+use super::{AppState, cursor_of, parse_cursor};
+use crate::catalog::EntityRef;
+use crate::health::Fleet;
+use crate::health::rollup::{CheckTally, GroupSummary};
+use crate::health::view::{CheckResult, EligibilityView, EntityHealth, TrackHealth};
+use crate::service::App;
+use crate::settings::Limits;
+
+pub type TechHealthSchema = Schema<Query, async_graphql::EmptyMutation, EmptySubscription>;
+
+pub fn schema(app: Arc<App>, limits: &Limits) -> TechHealthSchema {
+    Schema::build(Query, async_graphql::EmptyMutation, EmptySubscription)
+        .data(DataLoader::new(
+            TrendLoader { app: app.clone() },
+            tokio::spawn,
+        ))
+        .data(app)
+        .limit_depth(limits.graphql_max_depth)
+        .limit_complexity(limits.graphql_max_complexity)
+        .finish()
+}
+
+/// The schema in SDL, as checked in at `openapi/schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(Query, async_graphql::EmptyMutation, EmptySubscription)
+        .finish()
+        .sdl()
+}
+
+pub async fn graphiql() -> impl IntoResponse {
+    Html(
+        async_graphql::http::GraphiQLSource::build()
+            .endpoint("/graphql")
+            .finish(),
+    )
+}
+
+pub async fn handler(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    req: GraphQLRequest,
+) -> Result<GraphQLResponse, ApiError> {
+    s.auth.allow_read(&headers).await?;
+    // One snapshot per query: every field answers from the same evaluated fleet.
+    let req = req.into_inner().data(s.app.fleet());
+    Ok(s.graphql.execute(req).await.into())
+}
+
+fn fleet<'a>(ctx: &'a Context<'_>) -> &'a Arc<Fleet> {
+    ctx.data_unchecked::<Arc<Fleet>>()
+}
+
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// One scored entity, by ref (`component:default/checkout-api`; kind defaults to component).
+    async fn entity(
+        &self,
+        ctx: &Context<'_>,
+        r#ref: String,
+    ) -> async_graphql::Result<Option<Entity>> {
+        let r = EntityRef::parse(&r#ref, Some("component"), "default")?;
+        Ok(fleet(ctx)
+            .scored
+            .contains_key(&r)
+            .then(|| Entity::new(fleet(ctx).clone(), r)))
+    }
+
+    /// Scored entities, filtered, in ref order.
+    #[allow(clippy::too_many_arguments)]
+    async fn entities(
+        &self,
+        ctx: &Context<'_>,
+        owner: Option<String>,
+        kind: Option<String>,
+        r#type: Option<String>,
+        lifecycle: Option<String>,
+        track: Option<String>,
+        level: Option<String>,
+        golden: Option<bool>,
+        eligible: Option<bool>,
+        #[graphql(default = 50)] first: usize,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Entity>> {
+        let q = EntityQuery {
+            owner,
+            kind,
+            entity_type: r#type,
+            lifecycle,
+            track,
+            level,
+            golden,
+            eligible,
+            limit: Some(first),
+            cursor: after,
+        };
+        connection(fleet(ctx), &q)
+    }
+
+    /// Entities that may or may not receive automated fleet changes, with why not.
+    async fn fleet_eligibility(
+        &self,
+        ctx: &Context<'_>,
+        owner: Option<String>,
+        eligible: Option<bool>,
+        #[graphql(default = 50)] first: usize,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Entity>> {
+        let q = EntityQuery {
+            owner,
+            eligible,
+            limit: Some(first),
+            cursor: after,
+            ..Default::default()
+        };
+        connection(fleet(ctx), &q)
+    }
+
+    /// A group (`group:default/payments`, `default/payments` or `payments`).
+    async fn group(
+        &self,
+        ctx: &Context<'_>,
+        r#ref: String,
+    ) -> async_graphql::Result<Option<Group>> {
+        let r = EntityRef::parse(&r#ref, Some("group"), "default")?;
+        Ok(fleet(ctx).tallies.contains_key(&r).then(|| Group {
+            fleet: fleet(ctx).clone(),
+            r,
+        }))
+    }
+}
+
+fn connection(
+    fleet: &Arc<Fleet>,
+    q: &EntityQuery,
+) -> async_graphql::Result<Connection<String, Entity>> {
+    let filter = Filter::new(fleet, q).map_err(|e| async_graphql::Error::new(e.to_string()))?;
+    let first = q.limit.unwrap_or(50).clamp(1, 500);
+    let after = q
+        .cursor
+        .as_deref()
+        .map(parse_cursor)
+        .transpose()
+        .map_err(|e| async_graphql::Error::new(e.to_string()))?;
+    let lower = after
+        .as_ref()
+        .map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+    let mut matching = fleet
+        .scored
+        .range((lower, std::ops::Bound::Unbounded))
+        .map(|(r, _)| r)
+        .filter(|r| filter.matches(fleet, r));
+    let page: Vec<EntityRef> = matching.by_ref().take(first).cloned().collect();
+    let more = matching.next().is_some();
+    let mut c = Connection::new(after.is_some(), more);
+    c.edges.extend(
+        page.into_iter()
+            .map(|r| Edge::new(cursor_of(&r), Entity::new(fleet.clone(), r))),
+    );
+    Ok(c)
+}
+
+pub struct Entity {
+    fleet: Arc<Fleet>,
+    r: EntityRef,
+    health: OnceLock<Option<EntityHealth>>,
+}
+
+impl Entity {
+    fn new(fleet: Arc<Fleet>, r: EntityRef) -> Entity {
+        Entity {
+            fleet,
+            r,
+            health: OnceLock::new(),
+        }
+    }
+
+    fn health(&self) -> async_graphql::Result<&EntityHealth> {
+        self.health
+            .get_or_init(|| self.fleet.health(&self.r))
+            .as_ref()
+            .ok_or_else(|| "entity is not scored".into())
+    }
+}
+
+#[Object]
+impl Entity {
+    async fn r#ref(&self) -> String {
+        self.r.to_string()
+    }
+    async fn kind(&self) -> &str {
+        &self.r.kind
+    }
+    async fn namespace(&self) -> &str {
+        &self.r.namespace
+    }
+    async fn name(&self) -> &str {
+        &self.r.name
+    }
+    async fn title(&self) -> async_graphql::Result<Option<String>> {
+        Ok(self.health()?.title.clone())
+    }
+    async fn owner(&self) -> async_graphql::Result<Option<String>> {
+        Ok(self.health()?.owner.clone())
+    }
+    /// The owning group, when it is a group of the catalog.
+    async fn owner_group(&self) -> Option<Group> {
+        let g = self.fleet.catalog.get(&self.r)?.owner()?.clone();
+        self.fleet.tallies.contains_key(&g).then(|| Group {
+            fleet: self.fleet.clone(),
+            r: g,
+        })
+    }
+    async fn r#type(&self) -> async_graphql::Result<Option<String>> {
+        Ok(self.health()?.entity_type.clone())
+    }
+    async fn lifecycle(&self) -> async_graphql::Result<Option<String>> {
+        Ok(self.health()?.lifecycle.clone())
+    }
+    async fn golden(&self) -> async_graphql::Result<bool> {
+        Ok(self.health()?.golden)
+    }
+    async fn evaluated_at(&self) -> async_graphql::Result<chrono::DateTime<chrono::Utc>> {
+        Ok(self.health()?.evaluated_at)
+    }
+    async fn tracks(&self) -> async_graphql::Result<Vec<TrackHealth>> {
+        Ok(self.health()?.tracks.clone())
+    }
+    /// Checks, optionally only those with one status (`fail`, `unknown`, …).
+    async fn checks(&self, status: Option<String>) -> async_graphql::Result<Vec<CheckResult>> {
+        Ok(self
+            .health()?
+            .checks
+            .iter()
+            .filter(|c| status.as_ref().is_none_or(|s| *s == c.status))
+            .cloned()
+            .collect())
+    }
+    async fn eligibility(&self) -> async_graphql::Result<EligibilityView> {
+        Ok(self.health()?.eligibility.clone())
+    }
+}
+
+pub struct Group {
+    fleet: Arc<Fleet>,
+    r: EntityRef,
+}
+
+#[derive(SimpleObject)]
+struct Rollup {
+    summary: GroupSummary,
+    checks: Vec<CheckTally>,
+}
+
+#[Object]
+impl Group {
+    async fn r#ref(&self) -> String {
+        self.r.to_string()
+    }
+    async fn title(&self) -> Option<String> {
+        self.fleet.catalog.get(&self.r)?.metadata.title.clone()
+    }
+    async fn department(&self) -> bool {
+        self.fleet.catalog.is_department(&self.r)
+    }
+    async fn parent(&self) -> Option<Group> {
+        let p = self.fleet.catalog.parent(&self.r)?.clone();
+        Some(Group {
+            fleet: self.fleet.clone(),
+            r: p,
+        })
+    }
+    async fn children(&self) -> Vec<Group> {
+        let mut refs: Vec<EntityRef> = self
+            .fleet
+            .catalog
+            .children(&self.r)
+            .into_iter()
+            .cloned()
+            .collect();
+        refs.sort();
+        refs.into_iter()
+            .map(|r| Group {
+                fleet: self.fleet.clone(),
+                r,
+            })
+            .collect()
+    }
+    /// Figures over every component the group owns, recursively.
+    async fn aggregates(&self) -> Option<Rollup> {
+        let t = self.fleet.tallies.get(&self.r)?;
+        let r = self.fleet.rollup(&self.r, t);
+        Some(Rollup {
+            summary: r.summary,
+            checks: r.checks,
+        })
+    }
+    /// Components it owns, recursively.
+    async fn components(
+        &self,
+        #[graphql(default = 50)] first: usize,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Entity>> {
+        let q = EntityQuery {
+            owner: Some(self.r.to_string()),
+            limit: Some(first),
+            cursor: after,
+            ..Default::default()
+        };
+        connection(&self.fleet, &q)
+    }
+    /// Daily figures, oldest first.
+    async fn trend(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 30)] days: u32,
+    ) -> async_graphql::Result<Vec<TrendPoint>> {
+        let days = days.clamp(1, 366);
+        let loader = ctx.data_unchecked::<DataLoader<TrendLoader>>();
+        Ok(loader
+            .load_one((self.r.to_string(), days))
+            .await?
+            .unwrap_or_default())
+    }
+}
+
+/// Loads the trends of every group a query asks for with one store query per distinct span.
+pub struct TrendLoader {
+    app: Arc<App>,
+}
+
+impl Loader<(String, u32)> for TrendLoader {
+    type Value = Vec<TrendPoint>;
+    type Error = Arc<String>;
+
+    async fn load(
+        &self,
+        keys: &[(String, u32)],
+    ) -> Result<HashMap<(String, u32), Vec<TrendPoint>>, Self::Error> {
+        let today = self.app.now().date_naive();
+        let mut out = HashMap::new();
+        let mut spans: Vec<u32> = keys.iter().map(|k| k.1).collect();
+        spans.sort_unstable();
+        spans.dedup();
+        for days in spans {
+            let groups: Vec<String> = keys
+                .iter()
+                .filter(|k| k.1 == days)
+                .map(|k| k.0.clone())
+                .collect();
+            let since = today - chrono::Duration::days(i64::from(days) - 1);
+            let rows = self
+                .app
+                .store
+                .snapshots_of(&groups, since)
+                .await
+                .map_err(|e| Arc::new(e.to_string()))?;
+            for g in &groups {
+                out.insert((g.clone(), days), Vec::new());
+            }
+            for (g, day, v) in rows {
+                if let (Some(list), Some(p)) = (out.get_mut(&(g, days)), trend_point(day, v)) {
+                    list.push(p);
+                }
+            }
+        }
+        Ok(out)
+    }
+}

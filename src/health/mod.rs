@@ -1,0 +1,208 @@
+//! The evaluated fleet in memory: catalog, facts per collector, the latest evaluation of every
+//! scored entity and the rollup of every group. Pure: the service decides when to change it
+//! and persists what changed; readers get consistent answers from it in microseconds.
+
+pub mod rollup;
+pub mod view;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde_json::{Map, Value};
+
+use crate::catalog::{Catalog, Entity, EntityRef};
+use crate::evaluate::{Engine, Evaluation, Exemption, Subject};
+use crate::facts;
+pub use rollup::{GroupRollup, GroupSummary, Tally};
+
+/// One collector's latest facts about an entity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CollectorFacts {
+    pub collector: String,
+    pub facts: Map<String, Value>,
+    pub observed_at: DateTime<Utc>,
+}
+
+/// The latest evaluation of one entity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    pub evaluation: Evaluation,
+    pub evaluated_at: DateTime<Utc>,
+}
+
+/// The whole evaluated fleet.
+#[derive(Clone)]
+pub struct Fleet {
+    pub engine: Arc<Engine>,
+    pub catalog: Arc<Catalog>,
+    /// Kinds that are scored (lower-case), e.g. `component`.
+    pub scored_kinds: Arc<Vec<String>>,
+    /// Persistent maps: a change clones the fleet in O(1) and copies only what it touches.
+    pub facts: imbl::HashMap<EntityRef, Arc<Vec<CollectorFacts>>>,
+    pub exemptions: Arc<FxHashMap<EntityRef, Vec<Exemption>>>,
+    pub scored: imbl::OrdMap<EntityRef, Arc<Scored>>,
+    pub tallies: imbl::HashMap<EntityRef, Arc<Tally>>,
+    /// When the last change was evaluated.
+    pub evaluated_at: DateTime<Utc>,
+}
+
+impl Fleet {
+    /// A fleet with nothing evaluated yet; call [`Fleet::evaluate_all`].
+    pub fn new(engine: Arc<Engine>, catalog: Arc<Catalog>, scored_kinds: Vec<String>) -> Fleet {
+        Fleet {
+            engine,
+            catalog,
+            scored_kinds: Arc::new(scored_kinds),
+            facts: imbl::HashMap::new(),
+            exemptions: Arc::default(),
+            scored: imbl::OrdMap::new(),
+            tallies: imbl::HashMap::new(),
+            evaluated_at: DateTime::<Utc>::MIN_UTC,
+        }
+    }
+
+    pub fn is_scored(&self, entity: &Entity) -> bool {
+        self.scored_kinds
+            .iter()
+            .any(|k| k == "all" || *k == entity.entity_ref.kind)
+    }
+
+    /// The entity's facts, one slot per fact the standards read: the catalog's own first, then
+    /// every collector's, the most recently observed winning.
+    pub fn facts_row(&self, entity: &Entity) -> Vec<Option<Value>> {
+        let mut row = self.engine.empty_facts();
+        facts::catalog::fill(entity, &self.engine.facts, &mut row);
+        if let Some(collected) = self.facts.get(&entity.entity_ref) {
+            let mut ordered: Vec<&CollectorFacts> = collected.iter().collect();
+            ordered.sort_by_key(|c| c.observed_at);
+            for c in ordered {
+                for (slot, name) in self.engine.facts.names().iter().enumerate() {
+                    if let Some(v) = c.facts.get(name) {
+                        row[slot] = Some(v.clone());
+                    }
+                }
+            }
+        }
+        row
+    }
+
+    pub fn evaluate_entity(&self, entity: &Entity, now: DateTime<Utc>) -> Evaluation {
+        let row = self.facts_row(entity);
+        let exemptions = self
+            .exemptions
+            .get(&entity.entity_ref)
+            .map_or(&[][..], Vec::as_slice);
+        self.engine.evaluate(
+            &Subject {
+                entity: &entity.entity_ref,
+                facts: &row,
+                owner_in_catalog: entity.owner().map(|o| self.catalog.get(o).is_some()),
+                exemptions,
+            },
+            now,
+        )
+    }
+
+    /// Evaluates every scored entity (on every core) and recounts every group.
+    pub fn evaluate_all(&mut self, now: DateTime<Utc>) {
+        let entities: Vec<&Entity> = self
+            .catalog
+            .entities()
+            .iter()
+            .filter(|e| self.is_scored(e))
+            .collect();
+        let scored: Vec<(EntityRef, Arc<Scored>)> = entities
+            .par_iter()
+            .map(|e| {
+                (
+                    e.entity_ref.clone(),
+                    Arc::new(Scored {
+                        evaluation: self.evaluate_entity(e, now),
+                        evaluated_at: now,
+                    }),
+                )
+            })
+            .collect();
+        self.scored = scored.into_iter().collect();
+        self.evaluated_at = now;
+        self.tallies = self.recount();
+    }
+
+    fn recount(&self) -> imbl::HashMap<EntityRef, Arc<Tally>> {
+        let mut tallies: FxHashMap<EntityRef, Tally> = self
+            .catalog
+            .entities()
+            .iter()
+            .filter(|e| e.entity_ref.kind == "group")
+            .map(|e| (e.entity_ref.clone(), Tally::new(&self.engine)))
+            .collect();
+        for (r, s) in &self.scored {
+            for g in self.groups_of(r) {
+                if let Some(t) = tallies.get_mut(&g) {
+                    t.apply(&s.evaluation, 1);
+                }
+            }
+        }
+        tallies.into_iter().map(|(g, t)| (g, Arc::new(t))).collect()
+    }
+
+    /// The groups an entity counts for: its owning group and every group above it.
+    pub fn groups_of(&self, entity: &EntityRef) -> Vec<EntityRef> {
+        let Some(owner) = self.catalog.get(entity).and_then(Entity::owner) else {
+            return Vec::new();
+        };
+        if owner.kind != "group" || self.catalog.get(owner).is_none() {
+            return Vec::new();
+        }
+        let mut out = vec![owner.clone()];
+        out.extend(self.catalog.ancestors(owner));
+        out
+    }
+
+    /// New tallies of the groups touched when `updates` replace the current evaluations.
+    pub fn retally(&self, updates: &[(EntityRef, Arc<Scored>)]) -> FxHashMap<EntityRef, Tally> {
+        let mut changed: FxHashMap<EntityRef, Tally> = FxHashMap::default();
+        for (r, new) in updates {
+            for g in self.groups_of(r) {
+                let Some(current) = self.tallies.get(&g) else {
+                    continue;
+                };
+                let t = changed.entry(g).or_insert_with(|| (**current).clone());
+                if let Some(old) = self.scored.get(r) {
+                    t.apply(&old.evaluation, -1);
+                }
+                t.apply(&new.evaluation, 1);
+            }
+        }
+        changed
+    }
+
+    /// The rollup of one group as served and stored.
+    pub fn rollup(&self, group: &EntityRef, tally: &Tally) -> GroupRollup {
+        let title = self
+            .catalog
+            .get(group)
+            .and_then(|g| g.metadata.title.as_deref());
+        tally.rollup(
+            &self.engine,
+            &group.to_string(),
+            title,
+            self.catalog.is_department(group),
+        )
+    }
+
+    /// Every entity owned by `group` or a group below it that is scored, in ref order.
+    pub fn owned_scored(&self, group: &EntityRef) -> Vec<&EntityRef> {
+        let mut refs: Vec<&EntityRef> = self
+            .catalog
+            .owned_by(group, true)
+            .into_iter()
+            .map(|e| &e.entity_ref)
+            .filter(|r| self.scored.contains_key(*r))
+            .collect();
+        refs.sort();
+        refs
+    }
+}

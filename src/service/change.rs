@@ -1,0 +1,282 @@
+//! Changes: pushed facts and refreshes re-evaluate only the entities they touch and the groups
+//! above them; catalog changes re-evaluate the entities and groups involved.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use super::collectors::FactError;
+use super::{App, ServiceError};
+use crate::catalog::EntityRef;
+use crate::evaluate::Engine;
+use crate::health::{CollectorFacts, Fleet, Scored, view};
+use crate::store::{ChangeSet, FactRow, GroupRow, ResultRow};
+
+/// One item of `POST /api/v1/facts`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FactItem {
+    /// Entity ref; kind defaults to `component`, namespace to `default`.
+    pub entity: String,
+    /// A collector with a schema in `checks/collectors/` (e.g. `ci`, `github`, `custom`).
+    pub collector: String,
+    /// Fact name → value; replaces what this collector said before about the entity.
+    #[schema(value_type = Object)]
+    pub facts: Value,
+    /// When the facts were observed [default: now]; not in the future.
+    #[serde(default)]
+    pub observed_at: Option<DateTime<Utc>>,
+}
+
+/// Why one item of a batch was refused.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ItemError {
+    pub index: usize,
+    pub entity: String,
+    pub collector: String,
+    pub errors: Vec<FactError>,
+}
+
+/// One entity's new standing after a change.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EntityChange {
+    pub entity: String,
+    pub golden: bool,
+    pub eligible: bool,
+    pub levels: std::collections::BTreeMap<String, Option<String>>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PushOutcome {
+    pub accepted: usize,
+    /// Entities re-evaluated, with their standing now.
+    pub reevaluated: Vec<EntityChange>,
+    /// Groups whose rollup was updated.
+    pub groups: Vec<String>,
+}
+
+pub fn result_row(engine: &Engine, r: &EntityRef, s: &Scored) -> ResultRow {
+    let statuses: Map<String, Value> = engine
+        .checks
+        .iter()
+        .zip(&s.evaluation.statuses)
+        .map(|(c, st)| (c.id().to_string(), Value::String(st.as_str().to_string())))
+        .collect();
+    ResultRow {
+        entity_ref: r.to_string(),
+        golden: s.evaluation.golden,
+        eligible: s.evaluation.eligibility.eligible,
+        levels: serde_json::to_value(view::levels(engine, s)).unwrap_or(Value::Null),
+        statuses: Value::Object(statuses),
+        blocking: serde_json::to_value(&s.evaluation.eligibility.reasons).unwrap_or(Value::Null),
+        evaluated_at: s.evaluated_at,
+    }
+}
+
+fn item_error(index: usize, item: &FactItem, path: &str, message: String) -> ItemError {
+    ItemError {
+        index,
+        entity: item.entity.clone(),
+        collector: item.collector.clone(),
+        errors: vec![FactError {
+            path: path.to_string(),
+            message,
+        }],
+    }
+}
+
+impl App {
+    /// Validates a batch (all or nothing), stores it, re-evaluates the entities it names.
+    pub async fn push_facts(&self, items: Vec<FactItem>) -> Result<PushOutcome, ServiceError> {
+        let _writer = self.writer.lock().await;
+        let fleet = self.fleet();
+        let collectors = self.collectors();
+        let now = self.now();
+        let mut errors = Vec::new();
+        let mut rows = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let entity = match EntityRef::parse(&item.entity, Some("component"), "default") {
+                Ok(r) => r,
+                Err(e) => {
+                    errors.push(item_error(i, item, "/entity", e.to_string()));
+                    continue;
+                }
+            };
+            if fleet.catalog.get(&entity).is_none() {
+                errors.push(item_error(
+                    i,
+                    item,
+                    "/entity",
+                    format!("{entity} is not in the catalog"),
+                ));
+                continue;
+            }
+            let Some(collector) = collectors.get(&item.collector) else {
+                let known = collectors.names().join(", ");
+                errors.push(item_error(
+                    i,
+                    item,
+                    "/collector",
+                    format!("unknown collector `{}` (known: {known})", item.collector),
+                ));
+                continue;
+            };
+            if !item.facts.is_object() {
+                errors.push(item_error(
+                    i,
+                    item,
+                    "/facts",
+                    "facts must be a JSON object".into(),
+                ));
+                continue;
+            }
+            let problems = collector.validate(&item.facts);
+            if !problems.is_empty() {
+                errors.push(ItemError {
+                    index: i,
+                    entity: item.entity.clone(),
+                    collector: item.collector.clone(),
+                    errors: problems,
+                });
+                continue;
+            }
+            let observed_at = item.observed_at.unwrap_or(now);
+            if observed_at > now + chrono::Duration::minutes(5) {
+                errors.push(item_error(
+                    i,
+                    item,
+                    "/observedAt",
+                    format!("{observed_at} is in the future"),
+                ));
+                continue;
+            }
+            rows.push((
+                entity,
+                FactRow {
+                    entity_ref: String::new(),
+                    collector: item.collector.clone(),
+                    facts: item.facts.clone(),
+                    observed_at,
+                },
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Invalid(errors));
+        }
+        let mut next = (*fleet).clone();
+        let mut touched: Vec<EntityRef> = Vec::new();
+        let mut seen = FxHashSet::default();
+        for (entity, row) in &mut rows {
+            row.entity_ref = entity.to_string();
+            let mut list = next
+                .facts
+                .get(entity)
+                .map(|l| (**l).clone())
+                .unwrap_or_default();
+            match list.iter_mut().find(|c| c.collector == row.collector) {
+                Some(c) if c.observed_at > row.observed_at => {} // an older batch: history only
+                Some(c) => {
+                    c.facts = row.facts.as_object().cloned().unwrap_or_default();
+                    c.observed_at = row.observed_at;
+                }
+                None => list.push(CollectorFacts {
+                    collector: row.collector.clone(),
+                    facts: row.facts.as_object().cloned().unwrap_or_default(),
+                    observed_at: row.observed_at,
+                }),
+            }
+            next.facts.insert(entity.clone(), Arc::new(list));
+            if seen.insert(entity.clone()) {
+                touched.push(entity.clone());
+            }
+        }
+        let change = ChangeSet {
+            facts: rows.into_iter().map(|(_, r)| r).collect(),
+            ..Default::default()
+        };
+        let n = change.facts.len();
+        let mut outcome = self.reevaluate(next, &touched, change, now).await?;
+        outcome.accepted = n;
+        Ok(outcome)
+    }
+
+    /// Re-evaluates entities now (e.g. after an exemption expired, or on request).
+    pub async fn refresh(&self, entities: &[EntityRef]) -> Result<PushOutcome, ServiceError> {
+        let _writer = self.writer.lock().await;
+        let fleet = self.fleet();
+        for r in entities {
+            if !fleet.scored.contains_key(r) {
+                return Err(ServiceError::NotFound(r.to_string()));
+            }
+        }
+        let now = self.now();
+        self.reevaluate((*fleet).clone(), entities, ChangeSet::default(), now)
+            .await
+    }
+
+    /// Evaluates `touched` in `next`, updates the rollups above them, writes `change` plus the
+    /// results in one transaction, then publishes `next`. Callers hold the writer lock.
+    pub(super) async fn reevaluate(
+        &self,
+        mut next: Fleet,
+        touched: &[EntityRef],
+        mut change: ChangeSet,
+        now: DateTime<Utc>,
+    ) -> Result<PushOutcome, ServiceError> {
+        let started = std::time::Instant::now();
+        let updates: Vec<(EntityRef, Arc<Scored>)> = touched
+            .iter()
+            .filter_map(|r| {
+                let e = next.catalog.get(r).filter(|e| next.is_scored(e))?;
+                Some((
+                    r.clone(),
+                    Arc::new(Scored {
+                        evaluation: next.evaluate_entity(e, now),
+                        evaluated_at: now,
+                    }),
+                ))
+            })
+            .collect();
+        let tallies: FxHashMap<EntityRef, crate::health::Tally> = next.retally(&updates);
+        for (r, s) in &updates {
+            change.results.push(result_row(&next.engine, r, s));
+            next.scored.insert(r.clone(), s.clone());
+        }
+        let mut groups = Vec::new();
+        for (g, t) in tallies {
+            let rollup = next.rollup(&g, &t);
+            change.aggregates.push(GroupRow {
+                group_ref: g.to_string(),
+                summary: serde_json::to_value(&rollup).unwrap_or(Value::Null),
+            });
+            groups.push(g.to_string());
+            next.tallies.insert(g, Arc::new(t));
+        }
+        groups.sort();
+        next.evaluated_at = now;
+        self.store.commit(&change, now).await?;
+        metrics::histogram!("tech_health_evaluation_seconds", "scope" => "entities")
+            .record(started.elapsed().as_secs_f64());
+        let reevaluated = updates
+            .iter()
+            .map(|(r, s)| EntityChange {
+                entity: r.to_string(),
+                golden: s.evaluation.golden,
+                eligible: s.evaluation.eligibility.eligible,
+                levels: view::levels(&next.engine, s),
+            })
+            .collect();
+        self.publish(next);
+        Ok(PushOutcome {
+            accepted: 0,
+            reevaluated,
+            groups,
+        })
+    }
+}

@@ -1,0 +1,330 @@
+//! Start-up and reload: standards and catalog read, the store synchronised, the whole fleet
+//! evaluated and persisted in one transaction.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use parking_lot::RwLock;
+use serde_json::Value;
+
+use super::collectors::Collectors;
+use super::{App, ServiceError, Sources};
+use crate::catalog::{Catalog, Entity, EntityRef, Severity};
+use crate::config::{self, ConfigSource};
+use crate::evaluate::Engine;
+use crate::health::{CollectorFacts, Fleet};
+use crate::settings::SettingsFile;
+use crate::source::{BundledFiles, DiskFiles, Files};
+use crate::store::{self, ChangeSet, FactRow, GroupRow, StoredEntity};
+
+pub const EXAMPLE_CATALOG: &str = "examples/fleet/catalog-info.yaml";
+pub const EXAMPLE_FACTS: &str = "examples/fleet/facts.json";
+/// Entities read from catalog files carry this source prefix; a reload replaces them all.
+const FILE_SOURCE: &str = "file:";
+
+fn standards_files(sources: &Sources) -> (&'static dyn Files, PathBuf) {
+    match &sources.config_dir {
+        Some(d) => (&DiskFiles, d.clone()),
+        None => (&BundledFiles, PathBuf::new()),
+    }
+}
+
+/// Loads and cross-checks the standards and the collectors' fact schemas.
+pub fn load_standards(sources: &Sources) -> Result<(Engine, Collectors), ServiceError> {
+    let (files, dir) = standards_files(sources);
+    let loaded = config::load(
+        &ConfigSource {
+            files,
+            dir: dir.clone(),
+        },
+        None,
+    )
+    .map_err(|e| ServiceError::Config(e.to_string()))?;
+    for w in &loaded.warnings {
+        tracing::warn!("{w}");
+    }
+    let collectors = Collectors::load(files, &dir.join("checks/collectors"))
+        .map_err(|e| ServiceError::Config(e.to_string()))?;
+    Ok((loaded.engine, collectors))
+}
+
+fn load_catalog_files(sources: &Sources) -> Result<Option<Vec<Entity>>, ServiceError> {
+    let mut entities = Vec::new();
+    let mut any = false;
+    let mut problems = Vec::new();
+    if sources.demo {
+        any = true;
+        let c = Catalog::load(&BundledFiles, &[PathBuf::from(EXAMPLE_CATALOG)]);
+        problems.extend(
+            c.problems()
+                .iter()
+                .filter(|p| p.severity == Severity::Error)
+                .map(|p| p.to_string()),
+        );
+        entities.extend(c.entities().iter().cloned());
+    }
+    if !sources.catalog.is_empty() {
+        any = true;
+        let c = Catalog::load(&DiskFiles, &sources.catalog);
+        for p in c.problems() {
+            if p.severity == Severity::Error {
+                problems.push(p.to_string());
+            } else {
+                tracing::warn!("catalog: {p}");
+            }
+        }
+        entities.extend(c.entities().iter().cloned());
+    }
+    if !problems.is_empty() {
+        return Err(ServiceError::Config(problems.join("\n")));
+    }
+    Ok(any.then_some(entities))
+}
+
+/// Reads stored envelopes back into entities.
+pub fn entities_from_store(rows: &[StoredEntity]) -> Vec<Entity> {
+    rows.iter()
+        .filter_map(|row| {
+            let text = row.body.to_string();
+            let (mut parsed, problems) =
+                crate::catalog::parse_descriptors(Path::new(&row.source), &text);
+            for p in problems.iter().filter(|p| p.is_error()) {
+                tracing::warn!("stored entity {}: {p}", row.entity_ref);
+            }
+            parsed.pop()
+        })
+        .collect()
+}
+
+pub fn stored(entity: &Entity, source: String) -> StoredEntity {
+    StoredEntity {
+        entity_ref: entity.entity_ref.to_string(),
+        kind: entity.entity_ref.kind.clone(),
+        body: entity.to_envelope(),
+        source,
+    }
+}
+
+fn demo_facts(
+    collectors: &Collectors,
+    known: &imbl::HashMap<EntityRef, Arc<Vec<CollectorFacts>>>,
+    now: DateTime<Utc>,
+) -> Result<Vec<FactRow>, ServiceError> {
+    let bytes = BundledFiles
+        .read_bytes(Path::new(EXAMPLE_FACTS))
+        .map_err(|e| ServiceError::Config(format!("{EXAMPLE_FACTS}: {e}")))?;
+    let records: Vec<Value> = serde_json::from_slice(&bytes)
+        .map_err(|e| ServiceError::Config(format!("{EXAMPLE_FACTS}: {e}")))?;
+    let mut out = Vec::new();
+    for rec in records {
+        let (Some(entity), Some(Value::Object(facts))) =
+            (rec.get("entity").and_then(Value::as_str), rec.get("facts"))
+        else {
+            continue;
+        };
+        let Ok(r) = EntityRef::parse(entity, Some("component"), "default") else {
+            continue;
+        };
+        for (collector, facts) in collectors.split(facts) {
+            let have = known
+                .get(&r)
+                .is_some_and(|v| v.iter().any(|c| c.collector == collector));
+            if !have {
+                out.push(FactRow {
+                    entity_ref: r.to_string(),
+                    collector,
+                    facts: Value::Object(facts),
+                    observed_at: now,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn facts_map(rows: Vec<FactRow>) -> imbl::HashMap<EntityRef, Arc<Vec<CollectorFacts>>> {
+    let mut by: rustc_hash::FxHashMap<EntityRef, Vec<CollectorFacts>> = Default::default();
+    for row in rows {
+        let (Ok(r), Value::Object(facts)) = (row.entity_ref.parse::<EntityRef>(), row.facts) else {
+            continue;
+        };
+        by.entry(r).or_default().push(CollectorFacts {
+            collector: row.collector,
+            facts,
+            observed_at: row.observed_at,
+        });
+    }
+    by.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()
+}
+
+impl App {
+    /// Opens the store, loads everything and evaluates the fleet.
+    pub async fn start(
+        settings: SettingsFile,
+        sources: Sources,
+        database_url: &str,
+    ) -> Result<Arc<App>, ServiceError> {
+        let (engine, collectors) = load_standards(&sources)?;
+        let store = store::open(database_url).await?;
+        let retention = settings.retention();
+        let kinds = if sources.kinds.is_empty() {
+            vec!["component".to_string()]
+        } else {
+            sources
+                .kinds
+                .iter()
+                .map(|k| k.to_ascii_lowercase())
+                .collect()
+        };
+        let fleet = Fleet::new(
+            Arc::new(engine),
+            Arc::new(Catalog::from_entities(Vec::new())),
+            kinds,
+        );
+        let app = Arc::new(App {
+            store,
+            settings,
+            sources,
+            retention,
+            fleet: RwLock::new(Arc::new(fleet)),
+            collectors: RwLock::new(Arc::new(collectors)),
+            writer: tokio::sync::Mutex::new(()),
+            clock: RwLock::new(None),
+        });
+        app.reload_inner(true).await?;
+        Ok(app)
+    }
+
+    /// Re-reads the standards (and catalog files, when configured) and re-evaluates the whole
+    /// fleet. On bad configuration nothing changes and the error says where.
+    pub async fn reload(&self) -> Result<ReloadReport, ServiceError> {
+        self.reload_inner(false).await
+    }
+
+    async fn reload_inner(&self, starting: bool) -> Result<ReloadReport, ServiceError> {
+        let _writer = self.writer.lock().await;
+        let started = std::time::Instant::now();
+        let (engine, collectors) = load_standards(&self.sources)?;
+        let current = self.fleet();
+        let now = self.now();
+        let mut change = ChangeSet {
+            replace_all: true,
+            ..Default::default()
+        };
+        let from_files = load_catalog_files(&self.sources)?;
+        let catalog = if starting || from_files.is_some() {
+            let stored_rows = self.store.entities().await?;
+            if let Some(files) = &from_files {
+                let keep: std::collections::HashSet<String> =
+                    files.iter().map(|e| e.entity_ref.to_string()).collect();
+                change.delete_entities = stored_rows
+                    .iter()
+                    .filter(|r| r.source.starts_with(FILE_SOURCE) && !keep.contains(&r.entity_ref))
+                    .map(|r| r.entity_ref.clone())
+                    .collect();
+                change.upsert_entities = files
+                    .iter()
+                    .map(|e| stored(e, format!("{FILE_SOURCE}{}", e.origin.file.display())))
+                    .collect();
+                let mut all: Vec<Entity> = entities_from_store(
+                    &stored_rows
+                        .into_iter()
+                        .filter(|r| !r.source.starts_with(FILE_SOURCE))
+                        .collect::<Vec<_>>(),
+                );
+                all.extend(files.iter().cloned());
+                Catalog::from_entities(all)
+            } else {
+                Catalog::from_entities(entities_from_store(&stored_rows))
+            }
+        } else {
+            (*current.catalog).clone()
+        };
+        let mut fleet = Fleet::new(
+            Arc::new(engine),
+            Arc::new(catalog),
+            (*current.scored_kinds).clone(),
+        );
+        fleet.exemptions = current.exemptions.clone();
+        fleet.facts = if starting {
+            facts_map(self.store.latest_facts().await?)
+        } else {
+            current.facts.clone()
+        };
+        if starting && self.sources.demo {
+            // The example fleet's facts, for what the store does not know yet.
+            let rows = demo_facts(&collectors, &fleet.facts, now)?;
+            let rows: Vec<FactRow> = rows
+                .into_iter()
+                .filter(|r| {
+                    r.entity_ref
+                        .parse::<EntityRef>()
+                        .is_ok_and(|e| fleet.catalog.get(&e).is_some())
+                })
+                .collect();
+            let mut merged = facts_map(self.store.latest_facts().await?);
+            for (r, v) in facts_map(rows.clone()) {
+                let mut list = merged.get(&r).map(|l| (**l).clone()).unwrap_or_default();
+                list.extend(v.iter().cloned());
+                merged.insert(r, Arc::new(list));
+            }
+            fleet.facts = merged;
+            change.facts = rows;
+        }
+        // Facts of entities that left the catalog leave with them (the store cascades).
+        let gone: Vec<EntityRef> = fleet
+            .facts
+            .keys()
+            .filter(|r| fleet.catalog.get(r).is_none())
+            .cloned()
+            .collect();
+        for r in gone {
+            fleet.facts.remove(&r);
+        }
+        let fleet = tokio::task::spawn_blocking(move || {
+            fleet.evaluate_all(now);
+            fleet
+        })
+        .await
+        .map_err(|e| ServiceError::Config(format!("evaluation failed: {e}")))?;
+        change.results = fleet
+            .scored
+            .iter()
+            .map(|(r, s)| super::change::result_row(&fleet.engine, r, s))
+            .collect();
+        change.aggregates = fleet
+            .tallies
+            .iter()
+            .map(|(g, t)| GroupRow {
+                group_ref: g.to_string(),
+                summary: serde_json::to_value(fleet.rollup(g, t)).unwrap_or(Value::Null),
+            })
+            .collect();
+        self.store.commit(&change, now).await?;
+        let report = ReloadReport {
+            entities: fleet.catalog.entities().len(),
+            scored: fleet.scored.len(),
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        metrics::histogram!("tech_health_evaluation_seconds", "scope" => "fleet")
+            .record(report.seconds);
+        *self.collectors.write() = Arc::new(collectors);
+        self.publish(fleet);
+        tracing::info!(
+            entities = report.entities,
+            scored = report.scored,
+            seconds = report.seconds,
+            "fleet evaluated"
+        );
+        Ok(report)
+    }
+}
+
+/// What a full re-evaluation did.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ReloadReport {
+    pub entities: usize,
+    pub scored: usize,
+    pub seconds: f64,
+}

@@ -1,0 +1,85 @@
+//! The running service: standards, store and the evaluated fleet, kept in step. Every change —
+//! pushed facts, a catalog change, a reload — re-evaluates what it touches, writes the results
+//! and rollups in one transaction, and only then becomes visible to readers.
+
+mod change;
+pub mod collectors;
+mod load;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use parking_lot::RwLock;
+
+use crate::health::Fleet;
+use crate::settings::SettingsFile;
+use crate::store::{Retention, Store, StoreError};
+pub use change::{EntityChange, FactItem, ItemError, PushOutcome};
+use collectors::Collectors;
+pub use load::ReloadReport;
+
+/// Why the service cannot start or a change cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Bad standards, settings or catalog: one `file:line:column: message` per line.
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("facts rejected")]
+    Invalid(Vec<ItemError>),
+    #[error("{0} is not in the catalog or is not scored")]
+    NotFound(String),
+}
+
+/// Where the service reads its standards and catalog.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// Folder with `checks/` and `golden-tech/`; `None`: the bundled standards.
+    pub config_dir: Option<PathBuf>,
+    /// Catalog files, folders or globs, re-read on every reload.
+    pub catalog: Vec<PathBuf>,
+    /// Load the bundled example fleet (catalog and facts).
+    pub demo: bool,
+    /// Kinds scored; empty means `component`.
+    pub kinds: Vec<String>,
+}
+
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub settings: SettingsFile,
+    pub sources: Sources,
+    pub retention: Retention,
+    fleet: RwLock<Arc<Fleet>>,
+    collectors: RwLock<Arc<Collectors>>,
+    /// One writer at a time: a change reads the fleet, writes the store, then publishes.
+    writer: tokio::sync::Mutex<()>,
+    /// Set by tests and benchmarks to judge exemptions at a fixed time.
+    clock: RwLock<Option<DateTime<Utc>>>,
+}
+
+impl App {
+    /// The fleet as of the last completed change. Cheap: clones an `Arc`.
+    pub fn fleet(&self) -> Arc<Fleet> {
+        self.fleet.read().clone()
+    }
+
+    pub fn collectors(&self) -> Arc<Collectors> {
+        self.collectors.read().clone()
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.read().unwrap_or_else(Utc::now)
+    }
+
+    pub fn set_clock(&self, at: Option<DateTime<Utc>>) {
+        *self.clock.write() = at;
+    }
+
+    fn publish(&self, fleet: Fleet) {
+        metrics::gauge!("tech_health_entities_scored").set(fleet.scored.len() as f64);
+        metrics::gauge!("tech_health_catalog_entities").set(fleet.catalog.entities().len() as f64);
+        *self.fleet.write() = Arc::new(fleet);
+    }
+}

@@ -1,0 +1,169 @@
+//! The store: entities, facts and their history, results, group rollups and daily snapshots.
+//! One trait, two implementations — SQLite (the default, a file) and Postgres — chosen from the
+//! URL scheme, each with its own migrations under `migrations/`.
+
+mod sql;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::Value;
+
+pub use sql::{PostgresStore, SqliteStore};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://…")]
+    Url(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A catalog entity as stored: its ref, kind and Backstage envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEntity {
+    pub entity_ref: String,
+    pub kind: String,
+    pub body: Value,
+    /// Where it came from: a file path relative to the catalog root, or `api`.
+    pub source: String,
+}
+
+/// One collector's facts about one entity at one time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactRow {
+    pub entity_ref: String,
+    pub collector: String,
+    /// A JSON object: fact name → value.
+    pub facts: Value,
+    pub observed_at: DateTime<Utc>,
+}
+
+/// The latest evaluation of one entity, as other readers of the store see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultRow {
+    pub entity_ref: String,
+    pub golden: bool,
+    pub eligible: bool,
+    /// Track id → level id held (or null).
+    pub levels: Value,
+    /// Check id → status.
+    pub statuses: Value,
+    /// Blocking reasons `[{code, message}]`.
+    pub blocking: Value,
+    pub evaluated_at: DateTime<Utc>,
+}
+
+/// A group's rollup; also kept as that day's snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRow {
+    pub group_ref: String,
+    pub summary: Value,
+}
+
+/// Everything one change writes, applied in a single transaction: no reader of the store ever
+/// sees half of it.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeSet {
+    /// Replace every result and rollup (a full re-evaluation) instead of updating some.
+    pub replace_all: bool,
+    pub upsert_entities: Vec<StoredEntity>,
+    /// Removed with their facts, history and results.
+    pub delete_entities: Vec<String>,
+    pub facts: Vec<FactRow>,
+    pub results: Vec<ResultRow>,
+    /// Results of entities that are no longer scored.
+    pub delete_results: Vec<String>,
+    pub aggregates: Vec<GroupRow>,
+    pub delete_aggregates: Vec<String>,
+}
+
+impl ChangeSet {
+    pub fn is_empty(&self) -> bool {
+        self.upsert_entities.is_empty()
+            && self.delete_entities.is_empty()
+            && self.facts.is_empty()
+            && self.results.is_empty()
+            && self.delete_results.is_empty()
+            && self.aggregates.is_empty()
+            && self.delete_aggregates.is_empty()
+    }
+}
+
+/// How long fact history is kept: both limits apply.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Retention {
+    pub max_age_days: u32,
+    pub max_per_entity: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            max_age_days: 90,
+            max_per_entity: 100,
+        }
+    }
+}
+
+/// Row counts, for metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Counts {
+    pub entities: i64,
+    pub facts: i64,
+    pub fact_history: i64,
+    pub results: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// Applies a change in one transaction; `now` stamps rows and names the snapshot day.
+    async fn commit(&self, change: &ChangeSet, now: DateTime<Utc>) -> Result<()>;
+    async fn entities(&self) -> Result<Vec<StoredEntity>>;
+    /// The latest facts of every collector about every entity.
+    async fn latest_facts(&self) -> Result<Vec<FactRow>>;
+    /// Newest first.
+    async fn fact_history(
+        &self,
+        entity_ref: &str,
+        collector: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<FactRow>>;
+    async fn results(&self) -> Result<Vec<ResultRow>>;
+    async fn result(&self, entity_ref: &str) -> Result<Option<ResultRow>>;
+    async fn aggregate(&self, group_ref: &str) -> Result<Option<Value>>;
+    /// Daily snapshots of one group from `since` on, oldest first.
+    async fn snapshots(&self, group_ref: &str, since: NaiveDate)
+    -> Result<Vec<(NaiveDate, Value)>>;
+    /// Daily snapshots of several groups from `since` on, by group then day (one query).
+    async fn snapshots_of(
+        &self,
+        group_refs: &[String],
+        since: NaiveDate,
+    ) -> Result<Vec<(String, NaiveDate, Value)>>;
+    /// Deletes history beyond the retention limits; returns how many rows went.
+    async fn prune_history(&self, retention: Retention, now: DateTime<Utc>) -> Result<u64>;
+    async fn ping(&self) -> Result<()>;
+    async fn counts(&self) -> Result<Counts>;
+}
+
+/// Opens (creating the file of a SQLite database when needed) and migrates the store.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url).await?))
+    } else if let Some(path) = url.strip_prefix("sqlite://") {
+        Ok(Arc::new(SqliteStore::open(Path::new(path)).await?))
+    } else if url == "sqlite::memory:" {
+        Ok(Arc::new(SqliteStore::memory().await?))
+    } else {
+        Err(StoreError::Url(url.to_string()))
+    }
+}

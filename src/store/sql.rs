@@ -1,0 +1,422 @@
+//! The SQL behind both stores. The statements are the same for SQLite and Postgres (both speak
+//! `INSERT … ON CONFLICT … DO UPDATE` and window functions; placeholders come from
+//! `QueryBuilder`), so one macro writes both implementations; only the migrations and the
+//! connection set-up differ.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::Value;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::types::Json;
+use sqlx::{QueryBuilder, Row};
+
+use super::{ChangeSet, Counts, FactRow, Result, ResultRow, Retention, Store, StoredEntity};
+
+/// Rows per multi-row statement: well under both databases' bind-parameter limits.
+const BATCH: usize = 400;
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens the database file, creating it and its folder on first start.
+    pub async fn open(path: &Path) -> Result<SqliteStore> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true);
+        Self::with_options(options, 4).await
+    }
+
+    /// A private in-memory database (one connection), for tests and previews.
+    pub async fn memory() -> Result<SqliteStore> {
+        Self::with_options(SqliteConnectOptions::from_str("sqlite::memory:")?, 1).await
+    }
+
+    async fn with_options(options: SqliteConnectOptions, max: u32) -> Result<SqliteStore> {
+        let options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+}
+
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    pub async fn connect(url: &str) -> Result<PostgresStore> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PostgresStore { pool })
+    }
+}
+
+fn fact_row<R: Row>(row: &R) -> Result<FactRow>
+where
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Json<Value>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+{
+    Ok(FactRow {
+        entity_ref: row.try_get("entity_ref")?,
+        collector: row.try_get("collector")?,
+        facts: row.try_get::<Json<Value>, _>("facts")?.0,
+        observed_at: row.try_get("observed_at")?,
+    })
+}
+
+fn result_row<R: Row>(row: &R) -> Result<ResultRow>
+where
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Json<Value>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+{
+    Ok(ResultRow {
+        entity_ref: row.try_get("entity_ref")?,
+        golden: row.try_get("golden")?,
+        eligible: row.try_get("eligible")?,
+        levels: row.try_get::<Json<Value>, _>("levels")?.0,
+        statuses: row.try_get::<Json<Value>, _>("statuses")?.0,
+        blocking: row.try_get::<Json<Value>, _>("blocking")?.0,
+        evaluated_at: row.try_get("evaluated_at")?,
+    })
+}
+
+macro_rules! sql_store {
+    ($store:ident, $db:ty, $name:literal) => {
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> &'static str {
+                $name
+            }
+
+            async fn commit(&self, change: &ChangeSet, now: DateTime<Utc>) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                if change.replace_all {
+                    sqlx::query("DELETE FROM results").execute(&mut *tx).await?;
+                    sqlx::query("DELETE FROM group_aggregates")
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for chunk in change.delete_entities.chunks(BATCH) {
+                    let mut q =
+                        QueryBuilder::<$db>::new("DELETE FROM entities WHERE entity_ref IN (");
+                    let mut list = q.separated(", ");
+                    for r in chunk {
+                        list.push_bind(r);
+                    }
+                    q.push(")").build().execute(&mut *tx).await?;
+                }
+                for chunk in change.upsert_entities.chunks(BATCH) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO entities (entity_ref, kind, body, source, updated_at) ",
+                    );
+                    q.push_values(chunk, |mut b, e| {
+                        b.push_bind(&e.entity_ref)
+                            .push_bind(&e.kind)
+                            .push_bind(Json(&e.body))
+                            .push_bind(&e.source)
+                            .push_bind(now);
+                    });
+                    q.push(
+                        " ON CONFLICT (entity_ref) DO UPDATE SET kind = excluded.kind, \
+                         body = excluded.body, source = excluded.source, \
+                         updated_at = excluded.updated_at",
+                    );
+                    q.build().execute(&mut *tx).await?;
+                }
+                for chunk in change.facts.chunks(BATCH) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO facts (entity_ref, collector, facts, observed_at) ",
+                    );
+                    q.push_values(chunk, |mut b, f| {
+                        b.push_bind(&f.entity_ref)
+                            .push_bind(&f.collector)
+                            .push_bind(Json(&f.facts))
+                            .push_bind(f.observed_at);
+                    });
+                    q.push(
+                        " ON CONFLICT (entity_ref, collector) DO UPDATE SET \
+                         facts = excluded.facts, observed_at = excluded.observed_at",
+                    );
+                    q.build().execute(&mut *tx).await?;
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO fact_history (entity_ref, collector, facts, observed_at) ",
+                    );
+                    q.push_values(chunk, |mut b, f| {
+                        b.push_bind(&f.entity_ref)
+                            .push_bind(&f.collector)
+                            .push_bind(Json(&f.facts))
+                            .push_bind(f.observed_at);
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
+                for chunk in change.delete_results.chunks(BATCH) {
+                    let mut q =
+                        QueryBuilder::<$db>::new("DELETE FROM results WHERE entity_ref IN (");
+                    let mut list = q.separated(", ");
+                    for r in chunk {
+                        list.push_bind(r);
+                    }
+                    q.push(")").build().execute(&mut *tx).await?;
+                }
+                for chunk in change.results.chunks(BATCH) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO results (entity_ref, golden, eligible, levels, statuses, \
+                         blocking, evaluated_at) ",
+                    );
+                    q.push_values(chunk, |mut b, r| {
+                        b.push_bind(&r.entity_ref)
+                            .push_bind(r.golden)
+                            .push_bind(r.eligible)
+                            .push_bind(Json(&r.levels))
+                            .push_bind(Json(&r.statuses))
+                            .push_bind(Json(&r.blocking))
+                            .push_bind(r.evaluated_at);
+                    });
+                    q.push(
+                        " ON CONFLICT (entity_ref) DO UPDATE SET golden = excluded.golden, \
+                         eligible = excluded.eligible, levels = excluded.levels, \
+                         statuses = excluded.statuses, blocking = excluded.blocking, \
+                         evaluated_at = excluded.evaluated_at",
+                    );
+                    q.build().execute(&mut *tx).await?;
+                }
+                for chunk in change.delete_aggregates.chunks(BATCH) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "DELETE FROM group_aggregates WHERE group_ref IN (",
+                    );
+                    let mut list = q.separated(", ");
+                    for r in chunk {
+                        list.push_bind(r);
+                    }
+                    q.push(")").build().execute(&mut *tx).await?;
+                }
+                let day = now.date_naive();
+                for chunk in change.aggregates.chunks(BATCH) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO group_aggregates (group_ref, summary, updated_at) ",
+                    );
+                    q.push_values(chunk, |mut b, g| {
+                        b.push_bind(&g.group_ref)
+                            .push_bind(Json(&g.summary))
+                            .push_bind(now);
+                    });
+                    q.push(
+                        " ON CONFLICT (group_ref) DO UPDATE SET summary = excluded.summary, \
+                         updated_at = excluded.updated_at",
+                    );
+                    q.build().execute(&mut *tx).await?;
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO group_snapshots (group_ref, day, summary) ",
+                    );
+                    q.push_values(chunk, |mut b, g| {
+                        b.push_bind(&g.group_ref)
+                            .push_bind(day)
+                            .push_bind(Json(&g.summary));
+                    });
+                    q.push(
+                        " ON CONFLICT (group_ref, day) DO UPDATE SET summary = excluded.summary",
+                    );
+                    q.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn entities(&self) -> Result<Vec<StoredEntity>> {
+                let rows = sqlx::query(
+                    "SELECT entity_ref, kind, body, source FROM entities ORDER BY entity_ref",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(StoredEntity {
+                            entity_ref: r.try_get("entity_ref")?,
+                            kind: r.try_get("kind")?,
+                            body: r.try_get::<Json<Value>, _>("body")?.0,
+                            source: r.try_get("source")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn latest_facts(&self) -> Result<Vec<FactRow>> {
+                let rows = sqlx::query(
+                    "SELECT entity_ref, collector, facts, observed_at FROM facts \
+                     ORDER BY entity_ref, collector",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(fact_row).collect()
+            }
+
+            async fn fact_history(
+                &self,
+                entity_ref: &str,
+                collector: Option<&str>,
+                limit: i64,
+            ) -> Result<Vec<FactRow>> {
+                let mut q = QueryBuilder::<$db>::new(
+                    "SELECT entity_ref, collector, facts, observed_at FROM fact_history \
+                     WHERE entity_ref = ",
+                );
+                q.push_bind(entity_ref);
+                if let Some(c) = collector {
+                    q.push(" AND collector = ").push_bind(c);
+                }
+                q.push(" ORDER BY observed_at DESC, id DESC LIMIT ")
+                    .push_bind(limit);
+                let rows = q.build().fetch_all(&self.pool).await?;
+                rows.iter().map(fact_row).collect()
+            }
+
+            async fn results(&self) -> Result<Vec<ResultRow>> {
+                let rows = sqlx::query(
+                    "SELECT entity_ref, golden, eligible, levels, statuses, blocking, \
+                     evaluated_at FROM results ORDER BY entity_ref",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(result_row).collect()
+            }
+
+            async fn result(&self, entity_ref: &str) -> Result<Option<ResultRow>> {
+                let mut q = QueryBuilder::<$db>::new(
+                    "SELECT entity_ref, golden, eligible, levels, statuses, blocking, \
+                     evaluated_at FROM results WHERE entity_ref = ",
+                );
+                q.push_bind(entity_ref);
+                let row = q.build().fetch_optional(&self.pool).await?;
+                row.as_ref().map(result_row).transpose()
+            }
+
+            async fn aggregate(&self, group_ref: &str) -> Result<Option<Value>> {
+                let mut q = QueryBuilder::<$db>::new(
+                    "SELECT summary FROM group_aggregates WHERE group_ref = ",
+                );
+                q.push_bind(group_ref);
+                let row = q.build().fetch_optional(&self.pool).await?;
+                Ok(match row {
+                    Some(r) => Some(r.try_get::<Json<Value>, _>("summary")?.0),
+                    None => None,
+                })
+            }
+
+            async fn snapshots(
+                &self,
+                group_ref: &str,
+                since: NaiveDate,
+            ) -> Result<Vec<(NaiveDate, Value)>> {
+                let mut q = QueryBuilder::<$db>::new(
+                    "SELECT day, summary FROM group_snapshots WHERE group_ref = ",
+                );
+                q.push_bind(group_ref)
+                    .push(" AND day >= ")
+                    .push_bind(since)
+                    .push(" ORDER BY day");
+                let rows = q.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get("day")?, r.try_get::<Json<Value>, _>("summary")?.0)))
+                    .collect()
+            }
+
+            async fn snapshots_of(
+                &self,
+                group_refs: &[String],
+                since: NaiveDate,
+            ) -> Result<Vec<(String, NaiveDate, Value)>> {
+                let mut out = Vec::new();
+                for chunk in group_refs.chunks(BATCH) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "SELECT group_ref, day, summary FROM group_snapshots WHERE day >= ",
+                    );
+                    q.push_bind(since).push(" AND group_ref IN (");
+                    let mut list = q.separated(", ");
+                    for g in chunk {
+                        list.push_bind(g);
+                    }
+                    q.push(") ORDER BY group_ref, day");
+                    for r in q.build().fetch_all(&self.pool).await? {
+                        out.push((
+                            r.try_get("group_ref")?,
+                            r.try_get("day")?,
+                            r.try_get::<Json<Value>, _>("summary")?.0,
+                        ));
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn prune_history(&self, retention: Retention, now: DateTime<Utc>) -> Result<u64> {
+                let cutoff = now - chrono::Duration::days(i64::from(retention.max_age_days));
+                let mut q =
+                    QueryBuilder::<$db>::new("DELETE FROM fact_history WHERE observed_at < ");
+                q.push_bind(cutoff);
+                let by_age = q.build().execute(&self.pool).await?.rows_affected();
+                let mut q = QueryBuilder::<$db>::new(
+                    "DELETE FROM fact_history WHERE id IN (SELECT id FROM (SELECT id, \
+                     ROW_NUMBER() OVER (PARTITION BY entity_ref, collector \
+                     ORDER BY observed_at DESC, id DESC) AS n FROM fact_history) ranked \
+                     WHERE n > ",
+                );
+                q.push_bind(i64::from(retention.max_per_entity)).push(")");
+                let by_count = q.build().execute(&self.pool).await?.rows_affected();
+                Ok(by_age + by_count)
+            }
+
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn counts(&self) -> Result<Counts> {
+                let row = sqlx::query(
+                    "SELECT (SELECT COUNT(*) FROM entities) AS entities, \
+                     (SELECT COUNT(*) FROM facts) AS facts, \
+                     (SELECT COUNT(*) FROM fact_history) AS history, \
+                     (SELECT COUNT(*) FROM results) AS results",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(Counts {
+                    entities: row.try_get("entities")?,
+                    facts: row.try_get("facts")?,
+                    fact_history: row.try_get("history")?,
+                    results: row.try_get("results")?,
+                })
+            }
+        }
+    };
+}
+
+sql_store!(SqliteStore, sqlx::Sqlite, "sqlite");
+sql_store!(PostgresStore, sqlx::Postgres, "postgres");
