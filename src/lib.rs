@@ -10,4 +10,5 @@ pub mod facts;
 pub mod fleet;
 pub mod radar;
 pub mod rules;
+pub mod scanner;
 pub mod source;
