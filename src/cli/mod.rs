@@ -2,6 +2,7 @@
 
 mod evaluate;
 mod output;
+mod scan;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -59,12 +60,16 @@ pub enum Command {
         #[command(flatten)]
         config: ConfigArgs,
     },
+    /// Scan a repository checkout and print its facts (languages, build systems, runtimes,
+    /// dependencies, CI, tests, infrastructure, radar technologies) as JSON.
+    Scan(scan::ScanArgs),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Validate { config, catalog } => validate(&config, &catalog),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Scan(args) => scan::run(args),
         Command::Radar { config } => {
             let loaded = load_standards(&config, None)?;
             let json = serde_json::to_string_pretty(&loaded.engine.radar.to_loader_response())
