@@ -114,7 +114,13 @@ impl<'a> Repo<'a> {
                     .pos
                     .map(|p| format!("line {}, column {}: ", p.line, p.column))
                     .unwrap_or_default();
-                self.warn(path, format!("not valid YAML: {at}{}", e.message));
+                // The parser's message may repeat its own position; ours is in front.
+                let message = e.message.trim_start_matches("error: ");
+                let message = match message.split_once(": ") {
+                    Some((head, rest)) if head.starts_with("line ") => rest,
+                    _ => message,
+                };
+                self.warn(path, format!("not valid YAML: {at}{message}"));
                 None
             }
         }
