@@ -7,7 +7,7 @@
 mod github;
 mod patterns;
 
-use super::repo::Repo;
+use super::repo::{Repo, is_fixture};
 
 /// What the CI configuration of a repository does.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,7 +62,7 @@ pub fn detect(repo: &Repo) -> CiSummary {
             .files()
             .iter()
             .map(|f| f.path.as_str())
-            .filter(|p| matches(p))
+            .filter(|p| !is_fixture(p) && matches(p))
             .collect();
         if files.is_empty() {
             continue;

@@ -53,8 +53,15 @@ static CANARY: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// The default branch named as a branch condition (`branch 'main'`, `== "main"`, `- main`,
+/// `only: main`, `refs/heads/main`, `$CI_DEFAULT_BRANCH`), not any word `main`.
 static DEFAULT_BRANCH: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r#"(?i)\b(?:main|master)\b|\$\{?CI_DEFAULT_BRANCH\b|refs/heads/(?:main|master)"#)
+    regex(
+        r#"(?xim)
+        (?: branch(?:es)?\s*[:=(]?\s*['"]? | ==\s*['"]? | ^\s*-\s+['"]? | only:\s*\[?\s*['"]? | refs/heads/ )
+        (?:main|master)\b
+        | \$\{?CI_DEFAULT_BRANCH\b"#,
+    )
 });
 
 /// A manual gate before a deployment: GitLab's `when: manual`, Jenkins' `input`.
@@ -132,6 +139,9 @@ mod tests {
         let text = "pipeline {\n  stages {\n    stage('Test') { steps { sh './mvnw verify' } }\n    stage('Deploy') {\n      when { branch 'main' }\n      steps { sh 'helm upgrade --install api ./chart' }\n    }\n  }\n}\n";
         let found = analyse_text(text);
         assert!(found.runs_tests && found.deploys_on_merge && !found.canary);
+        assert!(
+            !analyse_text("deploy:\n  script: ./deploy.sh\n  # python main.py\n").deploys_on_merge
+        );
         let gated = text.replace(
             "steps { sh 'helm",
             "input { message 'Ship?' }\n steps { sh 'helm",
