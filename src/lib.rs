@@ -12,6 +12,7 @@ pub mod fleet;
 pub mod health;
 pub mod radar;
 pub mod rules;
+pub mod scanner;
 pub mod service;
 pub mod settings;
 pub mod source;

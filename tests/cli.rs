@@ -25,6 +25,10 @@ fn config_copy() -> tempfile::TempDir {
         std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         for entry in std::fs::read_dir(root.join(sub)).unwrap() {
             let p = entry.unwrap().path();
+            // Sub-folders (`checks/collectors/`) hold collector schemas, not standards.
+            if !p.is_file() {
+                continue;
+            }
             std::fs::copy(&p, dir.path().join(sub).join(p.file_name().unwrap())).unwrap();
         }
     }

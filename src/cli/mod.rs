@@ -2,6 +2,7 @@
 
 mod evaluate;
 mod output;
+mod scan;
 mod serve;
 
 use std::path::{Path, PathBuf};
@@ -62,6 +63,9 @@ pub enum Command {
         #[command(flatten)]
         config: ConfigArgs,
     },
+    /// Scan a repository checkout and print its facts (languages, build systems, runtimes,
+    /// dependencies, CI, tests, infrastructure, radar technologies) as JSON.
+    Scan(scan::ScanArgs),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
@@ -69,6 +73,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Validate { config, catalog } => validate(&config, &catalog),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Scan(args) => scan::run(args),
         Command::Radar { config } => {
             let loaded = load_standards(&config, None)?;
             let json = serde_json::to_string_pretty(&loaded.engine.radar.to_loader_response())
