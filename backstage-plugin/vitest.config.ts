@@ -9,5 +9,7 @@ export default defineConfig({
     // material-ui-popup-state ships untranspiled ESM that Node cannot load as is.
     server: { deps: { inline: [/material-ui-popup-state/] } },
     testTimeout: 20000,
+    // jsdom cannot parse the modern CSS that @backstage/ui injects; the noise hides real logs.
+    onConsoleLog: log => !log.includes('Could not parse CSS stylesheet'),
   },
 });

@@ -31,37 +31,37 @@ export class TechHealthClient implements TechHealthApi {
     this.fetchApi = options.fetchApi;
   }
 
-  getEntityHealth(entity: EntityRefLike): Promise<EntityHealth> {
+  async getEntityHealth(entity: EntityRefLike): Promise<EntityHealth> {
     return this.request(`${entityPath(entity, 'component')}/health`);
   }
 
-  refreshEntity(entity: EntityRefLike): Promise<EntityHealth> {
+  async refreshEntity(entity: EntityRefLike): Promise<EntityHealth> {
     return this.request(`${entityPath(entity, 'component')}/refresh`, {
       method: 'POST',
     });
   }
 
-  getEntities(query: EntityQuery = {}): Promise<EntityPage> {
+  async getEntities(query: EntityQuery = {}): Promise<EntityPage> {
     return this.request(`/entities${queryString({ ...query })}`);
   }
 
-  getGroupHealth(group: EntityRefLike): Promise<GroupHealth> {
+  async getGroupHealth(group: EntityRefLike): Promise<GroupHealth> {
     return this.request(`${groupPath(group)}/health`);
   }
 
-  getGroupTrend(group: EntityRefLike, days: number): Promise<GroupTrend> {
+  async getGroupTrend(group: EntityRefLike, days: number): Promise<GroupTrend> {
     return this.request(`${groupPath(group)}/trend${queryString({ days })}`);
   }
 
-  getEligibility(query: EligibilityQuery = {}): Promise<EligibilityPage> {
+  async getEligibility(query: EligibilityQuery = {}): Promise<EligibilityPage> {
     return this.request(`/fleet/eligibility${queryString({ ...query })}`);
   }
 
-  getChecks(): Promise<CheckDefinition[]> {
+  async getChecks(): Promise<CheckDefinition[]> {
     return this.request('/checks');
   }
 
-  getTracks(): Promise<TrackDefinition[]> {
+  async getTracks(): Promise<TrackDefinition[]> {
     return this.request('/tracks');
   }
 
