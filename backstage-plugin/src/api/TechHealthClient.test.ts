@@ -4,7 +4,9 @@ import { TechHealthClient, refParts } from './TechHealthClient';
 import { TechHealthError } from './TechHealthError';
 
 function setup(response: Response) {
-  const fetch = vi.fn(async (_url: string, _init?: RequestInit) => response);
+  const fetch = vi.fn(
+    async (_input: RequestInfo | URL, _init?: RequestInit) => response,
+  );
   const discoveryApi = {
     getBaseUrl: vi.fn(async () => 'http://backstage.example/api/proxy/th/'),
   };
@@ -21,7 +23,9 @@ const json = (body: unknown, status = 200) =>
 describe('TechHealthClient', () => {
   it('reads an entity health from the discovered base URL', async () => {
     const { client, fetch, discoveryApi } = setup(json(checkoutApiHealth));
-    const health = await client.getEntityHealth('component:default/checkout-api');
+    const health = await client.getEntityHealth(
+      'component:default/checkout-api',
+    );
     expect(discoveryApi.getBaseUrl).toHaveBeenCalledWith('tech-health');
     expect(fetch.mock.calls[0][0]).toBe(
       'http://backstage.example/api/proxy/th/api/v1/entities/component/default/checkout-api/health',
@@ -63,7 +67,7 @@ describe('TechHealthClient', () => {
       eligible: false,
       cursor: undefined,
     });
-    const url = new URL(fetch.mock.calls[0][0]);
+    const url = new URL(String(fetch.mock.calls[0][0]));
     expect(url.pathname).toBe('/api/proxy/th/api/v1/fleet/eligibility');
     expect(Object.fromEntries(url.searchParams)).toEqual({
       owner: 'group:default/payments',

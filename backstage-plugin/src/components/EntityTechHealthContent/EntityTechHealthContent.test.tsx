@@ -26,7 +26,8 @@ const exempted: EntityHealth = {
           status: 'exempt',
           message: 'Exempt until 2027-03-31.',
           exemption: {
-            justification: 'Java 21 migration scheduled with the ledger split (BILL-812)',
+            justification:
+              'Java 21 migration scheduled with the ledger split (BILL-812)',
             expires: '2027-03-31T00:00:00Z',
             author: 'priya.raman',
           },
@@ -43,27 +44,43 @@ describe('EntityTechHealthContent', () => {
 
   it('shows progress while loading', async () => {
     api.getEntityHealth.mockImplementation(pending);
-    await renderWithApi(<EntityTechHealthContent />, api, componentEntity('billing-service'));
+    await renderWithApi(
+      <EntityTechHealthContent />,
+      api,
+      componentEntity('billing-service'),
+    );
     expect(await screen.findByRole('progressbar')).toBeInTheDocument();
   });
 
   it('groups every check by track and level', async () => {
     api.getEntityHealth.mockResolvedValue(billingServiceHealth);
-    await renderWithApi(<EntityTechHealthContent />, api, componentEntity('billing-service'));
+    await renderWithApi(
+      <EntityTechHealthContent />,
+      api,
+      componentEntity('billing-service'),
+    );
     expect(await screen.findByText('Golden Tech · Silver')).toBeInTheDocument();
     expect(screen.getByText('Basics · Bronze')).toBeInTheDocument();
     expect(screen.getByText('Operations · Gold')).toBeInTheDocument();
     // supported-build-system is in two tracks and shows under both.
     expect(screen.getAllByText('Supported build system')).toHaveLength(2);
-    expect(screen.getByText(/Not achieved — 1 of 4 error checks pass/)).toBeInTheDocument();
+    expect(
+      screen.getByText(/Not achieved — 1 of 4 error checks pass/),
+    ).toBeInTheDocument();
   });
 
   it('filters by status', async () => {
     api.getEntityHealth.mockResolvedValue(billingServiceHealth);
-    await renderWithApi(<EntityTechHealthContent />, api, componentEntity('billing-service'));
+    await renderWithApi(
+      <EntityTechHealthContent />,
+      api,
+      componentEntity('billing-service'),
+    );
     await screen.findByText('Basics · Bronze');
     await userEvent.click(screen.getByRole('checkbox', { name: /^Pass \(/ }));
-    await userEvent.click(screen.getByRole('checkbox', { name: /^Not applicable/ }));
+    await userEvent.click(
+      screen.getByRole('checkbox', { name: /^Not applicable/ }),
+    );
     // Basics Bronze passes entirely: nothing left to show there.
     expect(screen.queryByText('Basics · Bronze')).not.toBeInTheDocument();
     expect(screen.getByText('Java 17.0.5 or newer')).toBeInTheDocument();
@@ -75,8 +92,14 @@ describe('EntityTechHealthContent', () => {
 
   it('shows the facts a check read', async () => {
     api.getEntityHealth.mockResolvedValue(billingServiceHealth);
-    await renderWithApi(<EntityTechHealthContent />, api, componentEntity('billing-service'));
-    await userEvent.click(await screen.findByRole('button', { name: /Java 17.0.5 or newer/ }));
+    await renderWithApi(
+      <EntityTechHealthContent />,
+      api,
+      componentEntity('billing-service'),
+    );
+    await userEvent.click(
+      await screen.findByRole('button', { name: /Java 17.0.5 or newer/ }),
+    );
     const facts = await screen.findByRole('table', {
       name: 'Facts read by Java 17.0.5 or newer',
     });
@@ -86,27 +109,51 @@ describe('EntityTechHealthContent', () => {
 
   it('names the missing facts that make a check unknown', async () => {
     api.getEntityHealth.mockResolvedValue(docsSiteGeneratorHealth);
-    await renderWithApi(<EntityTechHealthContent />, api, componentEntity('docs-site-generator'));
-    const [first] = await screen.findAllByRole('button', { name: /Has automated tests/ });
+    await renderWithApi(
+      <EntityTechHealthContent />,
+      api,
+      componentEntity('docs-site-generator'),
+    );
+    const [first] = await screen.findAllByRole('button', {
+      name: /Has automated tests/,
+    });
     await userEvent.click(first);
-    expect(await screen.findAllByTestId('missing-fact-hasTests')).not.toHaveLength(0);
-    expect(screen.getAllByTestId('missing-fact-testFileCount')).not.toHaveLength(0);
+    expect(
+      await screen.findAllByTestId('missing-fact-hasTests'),
+    ).not.toHaveLength(0);
+    expect(
+      screen.getAllByTestId('missing-fact-testFileCount'),
+    ).not.toHaveLength(0);
   });
 
   it('shows an exemption with its justification', async () => {
     api.getEntityHealth.mockResolvedValue(exempted);
-    await renderWithApi(<EntityTechHealthContent />, api, componentEntity('billing-service'));
-    await userEvent.click(await screen.findByRole('button', { name: /Java 17.0.5 or newer/ }));
+    await renderWithApi(
+      <EntityTechHealthContent />,
+      api,
+      componentEntity('billing-service'),
+    );
+    await userEvent.click(
+      await screen.findByRole('button', { name: /Java 17.0.5 or newer/ }),
+    );
     const exemption = await screen.findByTestId('exemption-java-17');
-    expect(exemption).toHaveTextContent('Java 21 migration scheduled with the ledger split');
+    expect(exemption).toHaveTextContent(
+      'Java 21 migration scheduled with the ledger split',
+    );
     expect(exemption).toHaveTextContent('priya.raman');
     expect(exemption).toHaveTextContent('2027-03-31');
   });
 
   it('shows the error', async () => {
     api.getEntityHealth.mockRejectedValue(new Error('connection refused'));
-    await renderWithApi(<EntityTechHealthContent />, api, componentEntity('billing-service'));
-    expect((await screen.findAllByText(/connection refused/)).length).toBeGreaterThan(0);
+    await renderWithApi(
+      <EntityTechHealthContent />,
+      api,
+      componentEntity('billing-service'),
+    );
+    expect(
+      (await screen.findAllByText(/connection refused/)).length,
+    ).toBeGreaterThan(0);
   });
 });
 
