@@ -55,7 +55,10 @@ export const EntityTechHealthCard = () => {
     body = <Progress />;
   } else if (error && !isNotFound(error)) {
     body = (
-      <ResponseErrorPanel error={error} title="Could not load tech health" />
+      <ResponseErrorPanel
+        error={error}
+        title={`Could not load tech health: ${error.message}`}
+      />
     );
   } else if (!health) {
     body = <NoHealthPanel />;
@@ -69,7 +72,10 @@ export const EntityTechHealthCard = () => {
         {refreshing && <Progress />}
         {refreshError && (
           <Box mt={2}>
-            <ResponseErrorPanel error={refreshError} title="Refresh failed" />
+            <ResponseErrorPanel
+              error={refreshError}
+              title={`Refresh failed: ${refreshError.message}`}
+            />
           </Box>
         )}
         <Section title="Levels">

@@ -36,7 +36,10 @@ export const EntityTechHealthContent = () => {
     return isNotFound(error) ? (
       <NoHealthPanel />
     ) : (
-      <ResponseErrorPanel error={error} title="Could not load tech health" />
+      <ResponseErrorPanel
+        error={error}
+        title={`Could not load tech health: ${error.message}`}
+      />
     );
   }
   if (!health || !grouped) {

@@ -67,7 +67,7 @@ export const FleetEligibilityContent = () => {
     return (
       <ResponseErrorPanel
         error={tracks.error}
-        title="Could not load the tracks"
+        title={`Could not load the tracks: ${tracks.error.message}`}
       />
     );
   }
@@ -95,7 +95,10 @@ export const FleetEligibilityContent = () => {
         </Grid>
         {exportError && (
           <Grid item xs={12}>
-            <ResponseErrorPanel error={exportError} title="Export failed" />
+            <ResponseErrorPanel
+              error={exportError}
+              title={`Export failed: ${exportError.message}`}
+            />
           </Grid>
         )}
         <Grid item xs={12}>
@@ -103,7 +106,7 @@ export const FleetEligibilityContent = () => {
           {page.error && (
             <ResponseErrorPanel
               error={page.error}
-              title="Could not load fleet eligibility"
+              title={`Could not load fleet eligibility: ${page.error.message}`}
             />
           )}
           {page.value && (

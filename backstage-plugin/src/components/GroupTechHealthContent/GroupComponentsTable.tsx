@@ -49,7 +49,10 @@ export const GroupComponentsTable = ({
   }
   if (error) {
     return (
-      <ResponseErrorPanel error={error} title="Could not load the components" />
+      <ResponseErrorPanel
+        error={error}
+        title={`Could not load the components: ${error.message}`}
+      />
     );
   }
 

@@ -41,7 +41,10 @@ export const GroupTechHealthContent = () => {
         tech-health does not know this group yet.
       </WarningPanel>
     ) : (
-      <ResponseErrorPanel error={error} title="Could not load tech health" />
+      <ResponseErrorPanel
+        error={error}
+        title={`Could not load tech health: ${error.message}`}
+      />
     );
   }
   if (!health) {

@@ -50,7 +50,10 @@ export const TrendCard = ({
     body = <Progress />;
   } else if (error) {
     body = (
-      <ResponseErrorPanel error={error} title="Could not load the trend" />
+      <ResponseErrorPanel
+        error={error}
+        title={`Could not load the trend: ${error.message}`}
+      />
     );
   } else if (!value || value.points.length === 0) {
     body = (
