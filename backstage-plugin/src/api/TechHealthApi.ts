@@ -1,0 +1,40 @@
+import { createApiRef } from '@backstage/core-plugin-api';
+import type {
+  CheckDefinition,
+  EligibilityPage,
+  EligibilityQuery,
+  EntityHealth,
+  EntityPage,
+  EntityQuery,
+  GroupHealth,
+  GroupTrend,
+  TrackDefinition,
+} from './types';
+
+/**
+ * An entity or group, by ref (`kind:namespace/name`, `namespace/name` for groups) or by parts.
+ */
+export type EntityRefLike =
+  string | { kind?: string; namespace?: string; name: string };
+
+/** Reads and refreshes tech-health results. */
+export interface TechHealthApi {
+  /** Levels, golden state, every check's result and fleet eligibility of one entity. */
+  getEntityHealth(entity: EntityRefLike): Promise<EntityHealth>;
+  /** Re-evaluates one entity now and returns its new health. */
+  refreshEntity(entity: EntityRefLike): Promise<EntityHealth>;
+  /** One page of entity summaries. */
+  getEntities(query?: EntityQuery): Promise<EntityPage>;
+  /** Aggregates over every component owned by the group or any group below it. */
+  getGroupHealth(group: EntityRefLike): Promise<GroupHealth>;
+  /** One point per day with a snapshot in the last `days` days, oldest first. */
+  getGroupTrend(group: EntityRefLike, days: number): Promise<GroupTrend>;
+  /** One page of fleet eligibility rows, with a summary over all of them. */
+  getEligibility(query?: EligibilityQuery): Promise<EligibilityPage>;
+  getChecks(): Promise<CheckDefinition[]>;
+  getTracks(): Promise<TrackDefinition[]>;
+}
+
+export const techHealthApiRef = createApiRef<TechHealthApi>({
+  id: 'plugin.tech-health.service',
+});

@@ -1,0 +1,1 @@
+export { EntityTechHealthCard } from './EntityTechHealthCard';

@@ -1,0 +1,1 @@
+export { EntityTechHealthContent } from './EntityTechHealthContent';

@@ -1,0 +1,4 @@
+export {
+  FleetEligibilityPage,
+  FleetEligibilityContent,
+} from './FleetEligibilityPage';

@@ -1,0 +1,1 @@
+export { GroupTechHealthContent } from './GroupTechHealthContent';

@@ -1,0 +1,71 @@
+import type { TrendPoint } from '../../api/types';
+
+export interface ChartBox {
+  width: number;
+  height: number;
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+export const DEFAULT_BOX: ChartBox = {
+  width: 640,
+  height: 220,
+  left: 44,
+  right: 16,
+  top: 12,
+  bottom: 28,
+};
+
+const DAY = 24 * 3600 * 1000;
+
+function dayNumber(date: string): number {
+  return Math.round(Date.parse(`${date}T00:00:00Z`) / DAY);
+}
+
+/**
+ * Screen positions of a percentage series over the points' dates: x by calendar day (gaps
+ * between snapshots stay visible), y from 0% at the bottom to 100% at the top.
+ */
+export function seriesPositions(
+  points: TrendPoint[],
+  value: (point: TrendPoint) => number,
+  box: ChartBox = DEFAULT_BOX,
+): { x: number; y: number }[] {
+  if (points.length === 0) {
+    return [];
+  }
+  const days = points.map(point => dayNumber(point.date));
+  const first = Math.min(...days);
+  const last = Math.max(...days);
+  const plotWidth = box.width - box.left - box.right;
+  const plotHeight = box.height - box.top - box.bottom;
+  return points.map((point, index) => {
+    const x =
+      last === first
+        ? box.left + plotWidth / 2
+        : box.left + ((days[index] - first) / (last - first)) * plotWidth;
+    const clamped = Math.max(0, Math.min(100, value(point)));
+    const y = box.top + plotHeight * (1 - clamped / 100);
+    return { x: round(x), y: round(y) };
+  });
+}
+
+/** An SVG path through the positions. */
+export function linePath(positions: { x: number; y: number }[]): string {
+  return positions
+    .map((p, index) => `${index === 0 ? 'M' : 'L'}${p.x},${p.y}`)
+    .join(' ');
+}
+
+/** The y of a percentage gridline. */
+export function gridY(percent: number, box: ChartBox = DEFAULT_BOX): number {
+  return round(
+    box.top + (box.height - box.top - box.bottom) * (1 - percent / 100),
+  );
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}

@@ -1,0 +1,6 @@
+export * from './format';
+export { StatusChip } from './StatusChip';
+export { GoldenBadge } from './GoldenBadge';
+export { BlockingReasons } from './BlockingReasons';
+export { EvaluatedAt } from './EvaluatedAt';
+export { EntityLink } from './EntityLink';
