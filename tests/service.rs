@@ -1,0 +1,371 @@
+//! The service through HTTP, on SQLite and on Postgres: the demo fleet loads, facts pushed
+//! move levels and rollups, auth refuses what it must, bad input gets a 4xx and changes nothing.
+
+mod service_support;
+
+use serde_json::{Value, json};
+use service_support::{ADMIN, READER, Running, TestDb, WRITER, serve_demo};
+
+const BILLING: &str = "/api/v1/entities/component/default/billing-service/health";
+const PAYMENTS: &str = "/api/v1/groups/default/payments/health";
+
+fn codes(health: &Value) -> Vec<String> {
+    health["eligibility"]["blocking"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|b| b["code"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn check<'a>(health: &'a Value, id: &str) -> &'a Value {
+    health["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("no check {id}"))
+}
+
+fn tally<'a>(group: &'a Value, id: &str) -> &'a Value {
+    group["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("no check {id} in rollup"))
+}
+
+fn green(v: bool) -> Value {
+    json!([{ "entity": "component:default/billing-service", "collector": "ci",
+             "facts": { "ciGreenOnDefaultBranch": v, "testCoverage": 55.2 } }])
+}
+
+async fn demo_fleet_is_served(db: &TestDb) {
+    let s = serve_demo(db).await;
+    let (status, checkout) = s
+        .get("/api/v1/entities/component/default/checkout-api/health")
+        .await;
+    assert_eq!(status, 200, "{checkout}");
+    assert_eq!(checkout["golden"], true);
+    for t in checkout["tracks"].as_array().unwrap() {
+        assert_eq!(t["level"], "gold", "checkout-api holds gold in {}", t["id"]);
+        assert_eq!(t["nextLevel"], Value::Null);
+    }
+    assert_eq!(checkout["eligibility"]["eligible"], true);
+    assert_eq!(checkout["owner"], "group:default/team-checkout");
+
+    let (_, billing) = s.get(BILLING).await;
+    assert!(codes(&billing).contains(&"ci-red".to_string()), "{billing}");
+    let red = check(&billing, "ci-green-default-branch");
+    assert_eq!(red["status"], "fail");
+    assert_eq!(red["facts"]["ciGreenOnDefaultBranch"], false);
+    assert!(red["howToFix"].is_string());
+
+    let (status, payments) = s.get(PAYMENTS).await;
+    assert_eq!(status, 200);
+    assert_eq!(payments["components"], 17);
+    assert_eq!(payments["department"], true);
+    let children: Vec<&str> = payments["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["group"].as_str().unwrap())
+        .collect();
+    assert!(
+        children.contains(&"group:default/team-billing"),
+        "{children:?}"
+    );
+    let sum: i64 = payments["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["components"].as_i64().unwrap())
+        .sum();
+    assert!(sum <= 17);
+    for t in payments["tracks"].as_array().unwrap() {
+        let n: i64 = t["distribution"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["count"].as_i64().unwrap())
+            .sum();
+        assert!(n <= 17 && n > 0);
+    }
+
+    // The owner filter walks the group tree; pages follow the cursor without overlap.
+    let mut seen = Vec::new();
+    let mut url = "/api/v1/entities?owner=group:default/payments&limit=5".to_string();
+    loop {
+        let (status, page) = s.get(&url).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(page["total"], 17);
+        for i in page["items"].as_array().unwrap() {
+            seen.push(i["entity"].as_str().unwrap().to_string());
+        }
+        match page["nextCursor"].as_str() {
+            Some(c) => {
+                url = format!("/api/v1/entities?owner=group:default/payments&limit=5&cursor={c}")
+            }
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (17, 17));
+
+    let (_, gold) = s
+        .get("/api/v1/entities?track=fleet-readiness&level=gold&limit=500")
+        .await;
+    for i in gold["items"].as_array().unwrap() {
+        assert_eq!(i["levels"]["fleet-readiness"], "gold");
+    }
+    let (_, checks) = s.get("/api/v1/checks").await;
+    assert!(checks.as_array().unwrap().len() >= 30);
+    let (_, radar) = s.get("/api/v1/radar").await;
+    assert!(radar["entries"].as_array().unwrap().len() >= 40);
+    assert_eq!(radar["rings"].as_array().unwrap().len(), 4);
+    let (status, _) = s.get("/readyz").await;
+    assert_eq!(status, 200);
+}
+
+async fn pushed_facts_move_levels_and_rollups(db: &TestDb) {
+    let before_group;
+    {
+        let s = serve_demo(db).await;
+        let (_, g) = s.get(PAYMENTS).await;
+        before_group = g;
+        let (status, out) = s.post("/api/v1/facts", Some(WRITER), &green(true)).await;
+        assert_eq!(status, 200, "{out}");
+        assert_eq!(out["accepted"], 1);
+        assert!(
+            out["groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|g| g == "group:default/payments"),
+            "{out}"
+        );
+
+        let (_, billing) = s.get(BILLING).await;
+        assert_eq!(check(&billing, "ci-green-default-branch")["status"], "pass");
+        assert!(
+            !codes(&billing).contains(&"ci-red".to_string()),
+            "{billing}"
+        );
+        let (_, after) = s.get(PAYMENTS).await;
+        let (b, a) = (
+            tally(&before_group, "ci-green-default-branch"),
+            tally(&after, "ci-green-default-branch"),
+        );
+        assert_eq!(a["pass"].as_i64().unwrap(), b["pass"].as_i64().unwrap() + 1);
+        assert_eq!(a["fail"].as_i64().unwrap(), b["fail"].as_i64().unwrap() - 1);
+
+        // Today's snapshot follows.
+        let (_, trend) = s.get("/api/v1/groups/default/payments/trend?days=7").await;
+        let points = trend["points"].as_array().unwrap();
+        assert_eq!(points.len(), 1);
+        assert_eq!(points[0]["eligible"], after["eligible"]);
+
+        let (_, history) = s
+            .get("/api/v1/entities/component/default/billing-service/facts/history?collector=ci")
+            .await;
+        assert_eq!(
+            history.as_array().unwrap().len(),
+            2,
+            "the demo batch and ours: {history}"
+        );
+        assert_eq!(history[0]["facts"]["ciGreenOnDefaultBranch"], true);
+    }
+    // Restarted on the same store: what was pushed is still there, the demo does not overwrite it.
+    let s = serve_demo(db).await;
+    let (_, billing) = s.get(BILLING).await;
+    assert_eq!(check(&billing, "ci-green-default-branch")["status"], "pass");
+    let (_, again) = s.get(PAYMENTS).await;
+    assert_eq!(
+        tally(&again, "ci-green-default-branch")["pass"]
+            .as_i64()
+            .unwrap(),
+        tally(&before_group, "ci-green-default-branch")["pass"]
+            .as_i64()
+            .unwrap()
+            + 1
+    );
+}
+
+async fn auth_refuses_what_it_must(db: &TestDb) {
+    let s = serve_demo(db).await;
+    let (status, body) = s.post("/api/v1/facts", None, &green(true)).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"]["code"], "unauthorized");
+    let (status, body) = s
+        .post("/api/v1/facts", Some("not-a-token"), &green(true))
+        .await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"]["code"], "invalid-token");
+    let (status, body) = s.post("/api/v1/facts", Some(READER), &green(true)).await;
+    assert_eq!(status, 403);
+    assert_eq!(body["error"]["details"]["scope"], "facts:write");
+    let (status, _) = s
+        .post("/api/v1/admin/reload", Some(WRITER), &json!({}))
+        .await;
+    assert_eq!(status, 403);
+    let (status, report) = s
+        .post("/api/v1/admin/reload", Some(ADMIN), &json!({}))
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["scored"], 62);
+    // Nothing refused changed anything.
+    let (_, billing) = s.get(BILLING).await;
+    assert_eq!(check(&billing, "ci-green-default-branch")["status"], "fail");
+}
+
+async fn bad_input_gets_4xx_and_changes_nothing(db: &TestDb) {
+    let s = serve_demo(db).await;
+    let (_, before) = s.get(PAYMENTS).await;
+    let batch = json!([
+        { "entity": "component:default/billing-service", "collector": "ci",
+          "facts": { "ciGreenOnDefaultBranch": true, "testCoverage": 55.2 } },
+        { "entity": "component:default/checkout-api", "collector": "ci",
+          "facts": { "ciGreenOnDefaultBranch": true, "testCoverage": "high" } },
+        { "entity": "component:default/no-such-thing", "collector": "ci", "facts": {} },
+        { "entity": "component:default/checkout-api", "collector": "nope", "facts": {} }
+    ]);
+    let (status, body) = s.post("/api/v1/facts", Some(WRITER), &batch).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "invalid-facts");
+    let items = body["error"]["details"]["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0]["index"], 1);
+    assert_eq!(items[0]["errors"][0]["path"], "/facts/testCoverage");
+    assert!(
+        items[1]["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not in the catalog")
+    );
+    assert!(
+        items[2]["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown collector")
+    );
+    // All or nothing: the valid first item was not applied.
+    let (_, billing) = s.get(BILLING).await;
+    assert_eq!(check(&billing, "ci-green-default-branch")["status"], "fail");
+    let (_, after) = s.get(PAYMENTS).await;
+    assert_eq!(before["checks"], after["checks"]);
+
+    let (status, body) = s
+        .post("/api/v1/facts", Some(WRITER), &json!({"not": "a list"}))
+        .await;
+    assert_eq!(status, 400);
+    assert!(body["error"]["message"].is_string());
+    let (status, body) = s
+        .get("/api/v1/entities/component/default/nope/health")
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not-found"))
+    );
+    let (status, _) = s.get("/api/v1/entities?cursor=zz").await;
+    assert_eq!(status, 400);
+    let (status, _) = s.get("/api/v1/entities?track=basics").await;
+    assert_eq!(status, 400);
+    let (status, _) = s.get("/api/v1/groups/default/payments/trend?days=0").await;
+    assert_eq!(status, 400);
+    let (status, body) = s.get("/api/v1/nowhere").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not-found"))
+    );
+}
+
+async fn graphql_answers_the_graph(db: &TestDb) {
+    let s: Running = serve_demo(db).await;
+    let q = r#"{ group(ref: "payments") { ref department aggregates { summary { components goldenPercent } }
+                 children { ref aggregates { summary { components } } trend(days: 7) { date components } }
+                 components(first: 3) { edges { cursor node { ref golden tracks { id level }
+                   checks(status: "fail") { id facts } eligibility { eligible blocking { code } } } } pageInfo { hasNextPage } } }
+               entity(ref: "component:default/checkout-api") { golden ownerGroup { ref } } }"#;
+    let (status, body) = s.post("/graphql", None, &json!({ "query": q })).await;
+    assert_eq!(status, 200);
+    assert!(body["errors"].is_null(), "{body}");
+    let g = &body["data"]["group"];
+    assert_eq!(g["ref"], "group:default/payments");
+    assert_eq!(g["aggregates"]["summary"]["components"], 17);
+    assert!(!g["children"].as_array().unwrap().is_empty());
+    assert_eq!(g["children"][0]["trend"].as_array().unwrap().len(), 1);
+    assert_eq!(g["components"]["edges"].as_array().unwrap().len(), 3);
+    assert_eq!(g["components"]["pageInfo"]["hasNextPage"], true);
+    assert_eq!(body["data"]["entity"]["golden"], true);
+    assert_eq!(
+        body["data"]["entity"]["ownerGroup"]["ref"],
+        "group:default/team-checkout"
+    );
+
+    let deep = format!(
+        "{{ group(ref: \"payments\") {{ {} ref {} }} }}",
+        "parent { ".repeat(20),
+        "}".repeat(20)
+    );
+    let (_, body) = s.post("/graphql", None, &json!({ "query": deep })).await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("nested too deep"),
+        "{body}"
+    );
+    let r = s
+        .http
+        .get(format!("{}/graphql", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("graphiql"));
+}
+
+on_both_stores! {
+    demo_fleet_is_served => super::demo_fleet_is_served;
+    pushed_facts_move_levels_and_rollups => super::pushed_facts_move_levels_and_rollups;
+    auth_refuses_what_it_must => super::auth_refuses_what_it_must;
+    bad_input_gets_4xx_and_changes_nothing => super::bad_input_gets_4xx_and_changes_nothing;
+    graphql_answers_the_graph => super::graphql_answers_the_graph;
+}
+
+/// The checked-in API documents match what is served; `TECH_HEALTH_UPDATE_SNAPSHOTS=1` rewrites them.
+#[tokio::test]
+async fn openapi_and_graphql_schema_are_checked_in() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi");
+    let db = TestDb::sqlite();
+    let s = serve_demo(&db).await;
+    let (_, served) = s.get("/api/v1/openapi.json").await;
+    let served = serde_json::to_string_pretty(&served).unwrap() + "\n";
+    let sdl = tech_health::api::graphql::sdl();
+    if std::env::var("TECH_HEALTH_UPDATE_SNAPSHOTS").is_ok() {
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("openapi.json"), &served).unwrap();
+        std::fs::write(root.join("schema.graphql"), &sdl).unwrap();
+    }
+    let checked_in = std::fs::read_to_string(root.join("openapi.json")).unwrap_or_default();
+    assert!(
+        checked_in == served,
+        "openapi/openapi.json differs from what is served; rerun with TECH_HEALTH_UPDATE_SNAPSHOTS=1 and review the diff"
+    );
+    let checked_in = std::fs::read_to_string(root.join("schema.graphql")).unwrap_or_default();
+    assert!(
+        checked_in == sdl,
+        "openapi/schema.graphql differs from the schema; rerun with TECH_HEALTH_UPDATE_SNAPSHOTS=1"
+    );
+    let (status, m) = {
+        let r = s
+            .http
+            .get(format!("{}/metrics", s.base))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    assert_eq!(status, 200);
+    assert!(m.contains("tech_health_http_requests_total"), "{m}");
+}
