@@ -229,3 +229,33 @@ fn the_radar_exports_as_tech_radar_data() {
     assert_eq!(log4j["timeline"][0]["ringId"], "adopt");
     assert!(log4j["description"].as_str().unwrap().contains(">=2.17.1"));
 }
+
+#[test]
+fn records_of_one_entity_merge_into_its_first_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let checks = r#"[
+      {"id": "owner", "name": "owner", "rule": {"conditions": {"all": [{"fact": "hasOwner", "operator": "equal", "value": true}]}}},
+      {"id": "readme", "name": "readme", "rule": {"conditions": {"all": [{"fact": "hasReadme", "operator": "equal", "value": true}]}}}
+    ]"#;
+    let facts = r#"[{"entity": "component:default/a", "facts": {"hasOwner": false}},
+      {"entity": "component:default/b", "facts": {"hasOwner": true}},
+      {"entity": "Component:default/A", "facts": {"hasOwner": true, "hasReadme": true}}]"#;
+    std::fs::write(dir.path().join("checks.json"), checks).unwrap();
+    std::fs::write(dir.path().join("facts.json"), facts).unwrap();
+    let o = tech_health(&[
+        "evaluate",
+        "--checks",
+        dir.path().join("checks.json").to_str().unwrap(),
+        "--facts",
+        dir.path().join("facts.json").to_str().unwrap(),
+        "--format",
+        "ndjson",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = ndjson(&o);
+    let entities: Vec<&str> = rows.iter().map(|r| r["entity"].as_str().unwrap()).collect();
+    assert_eq!(entities, ["component:default/a", "component:default/b"]);
+    assert_eq!(rows[0]["results"]["owner"], "pass", "later facts win");
+    assert_eq!(rows[0]["results"]["readme"], "pass");
+    assert_eq!(rows[1]["results"]["readme"], "unknown");
+}

@@ -1,13 +1,14 @@
 //! `tech-health evaluate`: load standards, catalog and facts; evaluate every entity on every
 //! core; print a table, JSON or NDJSON.
 
+use std::hash::BuildHasher;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use serde_json::Value;
 
 use super::{ConfigArgs, EXAMPLE_CATALOG, EXAMPLE_FACTS, Format, load_standards, output};
@@ -64,39 +65,62 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
     } else {
         Some(load_catalog(&DiskFiles, &args.catalog)?)
     };
-    let records = if example {
-        read_facts(&BundledFiles, Path::new(EXAMPLE_FACTS), engine)?
-    } else if let Some(f) = &args.facts {
-        read_facts(&DiskFiles, f, engine)?
+    let facts_file = if example {
+        Some((&BundledFiles as &dyn Files, Path::new(EXAMPLE_FACTS)))
     } else {
-        Vec::new()
+        args.facts.as_deref().map(|f| (&DiskFiles as &dyn Files, f))
     };
-    let subjects = subjects(engine, catalog.as_ref(), records, &args.kinds);
-    let exemptions = match &args.exemptions {
-        Some(p) => read_exemptions(p)?,
+    let bytes = match facts_file {
+        Some((files, path)) => read_facts(files, path)?,
         None => Vec::new(),
     };
+    // Read now, reported after the facts (whose errors come first), as they always were.
+    let exemptions = match &args.exemptions {
+        Some(p) => read_exemptions(p),
+        None => Ok(Vec::new()),
+    };
     let mut by_entity: FxHashMap<&EntityRef, Vec<Exemption>> = FxHashMap::default();
-    for e in &exemptions {
+    for e in exemptions.iter().flatten() {
         by_entity.entry(&e.entity).or_default().push(e.clone());
     }
     let now = args.now.unwrap_or_else(Utc::now);
-    let evaluate = |s: &Scored| -> Evaluation {
-        let ex = by_entity.get(&s.entity).map_or(&[][..], Vec::as_slice);
+    let evaluate = |entity: &EntityRef, facts: &[Option<Value>], owner_in_catalog| {
+        let ex = by_entity.get(entity).map_or(&[][..], Vec::as_slice);
         engine.evaluate(
             &Subject {
-                entity: &s.entity,
-                facts: &s.facts,
-                owner_in_catalog: s.owner_in_catalog,
+                entity,
+                facts,
+                owner_in_catalog,
                 exemptions: ex,
             },
             now,
         )
     };
-    let progress = progress_bar(subjects.len());
+    let facts_error = |e: facts::FactsError| match facts_file {
+        Some((_, path)) => format!("{}:{e}", path.display()),
+        None => e.to_string(),
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
     let io = |e: std::io::Error| format!("cannot write output: {e}");
+    if args.format == Format::Ndjson && catalog.is_none() {
+        let streamed =
+            stream_ndjson(engine, &bytes, |e, f| evaluate(e, f, None)).map_err(facts_error)?;
+        if let Some(blocks) = streamed {
+            exemptions.as_ref().map_err(String::clone)?;
+            for block in blocks {
+                out.write_all(&block).map_err(io)?;
+            }
+            out.flush().map_err(io)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let records = facts::parse_facts(&bytes, &engine.facts).map_err(facts_error)?;
+    drop(bytes);
+    exemptions.as_ref().map_err(String::clone)?;
+    let subjects = subjects(engine, catalog.as_ref(), records, &args.kinds);
+    let evaluate = |s: &Scored| evaluate(&s.entity, &s.facts, s.owner_in_catalog);
+    let progress = progress_bar(subjects.len());
     match args.format {
         Format::Ndjson => {
             let writer = output::NdjsonWriter::new(engine);
@@ -142,6 +166,60 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Entities per block of the streaming path: enough to keep a core busy for a while, few
+/// enough that every core gets many blocks.
+const STREAM_BLOCK: usize = 1024;
+
+/// One streamed block: its NDJSON lines and a hash of each of its entities.
+struct Streamed {
+    lines: Vec<u8>,
+    entities: Vec<u64>,
+}
+
+/// NDJSON straight from the facts file: each block of records is parsed, evaluated and
+/// formatted on one core, one fact row reused, so the fleet's facts are never all held at
+/// once. `None` when an entity has several records: they merge (later facts winning) into
+/// its first line, so the caller takes the general path for such a file.
+fn stream_ndjson(
+    engine: &Engine,
+    bytes: &[u8],
+    evaluate: impl Fn(&EntityRef, &[Option<Value>]) -> Evaluation + Sync,
+) -> Result<Option<Vec<Vec<u8>>>, facts::FactsError> {
+    let ranges = facts::split_records(bytes)?;
+    let progress = progress_bar(ranges.len());
+    let writer = output::NdjsonWriter::new(engine);
+    let blocks: Vec<Result<Streamed, facts::FactsError>> = ranges
+        .par_chunks(STREAM_BLOCK)
+        .enumerate()
+        .map(|(bi, chunk)| {
+            let mut block = Streamed {
+                lines: Vec::with_capacity(chunk.len() * 1024),
+                entities: Vec::with_capacity(chunk.len()),
+            };
+            let first = bi * STREAM_BLOCK;
+            facts::read_records(bytes, chunk, first, &engine.facts, |entity, facts| {
+                block.entities.push(FxBuildHasher.hash_one(&entity));
+                let evaluation = evaluate(&entity, facts);
+                writer.write(&mut block.lines, &entity, &evaluation);
+            })?;
+            progress.inc(chunk.len() as u64);
+            Ok(block)
+        })
+        .collect();
+    progress.finish_and_clear();
+    // A repeated hash is almost surely a repeated entity; a rare false alarm costs only time.
+    let mut seen = FxHashSet::with_capacity_and_hasher(ranges.len(), FxBuildHasher);
+    let mut out = Vec::with_capacity(blocks.len());
+    for block in blocks {
+        let block = block?;
+        if !block.entities.into_iter().all(|id| seen.insert(id)) {
+            return Ok(None);
+        }
+        out.push(block.lines);
+    }
+    Ok(Some(out))
+}
+
 fn progress_bar(len: usize) -> indicatif::ProgressBar {
     if !std::io::stderr().is_terminal() || len < 10_000 {
         return indicatif::ProgressBar::hidden();
@@ -178,17 +256,16 @@ fn load_catalog(files: &dyn Files, roots: &[PathBuf]) -> Result<Catalog, String>
     Ok(catalog)
 }
 
-fn read_facts(files: &dyn Files, path: &Path, engine: &Engine) -> Result<Vec<FactRecord>, String> {
+fn read_facts(files: &dyn Files, path: &Path) -> Result<Vec<u8>, String> {
     if files.is_dir(path) {
         return Err(format!(
             "{}: is a folder; --facts takes a file",
             path.display()
         ));
     }
-    let bytes = files
+    files
         .read_bytes(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    facts::parse_facts(&bytes, &engine.facts).map_err(|e| format!("{}:{e}", path.display()))
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))
 }
 
 fn read_exemptions(path: &Path) -> Result<Vec<Exemption>, String> {

@@ -11,9 +11,14 @@ use crate::catalog::EntityRef;
 use crate::evaluate::{Engine, Evaluation};
 use crate::rules::{Severity, Status};
 
+/// Whether `s` is written in JSON as it is, between quotes.
+fn plain(s: &str) -> bool {
+    s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
+}
+
 /// Appends `s` as a JSON string.
 fn write_json_str(buf: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if plain(s) {
         buf.push(b'"');
         buf.extend_from_slice(s.as_bytes());
         buf.push(b'"');
@@ -23,12 +28,47 @@ fn write_json_str(buf: &mut Vec<u8>, s: &str) {
     }
 }
 
-/// Writes `{"entity", "results", "levels", "golden", "eligible", "blocking"}` lines, with the
-/// per-check and per-track keys encoded once.
+/// Appends `kind:namespace/name` as a JSON string, without building it first.
+fn write_entity(buf: &mut Vec<u8>, e: &EntityRef) {
+    if plain(&e.kind) && plain(&e.namespace) && plain(&e.name) {
+        buf.push(b'"');
+        buf.extend_from_slice(e.kind.as_bytes());
+        buf.push(b':');
+        buf.extend_from_slice(e.namespace.as_bytes());
+        buf.push(b'/');
+        buf.extend_from_slice(e.name.as_bytes());
+        buf.push(b'"');
+    } else {
+        write_json_str(buf, &e.to_string());
+    }
+}
+
+/// Writes `{"entity", "results", "levels", "golden", "eligible", "blocking"}` lines, with what
+/// is the same on every line encoded once.
 pub struct NdjsonWriter<'e> {
     engine: &'e Engine,
-    check_keys: Vec<Vec<u8>>,
+    /// Per check, per status (in `STATUSES` order): `"<check>":"<status>"`.
+    results: Vec<Vec<Vec<u8>>>,
     track_keys: Vec<Vec<u8>>,
+}
+
+const STATUSES: [Status; 5] = [
+    Status::Pass,
+    Status::Fail,
+    Status::NotApplicable,
+    Status::Unknown,
+    Status::Exempt,
+];
+
+/// A status's place in `STATUSES`.
+fn status_index(status: Status) -> usize {
+    match status {
+        Status::Pass => 0,
+        Status::Fail => 1,
+        Status::NotApplicable => 2,
+        Status::Unknown => 3,
+        Status::Exempt => 4,
+    }
 }
 
 impl<'e> NdjsonWriter<'e> {
@@ -39,25 +79,36 @@ impl<'e> NdjsonWriter<'e> {
             k.push(b':');
             k
         };
+        let results = engine
+            .checks
+            .iter()
+            .map(|c| {
+                STATUSES
+                    .iter()
+                    .map(|st| {
+                        let mut r = key(c.id());
+                        write_json_str(&mut r, st.as_str());
+                        r
+                    })
+                    .collect()
+            })
+            .collect();
         NdjsonWriter {
             engine,
-            check_keys: engine.checks.iter().map(|c| key(c.id())).collect(),
+            results,
             track_keys: engine.tracks.iter().map(|t| key(&t.def.id)).collect(),
         }
     }
 
     pub fn write(&self, buf: &mut Vec<u8>, entity: &EntityRef, ev: &Evaluation) {
         buf.extend_from_slice(b"{\"entity\":");
-        write_json_str(buf, &entity.to_string());
+        write_entity(buf, entity);
         buf.extend_from_slice(b",\"results\":{");
         for (i, status) in ev.statuses.iter().enumerate() {
             if i > 0 {
                 buf.push(b',');
             }
-            buf.extend_from_slice(&self.check_keys[i]);
-            buf.push(b'"');
-            buf.extend_from_slice(status.as_str().as_bytes());
-            buf.push(b'"');
+            buf.extend_from_slice(&self.results[i][status_index(*status)]);
         }
         buf.extend_from_slice(b"},\"levels\":{");
         let mut first = true;

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
+use super::split::split_records;
 use crate::catalog::EntityRef;
 use crate::rules::FactTable;
 
@@ -38,17 +39,14 @@ pub fn parse_facts(bytes: &[u8], table: &FactTable) -> Result<Vec<FactRecord>, F
         .par_chunks(block)
         .enumerate()
         .map(|(bi, chunk)| {
-            chunk
-                .iter()
-                .enumerate()
-                .map(|(i, &(start, end))| {
-                    parse_record(&bytes[start..end], table).map_err(|message| FactsError {
-                        line: line_of(bytes, start),
-                        record: bi * block + i + 1,
-                        message,
-                    })
-                })
-                .collect()
+            let mut out = Vec::with_capacity(chunk.len());
+            read_records(bytes, chunk, bi * block, table, |entity, facts| {
+                out.push(FactRecord {
+                    entity,
+                    facts: facts.to_vec(),
+                });
+            })?;
+            Ok(out)
         })
         .collect();
     let mut out = Vec::with_capacity(ranges.len());
@@ -58,158 +56,134 @@ pub fn parse_facts(bytes: &[u8], table: &FactTable) -> Result<Vec<FactRecord>, F
     Ok(out)
 }
 
-fn line_of(bytes: &[u8], offset: usize) -> usize {
-    1 + bytes[..offset.min(bytes.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
+/// Reads the records at `ranges` (the first being record number `first + 1`) one by one into
+/// one fact row, reused, and hands each entity and row to `visit`; stops at the first bad one.
+pub fn read_records(
+    bytes: &[u8],
+    ranges: &[(usize, usize)],
+    first: usize,
+    table: &FactTable,
+    mut visit: impl FnMut(EntityRef, &[Option<Value>]),
+) -> Result<(), FactsError> {
+    let mut row = vec![None; table.len()];
+    for (i, &(start, end)) in ranges.iter().enumerate() {
+        let entity =
+            parse_record(&bytes[start..end], table, &mut row).map_err(|message| FactsError {
+                line: line_of(bytes, start),
+                record: first + i + 1,
+                message,
+            })?;
+        visit(entity, &row);
+    }
+    Ok(())
 }
 
-fn parse_record(bytes: &[u8], table: &FactTable) -> Result<FactRecord, String> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let (entity, facts) = RecordSeed(table)
-        .deserialize(&mut de)
-        .map_err(|e| e.to_string())?;
-    de.end().map_err(|e| e.to_string())?;
+pub(super) fn line_of(bytes: &[u8], offset: usize) -> usize {
+    1 + memchr::memchr_iter(b'\n', &bytes[..offset.min(bytes.len())]).count()
+}
+
+/// Parses one record into `row` (every slot rewritten) and returns its entity.
+fn parse_record(
+    bytes: &[u8],
+    table: &FactTable,
+    row: &mut [Option<Value>],
+) -> Result<EntityRef, String> {
+    row.fill(None);
+    // serde_json checks the UTF-8 of every string it reads from bytes, but not from a `str`:
+    // checking the record once is cheaper. Bytes that are not UTF-8 get serde_json's error.
+    let entity = match std::str::from_utf8(bytes) {
+        Ok(text) => deserialize(&mut serde_json::Deserializer::from_str(text), table, row),
+        Err(_) => deserialize(&mut serde_json::Deserializer::from_slice(bytes), table, row),
+    }
+    .map_err(|e| e.to_string())?;
     let entity = entity.ok_or("the record has no `entity`")?;
-    let entity: EntityRef = entity.parse().map_err(|e| format!("{e}"))?;
-    Ok(FactRecord {
-        entity,
-        facts: facts.unwrap_or_else(|| vec![None; table.len()]),
-    })
+    entity.0.parse().map_err(|e| format!("{e}"))
 }
 
-/// Byte ranges of the records: the elements of a top-level JSON array, or the non-empty lines
-/// of NDJSON.
-pub fn split_records(bytes: &[u8]) -> Result<Vec<(usize, usize)>, FactsError> {
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    if bytes.get(start) != Some(&b'[') {
-        let mut out = Vec::new();
-        let mut pos = 0;
-        for line in bytes.split(|&b| b == b'\n') {
-            let end = pos + line.len();
-            if line.iter().any(|b| !b.is_ascii_whitespace()) {
-                out.push((pos, end));
-            }
-            pos = end + 1;
-        }
-        return Ok(out);
-    }
-    let fail = |offset: usize, message: &str| FactsError {
-        line: line_of(bytes, offset),
-        record: 0,
-        message: message.to_string(),
-    };
-    let mut out = Vec::new();
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    let mut element_start = None;
-    for (i, &b) in bytes.iter().enumerate().skip(start + 1) {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match b {
-            b'"' => {
-                in_string = true;
-                element_start.get_or_insert(i);
-            }
-            b'{' | b'[' => {
-                depth += 1;
-                element_start.get_or_insert(i);
-            }
-            b'}' | b']' if depth > 0 => depth -= 1,
-            b',' | b']' if depth == 0 => {
-                match element_start.take() {
-                    Some(s) => out.push((s, i)),
-                    None if b == b',' => return Err(fail(i, "empty element in the facts array")),
-                    None => {}
-                }
-                if b == b']' {
-                    return if bytes[i + 1..].iter().all(u8::is_ascii_whitespace) {
-                        Ok(out)
-                    } else {
-                        Err(fail(i + 1, "unexpected content after the facts array"))
-                    };
-                }
-            }
-            b if b.is_ascii_whitespace() => {}
-            _ => {
-                element_start.get_or_insert(i);
-            }
-        }
-    }
-    Err(fail(bytes.len(), "the facts array is not closed"))
+fn deserialize<'de, R: serde_json::de::Read<'de>>(
+    de: &mut serde_json::Deserializer<R>,
+    table: &FactTable,
+    row: &mut [Option<Value>],
+) -> Result<Option<Key<'de>>, serde_json::Error> {
+    let entity = RecordSeed { table, row }.deserialize(&mut *de)?;
+    de.end()?;
+    Ok(entity)
 }
 
-struct RecordSeed<'t>(&'t FactTable);
-
-type Record = (Option<String>, Option<Vec<Option<Value>>>);
+/// A record: its entity is returned, its facts are written into `row` (all `None` before).
+struct RecordSeed<'a> {
+    table: &'a FactTable,
+    row: &'a mut [Option<Value>],
+}
 
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
-    type Value = Record;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Record, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RecordSeed<'_> {
-    type Value = Record;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(r#"an object {"entity": "<ref>", "facts": {...}}"#)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record, A::Error> {
-        let (mut entity, mut facts) = (None, None);
-        while let Some(key) = map.next_key::<Key>()? {
-            match key.0.as_ref() {
-                "entity" => entity = Some(map.next_value::<String>()?),
-                "facts" => facts = Some(map.next_value_seed(FactsSeed(self.0))?),
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok((entity, facts))
-    }
-}
-
-struct FactsSeed<'t>(&'t FactTable);
-
-impl<'de> DeserializeSeed<'de> for FactsSeed<'_> {
-    type Value = Vec<Option<Value>>;
+    type Value = Option<Key<'de>>;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
+impl<'de> Visitor<'de> for RecordSeed<'_> {
+    type Value = Option<Key<'de>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(r#"an object {"entity": "<ref>", "facts": {...}}"#)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut entity, mut facts_seen) = (None, false);
+        while let Some(key) = map.next_key::<Key>()? {
+            match key.0.as_ref() {
+                "entity" => entity = Some(map.next_value::<Key>()?),
+                "facts" => {
+                    // A later `facts` object replaces an earlier one as a whole.
+                    if facts_seen {
+                        self.row.fill(None);
+                    }
+                    facts_seen = true;
+                    map.next_value_seed(FactsSeed {
+                        table: self.table,
+                        row: &mut *self.row,
+                    })?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(entity)
+    }
+}
+
+struct FactsSeed<'a> {
+    table: &'a FactTable,
+    row: &'a mut [Option<Value>],
+}
+
+impl<'de> DeserializeSeed<'de> for FactsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
 impl<'de> Visitor<'de> for FactsSeed<'_> {
-    type Value = Vec<Option<Value>>;
+    type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an object of facts")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut row = vec![None; self.0.len()];
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<Key>()? {
-            match self.0.slot(&key.0) {
-                Some(slot) => row[slot as usize] = Some(map.next_value::<Value>()?),
+            match self.table.slot(&key.0) {
+                Some(slot) => self.row[slot as usize] = Some(map.next_value::<Value>()?),
                 None => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        Ok(row)
+        Ok(())
     }
 }
 
-/// A map key, borrowed from the input when it has no escapes.
+/// A string (a map key or the entity), borrowed from the input when it has no escapes.
 struct Key<'de>(Cow<'de, str>);
 
 impl<'de> de::Deserialize<'de> for Key<'de> {
@@ -218,7 +192,7 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
         impl<'de> Visitor<'de> for KeyVisitor {
             type Value = Key<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string key")
+                f.write_str("a string")
             }
             fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
                 Ok(Key(Cow::Borrowed(v)))

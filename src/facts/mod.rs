@@ -3,5 +3,7 @@
 
 pub mod catalog;
 pub mod file;
+mod split;
 
-pub use file::{FactRecord, FactsError, parse_facts};
+pub use file::{FactRecord, FactsError, parse_facts, read_records};
+pub use split::split_records;
