@@ -325,7 +325,76 @@ async fn graphql_answers_the_graph(db: &TestDb) {
     assert!(r.text().await.unwrap().contains("graphiql"));
 }
 
+async fn orchestrator_finds_log4j_users(db: &TestDb) {
+    let s = serve_demo(db).await;
+    let (status, page) = s
+        .get("/api/v1/fleet/eligibility?technology=log4j-core&version=%3C2.17.1&limit=500")
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let mut found: Vec<(&str, &str)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["entity"].as_str().unwrap(),
+                i["technology"]["version"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            ("component:default/billing-service", "2.17.0"),
+            ("component:default/ingestion-pipeline", "2.16.0"),
+            ("component:default/payment-gateway-adapter", "2.14.1"),
+            ("component:default/radio-legacy", "2.11.0"),
+        ]
+    );
+    let summary = &page["summary"];
+    assert_eq!(summary["total"], 4);
+    assert_eq!(
+        summary["eligible"].as_i64().unwrap() + summary["blocked"].as_i64().unwrap(),
+        4
+    );
+    let billing = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["entity"] == "component:default/billing-service")
+        .unwrap();
+    assert_eq!(billing["eligible"], false);
+    assert!(
+        billing["blocking"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["code"] == "ci-red")
+    );
+    assert_eq!(billing["technology"]["source"], "pom.xml");
+
+    // The whole fleet as NDJSON: one line per scored entity.
+    let r = s
+        .http
+        .get(format!("{}/api/v1/fleet/eligibility", s.base))
+        .header("accept", "application/x-ndjson")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/x-ndjson");
+    let text = r.text().await.unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 62);
+    let (status, _) = s.get("/api/v1/fleet/eligibility?version=%3C2").await;
+    assert_eq!(status, 400);
+}
+
 on_both_stores! {
+    orchestrator_finds_log4j_users => super::orchestrator_finds_log4j_users;
     demo_fleet_is_served => super::demo_fleet_is_served;
     pushed_facts_move_levels_and_rollups => super::pushed_facts_move_levels_and_rollups;
     auth_refuses_what_it_must => super::auth_refuses_what_it_must;

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod entities;
 pub mod error;
 mod facts;
+mod fleet;
 pub mod graphql;
 pub mod groups;
 mod ops;
@@ -43,7 +44,7 @@ pub struct AppState {
 #[openapi(
     info(title = "tech-health", description = "Golden Tech health of a Backstage catalog: levels per track, golden state, fleet eligibility."),
     modifiers(&Security),
-    tags((name = "entities"), (name = "groups"), (name = "facts"), (name = "standards"), (name = "admin"), (name = "ops"))
+    tags((name = "entities"), (name = "groups"), (name = "facts"), (name = "fleet"), (name = "standards"), (name = "admin"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -66,6 +67,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(entities::health))
         .routes(routes!(entities::refresh))
         .routes(routes!(entities::fact_history))
+        .routes(routes!(fleet::eligibility))
         .routes(routes!(groups::health))
         .routes(routes!(groups::trend))
         .routes(routes!(standards::checks))

@@ -88,6 +88,16 @@ impl Fleet {
         row
     }
 
+    /// The latest value of a fact about an entity from any collector (not the catalog's own).
+    pub fn fact(&self, entity: &EntityRef, name: &str) -> Option<&Value> {
+        self.facts
+            .get(entity)?
+            .iter()
+            .filter(|c| c.facts.contains_key(name))
+            .max_by_key(|c| c.observed_at)
+            .and_then(|c| c.facts.get(name))
+    }
+
     pub fn evaluate_entity(&self, entity: &Entity, now: DateTime<Utc>) -> Evaluation {
         let row = self.facts_row(entity);
         let exemptions = self
