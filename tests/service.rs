@@ -393,7 +393,85 @@ async fn orchestrator_finds_log4j_users(db: &TestDb) {
     assert_eq!(status, 400);
 }
 
+async fn catalog_changes_reevaluate_what_they_touch(db: &TestDb) {
+    let s = serve_demo(db).await;
+    let component = json!([{ "apiVersion": "backstage.io/v1alpha1", "kind": "Component",
+        "metadata": { "name": "dunning-service", "title": "Dunning" },
+        "spec": { "type": "service", "lifecycle": "production", "owner": "team-billing" } }]);
+    let (status, _) = s
+        .post("/api/v1/catalog/entities", Some(WRITER), &component)
+        .await;
+    assert_eq!(status, 403, "facts:write is not catalog:write");
+    let (status, out) = s
+        .post("/api/v1/catalog/entities", Some(ADMIN), &component)
+        .await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(
+        out["reevaluated"][0]["entity"],
+        "component:default/dunning-service"
+    );
+    assert!(
+        out["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g == "group:default/payments")
+    );
+    let (_, payments) = s.get(PAYMENTS).await;
+    assert_eq!(payments["components"], 18);
+    let (status, health) = s
+        .get("/api/v1/entities/component/default/dunning-service/health")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        check(&health, "ci-green-default-branch")["status"],
+        "unknown",
+        "no facts yet"
+    );
+    let (status, _) = s
+        .post(
+            "/api/v1/facts",
+            Some(WRITER),
+            &json!([{ "entity": "dunning-service", "collector": "ci",
+        "facts": { "ciGreenOnDefaultBranch": true } }]),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let bad = json!([{ "apiVersion": "backstage.io/v1alpha1", "kind": "Component", "metadata": { "name": "no spaces allowed" } }]);
+    let (status, body) = s.post("/api/v1/catalog/entities", Some(ADMIN), &bad).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "invalid-entities", "{body}");
+
+    let r = s
+        .http
+        .delete(format!(
+            "{}/api/v1/catalog/entities/component/default/dunning-service",
+            s.base
+        ))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let (_, payments) = s.get(PAYMENTS).await;
+    assert_eq!(payments["components"], 17);
+    let (status, _) = s
+        .get("/api/v1/entities/component/default/dunning-service/facts/history")
+        .await;
+    assert_eq!(status, 404);
+    assert!(
+        s.app
+            .store
+            .fact_history("component:default/dunning-service", None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 on_both_stores! {
+    catalog_changes_reevaluate_what_they_touch => super::catalog_changes_reevaluate_what_they_touch;
     orchestrator_finds_log4j_users => super::orchestrator_finds_log4j_users;
     demo_fleet_is_served => super::demo_fleet_is_served;
     pushed_facts_move_levels_and_rollups => super::pushed_facts_move_levels_and_rollups;

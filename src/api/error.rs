@@ -25,7 +25,11 @@ pub enum ApiError {
     #[error("{0}")]
     TooLarge(String),
     #[error("{message}")]
-    Unprocessable { message: String, details: Value },
+    Unprocessable {
+        code: &'static str,
+        message: String,
+        details: Value,
+    },
     #[error("{0}")]
     Config(String),
     #[error("internal error")]
@@ -59,9 +63,9 @@ impl ApiError {
             ApiError::Forbidden(s) => (StatusCode::FORBIDDEN, "forbidden", json!({ "scope": s })),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", Value::Null),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too-large", Value::Null),
-            ApiError::Unprocessable { details, .. } => (
+            ApiError::Unprocessable { code, details, .. } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid-facts",
+                code,
                 details.clone(),
             ),
             ApiError::Config(_) => (
@@ -109,7 +113,18 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound(m) => {
                 ApiError::NotFound(format!("{m} is not in the catalog or is not scored"))
             }
+            ServiceError::Invalid(items) if items.iter().all(|i| i.collector.is_empty()) => {
+                ApiError::Unprocessable {
+                    code: "invalid-entities",
+                    message: format!(
+                        "{} of the entities are invalid; nothing was stored",
+                        items.len()
+                    ),
+                    details: json!({ "items": items }),
+                }
+            }
             ServiceError::Invalid(items) => ApiError::Unprocessable {
+                code: "invalid-facts",
                 message: format!(
                     "{} of the batch's items are invalid; nothing was stored",
                     items.len()

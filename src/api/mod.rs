@@ -3,6 +3,7 @@
 //! parse, ask the fleet or the service, map errors.
 
 pub mod auth;
+mod catalog;
 pub mod entities;
 pub mod error;
 mod facts;
@@ -44,7 +45,7 @@ pub struct AppState {
 #[openapi(
     info(title = "tech-health", description = "Golden Tech health of a Backstage catalog: levels per track, golden state, fleet eligibility."),
     modifiers(&Security),
-    tags((name = "entities"), (name = "groups"), (name = "facts"), (name = "fleet"), (name = "standards"), (name = "admin"), (name = "ops"))
+    tags((name = "entities"), (name = "groups"), (name = "facts"), (name = "fleet"), (name = "catalog"), (name = "standards"), (name = "admin"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -74,6 +75,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(standards::tracks))
         .routes(routes!(standards::radar))
         .routes(routes!(facts::push))
+        .routes(routes!(catalog::upsert))
+        .routes(routes!(catalog::delete))
         .routes(routes!(facts::reload))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))

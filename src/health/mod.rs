@@ -140,7 +140,7 @@ impl Fleet {
         self.tallies = self.recount();
     }
 
-    fn recount(&self) -> imbl::HashMap<EntityRef, Arc<Tally>> {
+    pub fn recount(&self) -> imbl::HashMap<EntityRef, Arc<Tally>> {
         let mut tallies: FxHashMap<EntityRef, Tally> = self
             .catalog
             .entities()

@@ -2,6 +2,7 @@
 //! pushed facts, a catalog change, a reload — re-evaluates what it touches, writes the results
 //! and rollups in one transaction, and only then becomes visible to readers.
 
+mod catalog;
 mod change;
 pub mod collectors;
 mod load;

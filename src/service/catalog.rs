@@ -1,0 +1,202 @@
+//! Catalog changes over the API: entities added, changed or removed re-evaluate themselves and
+//! whatever they own; rollups are recounted and only the changed ones written.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustc_hash::FxHashSet;
+use serde_json::Value;
+
+use super::change::{ItemError, PushOutcome};
+use super::collectors::FactError;
+use super::load::stored;
+use super::{App, ServiceError};
+use crate::catalog::{Catalog, Entity, EntityRef, parse_descriptors};
+use crate::health::Fleet;
+use crate::store::{ChangeSet, GroupRow};
+
+/// Entities posted by a client are marked with this source; file reloads leave them alone.
+pub const API_SOURCE: &str = "api";
+
+fn parse_entity(index: usize, body: &Value) -> Result<Entity, ItemError> {
+    let label = body
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("?")
+        .to_string();
+    let fail = |message: String| ItemError {
+        index,
+        entity: label.clone(),
+        collector: String::new(),
+        errors: vec![FactError {
+            path: String::new(),
+            message,
+        }],
+    };
+    let (mut parsed, problems) = parse_descriptors(Path::new("request"), &body.to_string());
+    let errors: Vec<String> = problems
+        .iter()
+        .filter(|p| p.is_error())
+        .map(|p| p.message.clone())
+        .collect();
+    if !errors.is_empty() {
+        return Err(fail(errors.join("; ")));
+    }
+    match (parsed.pop(), parsed.is_empty()) {
+        (Some(e), true) => Ok(e),
+        _ => Err(fail("expected one entity".into())),
+    }
+}
+
+impl App {
+    /// Adds or replaces entities (Backstage envelopes), all or nothing.
+    pub async fn upsert_entities(&self, bodies: &[Value]) -> Result<PushOutcome, ServiceError> {
+        let mut entities = Vec::new();
+        let mut errors = Vec::new();
+        for (i, b) in bodies.iter().enumerate() {
+            match parse_entity(i, b) {
+                Ok(e) => entities.push(e),
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Invalid(errors));
+        }
+        let _writer = self.writer.lock().await;
+        let fleet = self.fleet();
+        let changed: FxHashSet<EntityRef> = entities.iter().map(|e| e.entity_ref.clone()).collect();
+        let mut all: Vec<Entity> = fleet
+            .catalog
+            .entities()
+            .iter()
+            .filter(|e| !changed.contains(&e.entity_ref))
+            .cloned()
+            .collect();
+        let change = ChangeSet {
+            upsert_entities: entities
+                .iter()
+                .map(|e| stored(e, API_SOURCE.into()))
+                .collect(),
+            ..Default::default()
+        };
+        all.extend(entities);
+        self.apply_catalog(&fleet, Catalog::from_entities(all), changed, change)
+            .await
+    }
+
+    /// Removes an entity with its facts, history and results.
+    pub async fn delete_entity(&self, r: &EntityRef) -> Result<PushOutcome, ServiceError> {
+        let _writer = self.writer.lock().await;
+        let fleet = self.fleet();
+        if fleet.catalog.get(r).is_none() {
+            return Err(ServiceError::NotFound(r.to_string()));
+        }
+        let all: Vec<Entity> = fleet
+            .catalog
+            .entities()
+            .iter()
+            .filter(|e| e.entity_ref != *r)
+            .cloned()
+            .collect();
+        let change = ChangeSet {
+            delete_entities: vec![r.to_string()],
+            ..Default::default()
+        };
+        self.apply_catalog(
+            &fleet,
+            Catalog::from_entities(all),
+            FxHashSet::from_iter([r.clone()]),
+            change,
+        )
+        .await
+    }
+
+    async fn apply_catalog(
+        &self,
+        fleet: &Fleet,
+        catalog: Catalog,
+        changed: FxHashSet<EntityRef>,
+        mut change: ChangeSet,
+    ) -> Result<PushOutcome, ServiceError> {
+        let now = self.now();
+        let mut next = fleet.clone();
+        next.catalog = Arc::new(catalog);
+        // What the change touches: the entities themselves, and what changed groups own.
+        let mut touched: FxHashSet<EntityRef> = FxHashSet::default();
+        for r in &changed {
+            touched.insert(r.clone());
+            for owned in fleet
+                .catalog
+                .owned_by(r, true)
+                .into_iter()
+                .chain(next.catalog.owned_by(r, true))
+            {
+                touched.insert(owned.entity_ref.clone());
+            }
+        }
+        for r in &touched {
+            let scored = next
+                .catalog
+                .get(r)
+                .filter(|e| next.is_scored(e))
+                .map(|e| (e.entity_ref.clone(), next.evaluate_entity(e, now)));
+            match scored {
+                Some((r, evaluation)) => {
+                    let s = Arc::new(crate::health::Scored {
+                        evaluation,
+                        evaluated_at: now,
+                    });
+                    change
+                        .results
+                        .push(super::change::result_row(&next.engine, &r, &s));
+                    next.scored.insert(r, s);
+                }
+                None => {
+                    if next.scored.remove(r).is_some() {
+                        change.delete_results.push(r.to_string());
+                    }
+                    if next.catalog.get(r).is_none() {
+                        next.facts.remove(r);
+                    }
+                }
+            }
+        }
+        let before = next.tallies.clone();
+        next.tallies = next.recount();
+        let mut groups = Vec::new();
+        for (g, t) in &next.tallies {
+            if before.get(g).is_none_or(|old| **old != **t) {
+                let rollup = next.rollup(g, t);
+                change.aggregates.push(GroupRow {
+                    group_ref: g.to_string(),
+                    summary: serde_json::to_value(&rollup).unwrap_or(Value::Null),
+                });
+                groups.push(g.to_string());
+            }
+        }
+        for g in before.keys().filter(|g| !next.tallies.contains_key(*g)) {
+            change.delete_aggregates.push(g.to_string());
+        }
+        groups.sort();
+        next.evaluated_at = now;
+        self.store.commit(&change, now).await?;
+        let mut reevaluated: Vec<_> = touched
+            .iter()
+            .filter_map(|r| {
+                next.scored.get(r).map(|s| super::change::EntityChange {
+                    entity: r.to_string(),
+                    golden: s.evaluation.golden,
+                    eligible: s.evaluation.eligibility.eligible,
+                    levels: crate::health::view::levels(&next.engine, s),
+                })
+            })
+            .collect();
+        reevaluated.sort_by(|a, b| a.entity.cmp(&b.entity));
+        self.publish(next);
+        Ok(PushOutcome {
+            accepted: changed.len(),
+            reevaluated,
+            groups,
+        })
+    }
+}
