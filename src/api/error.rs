@@ -63,11 +63,9 @@ impl ApiError {
             ApiError::Forbidden(s) => (StatusCode::FORBIDDEN, "forbidden", json!({ "scope": s })),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", Value::Null),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too-large", Value::Null),
-            ApiError::Unprocessable { code, details, .. } => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                code,
-                details.clone(),
-            ),
+            ApiError::Unprocessable { code, details, .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, code, details.clone())
+            }
             ApiError::Config(_) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid-config",

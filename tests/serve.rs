@@ -1,0 +1,150 @@
+//! `tech-health serve` as a user runs it: it starts, answers, stops cleanly on SIGTERM, and bad
+//! settings stop it at start-up with the file and line.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tech-health"));
+    c.env_remove("DATABASE_URL")
+        .env_remove("TECH_HEALTH_BIND")
+        .env_remove("TECH_HEALTH_CONFIG");
+    c
+}
+
+#[test]
+fn serves_the_demo_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+        ])
+        .env("TECH_HEALTH_DATA_DIR", dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("tech-health listening on ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+    // The default database is a SQLite file in the data folder, created on first start.
+    assert!(dir.path().join("tech-health.db").exists());
+    let body = ureq_get(&format!("{base}/api/v1/groups/default/payments/health"));
+    assert!(body.contains("\"components\":17"), "{body}");
+
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["fields"]["message"] == "fleet evaluated"),
+        "{logs}"
+    );
+    assert!(
+        lines.iter().any(|l| l["fields"]["message"] == "stopped"),
+        "{logs}"
+    );
+}
+
+/// A tiny blocking GET over loopback, so the test needs no async runtime.
+fn ureq_get(url: &str) -> String {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    use std::io::{Read, Write};
+    write!(
+        s,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn bad_settings_stop_start_up_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("tech-health.yaml");
+    std::fs::write(
+        &settings,
+        "bind: 127.0.0.1:0\nretention:\n  maxAgeDays: 30\n  keepForever: true\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["serve", "--config"])
+        .arg(&settings)
+        .env("TECH_HEALTH_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("tech-health.yaml:4"), "{err}");
+    assert!(err.contains("keepForever"), "{err}");
+    assert!(
+        !dir.path().join("tech-health.db").exists(),
+        "nothing is created for a refused start"
+    );
+}
+
+#[test]
+fn bad_standards_stop_start_up_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for sub in ["checks", "golden-tech"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for e in std::fs::read_dir(root.join(sub)).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                std::fs::copy(&p, dir.path().join(sub).join(p.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    let tracks = dir.path().join("checks/tracks.yaml");
+    let text =
+        std::fs::read_to_string(&tracks)
+            .unwrap()
+            .replacen("ci-configured", "ci-configurd", 1);
+    std::fs::write(&tracks, text).unwrap();
+    let out = bin()
+        .args(["serve", "--bind", "127.0.0.1:0", "--config-dir"])
+        .arg(dir.path())
+        .env("TECH_HEALTH_DATA_DIR", dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("tracks.yaml:") && err.contains("ci-configurd"),
+        "{err}"
+    );
+}
