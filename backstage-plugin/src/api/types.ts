@@ -246,6 +246,8 @@ export interface CheckDefinition {
   howToFix: string | null;
   links: Link[];
   usedIn: CheckUse[];
+  /** The facts the check reads. */
+  facts: string[];
 }
 
 /** `GET /api/v1/tracks` */
