@@ -92,6 +92,8 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
                 facts,
                 owner_in_catalog,
                 exemptions: ex,
+                // NDJSON prints only the codes of blocking reasons.
+                messages: args.format != Format::Ndjson,
             },
             now,
         )

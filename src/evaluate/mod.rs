@@ -47,6 +47,9 @@ pub struct Subject<'a> {
     pub owner_in_catalog: Option<bool>,
     /// Exemptions that name this entity.
     pub exemptions: &'a [Exemption],
+    /// Whether blocking reasons carry their sentences (bulk output that prints only codes
+    /// skips them).
+    pub messages: bool,
 }
 
 /// Everything tech-health concludes about one entity.
@@ -130,6 +133,7 @@ impl Engine {
                 statuses: &statuses,
                 standings: &standings,
                 owner_in_catalog: subject.owner_in_catalog,
+                messages: subject.messages,
             },
             &self.checks,
             &self.tracks,

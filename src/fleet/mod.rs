@@ -107,6 +107,8 @@ pub struct Facts<'a> {
     pub standings: &'a [Option<TrackStanding>],
     /// Whether the owner resolves to an entity of the catalog (`None`: no catalog to ask).
     pub owner_in_catalog: Option<bool>,
+    /// Whether reasons carry their sentences; without, only codes (cheaper, for bulk output).
+    pub messages: bool,
 }
 
 fn err(pointer: String, message: impl Into<String>) -> ConditionError {
@@ -322,10 +324,15 @@ impl FleetPolicy {
         tracks: &[Track],
         radar: &Radar,
     ) -> Option<BlockingReason> {
-        let reason = |default: String| {
+        let reason = |default: &dyn Fn() -> String| {
+            let message = match (&r.message, input.messages) {
+                (_, false) => String::new(),
+                (Some(m), true) => m.clone(),
+                (None, true) => default(),
+            };
             Some(BlockingReason {
                 code: r.code.clone(),
-                message: r.message.clone().unwrap_or(default),
+                message,
             })
         };
         match &r.rule {
@@ -341,25 +348,29 @@ impl FleetPolicy {
                     (Some(_), None) => "no level".to_string(),
                     (Some(_), Some(l)) => t.def.levels[l].display_name().to_string(),
                 };
-                reason(format!(
-                    "Holds {has} in track “{}”; automated changes need {} or higher.",
-                    t.def.name,
-                    t.def.levels[*at_least].display_name()
-                ))
+                reason(&|| {
+                    format!(
+                        "Holds {has} in track “{}”; automated changes need {} or higher.",
+                        t.def.name,
+                        t.def.levels[*at_least].display_name()
+                    )
+                })
             }
             Rule::OwnerKnown => match self
                 .fact(input, self.slots.owner)
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty())
             {
-                Some(owner) if input.owner_in_catalog == Some(false) => reason(format!(
-                    "The owner {owner} is not in the catalog, so nobody can review automated changes."
-                )),
+                Some(owner) if input.owner_in_catalog == Some(false) => reason(&|| {
+                    format!(
+                        "The owner {owner} is not in the catalog, so nobody can review automated changes."
+                    )
+                }),
                 Some(_) => None,
                 None if self.fact(input, self.slots.has_owner) == Some(&Value::Bool(true)) => None,
-                None => reason(
-                    "The entity names no owner, so nobody can review automated changes.".into(),
-                ),
+                None => reason(&|| {
+                    "The entity names no owner, so nobody can review automated changes.".into()
+                }),
             },
             Rule::AnnotationAbsent(key) => {
                 let value = self
@@ -369,20 +380,16 @@ impl FleetPolicy {
                     .as_str()
                     .filter(|s| !s.trim().is_empty())
                     .unwrap_or("no reason given");
-                reason(format!(
-                    "Opted out of automated changes with the annotation {key}: {why}"
-                ))
+                reason(&|| {
+                    format!("Opted out of automated changes with the annotation {key}: {why}")
+                })
             }
             Rule::Check(c) => {
                 let status = input.statuses[*c];
                 if status.satisfies() {
                     return None;
                 }
-                reason(format!(
-                    "Check “{}” is {}.",
-                    checks[*c].def.name,
-                    status.as_str()
-                ))
+                reason(&|| format!("Check “{}” is {}.", checks[*c].def.name, status.as_str()))
             }
             Rule::Condition { node, required } => {
                 let missing: Vec<u32> = required
@@ -393,12 +400,9 @@ impl FleetPolicy {
                 if missing.is_empty() && node.eval(input.facts, radar) {
                     return None;
                 }
-                reason(format!(
-                    "The fleet policy requirement `{}` does not hold.",
-                    r.code
-                ))
+                reason(&|| format!("The fleet policy requirement `{}` does not hold.", r.code))
             }
-            Rule::Unresolved(what) => reason(format!("Cannot decide: {what}.")),
+            Rule::Unresolved(what) => reason(&|| format!("Cannot decide: {what}.")),
         }
     }
 }

@@ -110,6 +110,7 @@ impl Fleet {
                 facts: &row,
                 owner_in_catalog: entity.owner().map(|o| self.catalog.get(o).is_some()),
                 exemptions,
+                messages: true,
             },
             now,
         )
