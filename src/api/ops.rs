@@ -63,3 +63,41 @@ pub async fn track(req: Request, next: Next) -> Response {
         .record(started.elapsed().as_secs_f64());
     resp
 }
+
+/// Whatever answers with an error but no JSON (a timeout, a method not allowed, a rejected
+/// body size) gets the JSON error body too.
+pub async fn json_errors(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if status.as_u16() < 400 || is_json {
+        return resp;
+    }
+    let code = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "too-large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+        s if s.is_server_error() => "internal",
+        _ => "bad-request",
+    };
+    let message = status.canonical_reason().unwrap_or("error").to_string();
+    let body = super::error::ErrorBody {
+        error: super::error::ErrorDetail {
+            code: code.into(),
+            message,
+            details: serde_json::Value::Null,
+        },
+    };
+    let mut out = (status, Json(body)).into_response();
+    for (k, v) in resp.headers() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
