@@ -3,6 +3,8 @@
 //! Fact ids (Tech Insights' fact retrievers) are our collectors; see [`super::shapes`] for how
 //! statuses become booleans.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -224,6 +226,26 @@ fn unprocessable(message: String, field: &str) -> ApiError {
     }
 }
 
+/// What both fact routes check: the caller may read, `entity` names an entity of the catalog,
+/// `ids` are given.
+async fn fact_request(
+    s: &AppState,
+    headers: &HeaderMap,
+    raw: Option<&str>,
+) -> Result<(Arc<Fleet>, EntityRef, FactQuery), ApiError> {
+    s.auth.allow_read(headers).await?;
+    let q = fact_query(raw);
+    let fleet = s.app.fleet();
+    let r = query_entity(&fleet, &q)?;
+    if q.ids.is_empty() {
+        return Err(unprocessable(
+            "query parameter `ids[]` (fact ids, i.e. collector names) is required".into(),
+            "ids",
+        ));
+    }
+    Ok((fleet, r, q))
+}
+
 /// The entity of a fact query, which must be in the catalog.
 fn query_entity(fleet: &Fleet, q: &FactQuery) -> Result<EntityRef, ApiError> {
     let text = q.entity.as_deref().ok_or_else(|| {
@@ -235,16 +257,6 @@ fn query_entity(fleet: &Fleet, q: &FactQuery) -> Result<EntityRef, ApiError> {
         return Err(not_in_catalog(&r));
     }
     Ok(r)
-}
-
-fn query_ids(q: &FactQuery) -> Result<&[String], ApiError> {
-    if q.ids.is_empty() {
-        return Err(unprocessable(
-            "query parameter `ids[]` (fact ids, i.e. collector names) is required".into(),
-            "ids",
-        ));
-    }
-    Ok(&q.ids)
 }
 
 /// `GET /fact-schemas?ids[]=…`: the schemas of our collectors (all when no ids are given).
@@ -284,11 +296,8 @@ pub async fn latest(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Map<String, Value>>, ApiError> {
-    s.auth.allow_read(&headers).await?;
-    let q = fact_query(raw.as_deref());
-    let fleet = s.app.fleet();
-    let r = query_entity(&fleet, &q)?;
-    let ids = query_ids(&q)?;
+    let (fleet, r, q) = fact_request(&s, &headers, raw.as_deref()).await?;
+    let ids = &q.ids;
     let collected: &[CollectorFacts] = fleet.facts.get(&r).map_or(&[], |c| c.as_slice());
     Ok(Json(
         collected
@@ -343,11 +352,8 @@ pub async fn range(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Map<String, Value>>, ApiError> {
-    s.auth.allow_read(&headers).await?;
-    let q = fact_query(raw.as_deref());
-    let fleet = s.app.fleet();
-    let r = query_entity(&fleet, &q)?;
-    let ids = query_ids(&q)?;
+    let (_, r, q) = fact_request(&s, &headers, raw.as_deref()).await?;
+    let ids = &q.ids;
     let start = query_time(q.start.as_deref(), "startDatetime")?;
     let end = query_time(q.end.as_deref(), "endDatetime")?;
     let mut out = Map::new();
