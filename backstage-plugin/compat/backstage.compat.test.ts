@@ -1,3 +1,9 @@
+// The stock clients read a real `tech-health serve --demo`: the tech-radar's own parser
+// (`TechRadarLoaderResponseParser`, what the tech-radar frontend validates its data with) and
+// Tech Insights' published `TechInsightsClient`. That client is taken from
+// `@backstage-community/plugin-tech-insights-common/client`: the frontend package
+// `@backstage-community/plugin-tech-insights` is not on the registry this project installs from,
+// and its client sends the same requests (same paths, `qs` query, JSON bodies) with global fetch.
 import { TechRadarLoaderResponseParser } from '@backstage-community/plugin-tech-radar-common';
 import { TechInsightsClient } from '@backstage-community/plugin-tech-insights-common/client';
 import type { DiscoveryApi, IdentityApi } from '@backstage/core-plugin-api';
