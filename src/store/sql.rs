@@ -17,7 +17,10 @@ use sqlx::sqlite::{
 use sqlx::types::Json;
 use sqlx::{QueryBuilder, Row};
 
-use super::{ChangeSet, Counts, FactRow, Result, ResultRow, Retention, Store, StoredEntity};
+use super::{
+    ChangeSet, Counts, FactRow, Result, ResultRow, Retention, RunRow, StaleMark, Store,
+    StoredEntity,
+};
 
 /// Rows per multi-row statement: well under both databases' bind-parameter limits.
 const BATCH: usize = 400;
@@ -164,7 +167,8 @@ macro_rules! sql_store {
                     });
                     q.push(
                         " ON CONFLICT (entity_ref, collector) DO UPDATE SET \
-                         facts = excluded.facts, observed_at = excluded.observed_at",
+                         facts = excluded.facts, observed_at = excluded.observed_at, \
+                         stale_reason = NULL, stale_since = NULL",
                     );
                     q.build().execute(&mut *tx).await?;
                     let mut q = QueryBuilder::<$db>::new(
@@ -176,6 +180,17 @@ macro_rules! sql_store {
                             .push_bind(Json(&f.facts))
                             .push_bind(f.observed_at);
                     });
+                    q.build().execute(&mut *tx).await?;
+                }
+                for m in &change.stale {
+                    let mut q = QueryBuilder::<$db>::new("UPDATE facts SET stale_reason = ");
+                    q.push_bind(&m.reason)
+                        .push(", stale_since = COALESCE(stale_since, ")
+                        .push_bind(m.since)
+                        .push(") WHERE entity_ref = ")
+                        .push_bind(&m.entity_ref)
+                        .push(" AND collector = ")
+                        .push_bind(&m.collector);
                     q.build().execute(&mut *tx).await?;
                 }
                 for chunk in change.delete_results.chunks(BATCH) {
@@ -391,6 +406,71 @@ macro_rules! sql_store {
                 q.push_bind(i64::from(retention.max_per_entity)).push(")");
                 let by_count = q.build().execute(&self.pool).await?.rows_affected();
                 Ok(by_age + by_count)
+            }
+
+            async fn stale_marks(&self) -> Result<Vec<StaleMark>> {
+                let rows = sqlx::query(
+                    "SELECT entity_ref, collector, stale_reason, stale_since FROM facts \
+                     WHERE stale_reason IS NOT NULL ORDER BY entity_ref, collector",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(StaleMark {
+                            entity_ref: r.try_get("entity_ref")?,
+                            collector: r.try_get("collector")?,
+                            reason: r.try_get("stale_reason")?,
+                            since: r.try_get("stale_since")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn record_run(&self, run: &RunRow) -> Result<i64> {
+                let mut q = QueryBuilder::<$db>::new(
+                    "INSERT INTO collector_runs (collector, trigger, scope, started_at, \
+                     finished_at, status, entities_touched, errors) ",
+                );
+                q.push_values([run], |mut b, r| {
+                    b.push_bind(&r.collector)
+                        .push_bind(&r.trigger)
+                        .push_bind(&r.scope)
+                        .push_bind(r.started_at)
+                        .push_bind(r.finished_at)
+                        .push_bind(&r.status)
+                        .push_bind(r.entities_touched)
+                        .push_bind(Json(&r.errors));
+                });
+                q.push(" RETURNING id");
+                let row = q.build().fetch_one(&self.pool).await?;
+                Ok(row.try_get("id")?)
+            }
+
+            async fn runs(&self, collector: &str, limit: i64) -> Result<Vec<RunRow>> {
+                let mut q = QueryBuilder::<$db>::new(
+                    "SELECT id, collector, trigger, scope, started_at, finished_at, status, \
+                     entities_touched, errors FROM collector_runs WHERE collector = ",
+                );
+                q.push_bind(collector)
+                    .push(" ORDER BY started_at DESC, id DESC LIMIT ")
+                    .push_bind(limit);
+                let rows = q.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(RunRow {
+                            id: r.try_get("id")?,
+                            collector: r.try_get("collector")?,
+                            trigger: r.try_get("trigger")?,
+                            scope: r.try_get("scope")?,
+                            started_at: r.try_get("started_at")?,
+                            finished_at: r.try_get("finished_at")?,
+                            status: r.try_get("status")?,
+                            entities_touched: r.try_get("entities_touched")?,
+                            errors: r.try_get::<Json<Vec<String>>, _>("errors")?.0,
+                        })
+                    })
+                    .collect()
             }
 
             async fn ping(&self) -> Result<()> {
