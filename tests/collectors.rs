@@ -258,10 +258,7 @@ fn collector_settings_are_checked_with_file_and_line() {
         (good.replace("tokenEnv", "token"), 6, "unknown field"),
     ] {
         std::fs::write(&path, &text).unwrap();
-        let e = SettingsFile::read(&path)
-            .err()
-            .expect("refused")
-            .to_string();
+        let e = SettingsFile::read(&path).expect_err("refused").to_string();
         assert!(e.contains(&format!("tech-health.yaml:{line}")), "{e}");
         assert!(e.contains(words), "{e}");
     }

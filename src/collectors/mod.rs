@@ -7,6 +7,7 @@
 //! scheduler, the Backstage catalog source, and GitHub webhook signatures.
 
 pub mod backstage;
+mod registry;
 pub mod run;
 pub mod schedule;
 pub mod settings;

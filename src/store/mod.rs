@@ -2,6 +2,8 @@
 //! One trait, two implementations — SQLite (the default, a file) and Postgres — chosen from the
 //! URL scheme, each with its own migrations under `migrations/`.
 
+mod connect;
+mod rows;
 mod sql;
 
 use std::path::Path;

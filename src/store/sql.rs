@@ -3,20 +3,14 @@
 //! `QueryBuilder`), so one macro writes both implementations; only the migrations and the
 //! connection set-up differ.
 
-use std::path::Path;
-use std::str::FromStr;
-use std::time::Duration;
-
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
 use sqlx::types::Json;
 use sqlx::{QueryBuilder, Row};
 
+pub use super::connect::{PostgresStore, SqliteStore};
+use super::rows::{fact_row, result_row};
 use super::{
     ChangeSet, Counts, FactRow, Result, ResultRow, Retention, RunRow, StaleMark, Store,
     StoredEntity,
@@ -24,93 +18,6 @@ use super::{
 
 /// Rows per multi-row statement: well under both databases' bind-parameter limits.
 const BATCH: usize = 400;
-
-pub struct SqliteStore {
-    pool: SqlitePool,
-}
-
-impl SqliteStore {
-    /// Opens the database file, creating it and its folder on first start.
-    pub async fn open(path: &Path) -> Result<SqliteStore> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
-        }
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true);
-        Self::with_options(options, 4).await
-    }
-
-    /// A private in-memory database (one connection), for tests and previews.
-    pub async fn memory() -> Result<SqliteStore> {
-        Self::with_options(SqliteConnectOptions::from_str("sqlite::memory:")?, 1).await
-    }
-
-    async fn with_options(options: SqliteConnectOptions, max: u32) -> Result<SqliteStore> {
-        let options = options
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool })
-    }
-}
-
-pub struct PostgresStore {
-    pool: PgPool,
-}
-
-impl PostgresStore {
-    pub async fn connect(url: &str) -> Result<PostgresStore> {
-        let options = PgConnectOptions::from_str(url)?;
-        let pool = PgPoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PostgresStore { pool })
-    }
-}
-
-fn fact_row<R: Row>(row: &R) -> Result<FactRow>
-where
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> Json<Value>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> &'r str: sqlx::ColumnIndex<R>,
-{
-    Ok(FactRow {
-        entity_ref: row.try_get("entity_ref")?,
-        collector: row.try_get("collector")?,
-        facts: row.try_get::<Json<Value>, _>("facts")?.0,
-        observed_at: row.try_get("observed_at")?,
-    })
-}
-
-fn result_row<R: Row>(row: &R) -> Result<ResultRow>
-where
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> Json<Value>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> &'r str: sqlx::ColumnIndex<R>,
-{
-    Ok(ResultRow {
-        entity_ref: row.try_get("entity_ref")?,
-        golden: row.try_get("golden")?,
-        eligible: row.try_get("eligible")?,
-        levels: row.try_get::<Json<Value>, _>("levels")?.0,
-        statuses: row.try_get::<Json<Value>, _>("statuses")?.0,
-        blocking: row.try_get::<Json<Value>, _>("blocking")?.0,
-        evaluated_at: row.try_get("evaluated_at")?,
-    })
-}
 
 macro_rules! sql_store {
     ($store:ident, $db:ty, $name:literal) => {
