@@ -32,38 +32,7 @@ pub struct CollectorView {
     pub handles_entity: bool,
     pub handles_repository: bool,
     /// Newest first.
-    pub last_runs: Vec<RunView>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct RunView {
-    pub id: i64,
-    /// `schedule`, `refresh` or `webhook`.
-    pub trigger: String,
-    /// `all`, an entity ref, or `repository:owner/name`.
-    pub scope: String,
-    pub started_at: DateTime<Utc>,
-    pub finished_at: DateTime<Utc>,
-    /// `ok`, `partial` (some errors) or `failed` (nothing collected).
-    pub status: String,
-    pub entities_touched: i64,
-    pub errors: Vec<String>,
-}
-
-impl From<RunRow> for RunView {
-    fn from(r: RunRow) -> Self {
-        RunView {
-            id: r.id,
-            trigger: r.trigger,
-            scope: r.scope,
-            started_at: r.started_at,
-            finished_at: r.finished_at,
-            status: r.status,
-            entities_touched: r.entities_touched,
-            errors: r.errors,
-        }
-    }
+    pub last_runs: Vec<RunRow>,
 }
 
 /// The configured collectors: cadence, next run, and their latest runs with errors.
@@ -91,7 +60,7 @@ pub async fn list(
             running: e.running(),
             handles_entity: c.handles().entity,
             handles_repository: c.handles().repository,
-            last_runs: runs.into_iter().map(RunView::from).collect(),
+            last_runs: runs,
         });
     }
     Ok(Json(out))

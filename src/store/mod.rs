@@ -73,8 +73,10 @@ pub struct StaleMark {
     pub since: DateTime<Utc>,
 }
 
-/// One run of a collector, as recorded.
-#[derive(Debug, Clone, PartialEq)]
+/// One run of a collector, as recorded (and as `GET /api/v1/collectors` shows it).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = CollectorRun)]
 pub struct RunRow {
     /// Assigned by the store; ignored when recording.
     pub id: i64,
