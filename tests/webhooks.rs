@@ -230,6 +230,13 @@ async fn webhooks_refresh_and_stale_facts(db: &TestDb) {
     assert_eq!(marks[0]["collector"], "ci");
     assert!(marks[0]["reason"].as_str().unwrap().contains("503"));
     let since = marks[0]["since"].clone();
+    let q =
+        r#"{ entity(ref: "component:default/billing-service") { stale { collector reason } } }"#;
+    let (_, graph) = s.post("/graphql", None, &json!({ "query": q })).await;
+    assert_eq!(
+        graph["data"]["entity"]["stale"][0]["collector"], "ci",
+        "{graph}"
+    );
     let run = last_run(&s).await;
     assert_eq!(run["status"], "failed", "{run}");
     assert!(run["errors"][0].as_str().unwrap().contains("503"), "{run}");

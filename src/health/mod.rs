@@ -35,7 +35,7 @@ pub struct Staleness {
 }
 
 /// Facts of one collector that it could not refresh, as the health of an entity shows them.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 #[serde(rename_all = "camelCase")]
 pub struct StaleFacts {
     pub collector: String,
