@@ -44,6 +44,8 @@ fn catalog_entities() -> Vec<Value> {
         component("checkout-web", "group:default/team-b", "production"),
         component("search", "group:default/team-b", "production"),
         component("prototype", "group:default/team-b", "experimental"),
+        // Not a valid entity name: skipped and reported, the rest is synchronised.
+        component("Billing Service!", "group:default/team-b", "production"),
         json!({"apiVersion": "backstage.io/v1alpha1", "kind": "Group",
                "metadata": {"name": "team-a", "namespace": "default"},
                "spec": {"type": "team", "children": []}}),
@@ -87,9 +89,17 @@ async fn catalog_is_synchronised(db: &TestDb) {
     let before = Utc::now() - chrono::Duration::seconds(5);
     s.start_scheduler();
 
-    // The first run: five production components, two per page, the filter sent once.
+    // The first run: five valid production components, two per page, the filter sent once.
     let run = run_after(&s, "backstage", before).await;
-    assert_eq!(run["status"], "ok", "{run}");
+    assert_eq!(run["status"], "partial", "{run}");
+    assert_eq!(run["errors"].as_array().unwrap().len(), 1, "{run}");
+    assert!(
+        run["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("Billing Service!"),
+        "{run}"
+    );
     assert_eq!(run["trigger"], "schedule");
     assert_eq!(run["scope"], "all");
     assert_eq!(run["entitiesTouched"], 5, "{run}");
@@ -149,7 +159,7 @@ async fn catalog_is_synchronised(db: &TestDb) {
     }
     let changed = Utc::now();
     let run = run_after(&s, "backstage", changed).await;
-    assert_eq!(run["status"], "ok", "{run}");
+    assert_eq!(run["status"], "partial", "{run}");
     assert_eq!(health(&s, "ledger").await.0, 404);
     // One run saw both changes (the one that started next, or one that straddled the change).
     let (_, list) = s.get("/api/v1/collectors").await;
@@ -345,7 +355,10 @@ async fn serve_syncs_the_catalog_named_in_its_settings() {
     let _ = child.wait();
     assert_eq!(total, 6, "every component of the catalog: {list}");
     assert_eq!(list[0]["cadence"], "0 0 3 * * *");
-    assert_eq!(list[0]["lastRuns"][0]["status"], "ok", "{list}");
+    assert_eq!(
+        list[0]["lastRuns"][0]["status"], "partial",
+        "one invalid entity: {list}"
+    );
     assert!(
         list[0]["nextRun"]
             .as_str()

@@ -70,12 +70,20 @@ impl Collector for CiProbe {
                 }],
                 ..Default::default()
             },
+            // Also a repository's second component that is not in the catalog (yet).
             Scope::Entity { entity, .. } => Collection {
-                facts: vec![EntityFacts {
-                    entity: entity.clone(),
-                    collector: "ci".into(),
-                    facts: green(),
-                }],
+                facts: vec![
+                    EntityFacts {
+                        entity: "component:default/billing-worker".parse().unwrap(),
+                        collector: "ci".into(),
+                        facts: green(),
+                    },
+                    EntityFacts {
+                        entity: entity.clone(),
+                        collector: "ci".into(),
+                        facts: green(),
+                    },
+                ],
                 ..Default::default()
             },
             Scope::All => Collection::default(),
@@ -218,6 +226,21 @@ async fn webhooks_refresh_and_stale_facts(db: &TestDb) {
         Some(Scope::Entity { entity, repository: Some(r) })
             if entity.to_string() == "component:default/billing-service" && r == "acme/billing-service"
     ));
+    // The item the service refuses is reported; the rest is stored.
+    let run = last_run(&s).await;
+    assert_eq!(
+        (run["trigger"].as_str(), run["status"].as_str()),
+        (Some("refresh"), Some("partial")),
+        "{run}"
+    );
+    assert!(
+        run["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("billing-worker is not in the catalog"),
+        "{run}"
+    );
+    assert_eq!(run["entitiesTouched"], 1, "{run}");
 
     // The CI server goes down: the last good facts stay, marked stale, the error is visible.
     probe.failing.store(true, Ordering::SeqCst);
