@@ -357,6 +357,16 @@ async fn stale_marks_and_collector_runs(db: &TestDb) {
     assert_eq!(runs[1].id, first);
     assert_eq!(s.runs("backstage", 1).await.unwrap().len(), 1);
     assert!(s.runs("nobody", 10).await.unwrap().is_empty());
+
+    // Runs are kept as long as fact history.
+    let retention = Retention {
+        max_age_days: 30,
+        max_per_entity: 100,
+    };
+    let later = t0 + Duration::days(30) + Duration::minutes(30);
+    // Gone: the two batches of t0 and the run of t0.
+    assert_eq!(s.prune_history(retention, later).await.unwrap(), 3);
+    assert_eq!(s.runs("backstage", 10).await.unwrap().len(), 1);
 }
 
 on_both_stores! {

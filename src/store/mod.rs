@@ -186,7 +186,8 @@ pub trait Store: Send + Sync {
         group_refs: &[String],
         since: NaiveDate,
     ) -> Result<Vec<(String, NaiveDate, Value)>>;
-    /// Deletes history beyond the retention limits; returns how many rows went.
+    /// Deletes fact history beyond the retention limits, and collector runs older than its
+    /// age limit; returns how many rows went.
     async fn prune_history(&self, retention: Retention, now: DateTime<Utc>) -> Result<u64>;
     /// Every stale mark on the latest facts.
     async fn stale_marks(&self) -> Result<Vec<StaleMark>>;

@@ -312,7 +312,11 @@ macro_rules! sql_store {
                 );
                 q.push_bind(i64::from(retention.max_per_entity)).push(")");
                 let by_count = q.build().execute(&self.pool).await?.rows_affected();
-                Ok(by_age + by_count)
+                let mut q =
+                    QueryBuilder::<$db>::new("DELETE FROM collector_runs WHERE started_at < ");
+                q.push_bind(cutoff);
+                let runs = q.build().execute(&self.pool).await?.rows_affected();
+                Ok(by_age + by_count + runs)
             }
 
             async fn stale_marks(&self) -> Result<Vec<StaleMark>> {
