@@ -30,7 +30,7 @@ fn with_catalog(base: &str) -> SettingsFile {
         base_url: base.into(),
         filter: vec!["kind=component,spec.lifecycle=production".into()],
         token_env: Some("CATALOG_TOKEN".into()),
-        timeout_secs: 5,
+        timeout_secs: 2,
         page_size: 2,
     }];
     s
@@ -207,6 +207,21 @@ async fn catalog_is_synchronised(db: &TestDb) {
     assert!(
         error.contains("401") && error.contains("refused"),
         "{error}"
+    );
+    assert_eq!(s.get("/api/v1/entities").await.1["total"], 4);
+
+    // The catalog answers too slowly: the run fails after the timeout, nothing is removed.
+    *fake.state.token.lock() = TOKEN.into();
+    *fake.state.delay.lock() = Duration::from_millis(2500);
+    let slow = Utc::now();
+    let run = run_after(&s, "backstage", slow).await;
+    assert_eq!(run["status"], "failed", "{run}");
+    assert!(
+        run["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("no answer in time"),
+        "{run}"
     );
     assert_eq!(s.get("/api/v1/entities").await.1["total"], 4);
 

@@ -21,6 +21,8 @@ pub struct Catalog {
     pub token: Mutex<String>,
     /// `path?query` of every request, in order.
     pub requests: Mutex<Vec<String>>,
+    /// How long each page takes to answer.
+    pub delay: Mutex<std::time::Duration>,
 }
 
 pub struct FakeCatalog {
@@ -61,6 +63,7 @@ impl FakeCatalog {
             entities: Mutex::new(entities),
             token: Mutex::new(token.to_string()),
             requests: Mutex::new(Vec::new()),
+            delay: Mutex::new(std::time::Duration::ZERO),
         });
         let app = axum::Router::new()
             .route(
@@ -132,6 +135,8 @@ async fn by_query(
     c.requests
         .lock()
         .push(format!("/api/catalog/entities/by-query?{q}"));
+    let delay = *c.delay.lock();
+    tokio::time::sleep(delay).await;
     if !authorised(&c, &headers) {
         return refused(
             StatusCode::UNAUTHORIZED,
