@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use fake_catalog::{FakeCatalog, component};
 use serde_json::{Value, json};
-use service_support::{Running, TestDb, WRITER, serve_app, settings};
+use service_support::{ADMIN, Running, TestDb, WRITER, serve_app, settings};
 use tech_health::collectors::settings::BackstageSetting;
 use tech_health::service::{App, Sources};
 use tech_health::settings::SettingsFile;
@@ -82,7 +82,20 @@ async fn health(s: &Running, name: &str) -> (u16, Value) {
 
 async fn catalog_is_synchronised(db: &TestDb) {
     let fake = FakeCatalog::start(TOKEN, catalog_entities()).await;
-    let app = App::start_with_env(with_catalog(&fake.base), Sources::default(), &db.url, &env)
+    // A catalog file stays a source of its own, next to the Backstage catalog.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("catalog-info.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: local-tool\n\
+         spec:\n  type: tool\n  lifecycle: production\n  owner: group:default/team-a\n",
+    )
+    .unwrap();
+    let sources = Sources {
+        catalog: vec![file],
+        ..Default::default()
+    };
+    let app = App::start_with_env(with_catalog(&fake.base), sources, &db.url, &env)
         .await
         .expect("app starts");
     let mut s = serve_app(app).await;
@@ -117,7 +130,10 @@ async fn catalog_is_synchronised(db: &TestDb) {
         assert!(query.starts_with("cursor=") && !query.contains('&'), "{r}");
     }
     let (_, page) = s.get("/api/v1/entities?limit=500").await;
-    assert_eq!(page["total"], 5, "{page}");
+    assert_eq!(
+        page["total"], 6,
+        "five from Backstage, one from the file: {page}"
+    );
     let (status, ledger) = health(&s, "ledger").await;
     assert_eq!(status, 200, "{ledger}");
     assert_eq!(ledger["owner"], "group:default/team-a");
@@ -177,7 +193,18 @@ async fn catalog_is_synchronised(db: &TestDb) {
     );
     let stored = s.app.store.entities().await.unwrap();
     assert!(!stored.iter().any(|e| e.entity_ref.ends_with("/ledger")));
-    assert!(stored.iter().all(|e| e.source == "collector:backstage"));
+    let from_backstage = stored
+        .iter()
+        .filter(|e| e.source == "collector:backstage")
+        .count();
+    assert_eq!((stored.len(), from_backstage), (5, 4));
+    // A reload re-reads the file and keeps what Backstage gave.
+    let (status, body) = s
+        .post("/api/v1/admin/reload", Some(ADMIN), &json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(s.get("/api/v1/entities").await.1["total"], 5);
+    assert_eq!(health(&s, "local-tool").await.0, 200);
     let facts = s.app.store.latest_facts().await.unwrap();
     assert!(
         !facts.iter().any(|f| f.entity_ref.ends_with("/ledger")),
@@ -208,7 +235,7 @@ async fn catalog_is_synchronised(db: &TestDb) {
         error.contains("401") && error.contains("refused"),
         "{error}"
     );
-    assert_eq!(s.get("/api/v1/entities").await.1["total"], 4);
+    assert_eq!(s.get("/api/v1/entities").await.1["total"], 5);
 
     // The catalog answers too slowly: the run fails after the timeout, nothing is removed.
     *fake.state.token.lock() = TOKEN.into();
@@ -223,7 +250,7 @@ async fn catalog_is_synchronised(db: &TestDb) {
             .contains("no answer in time"),
         "{run}"
     );
-    assert_eq!(s.get("/api/v1/entities").await.1["total"], 4);
+    assert_eq!(s.get("/api/v1/entities").await.1["total"], 5);
 
     let metrics = s
         .http
