@@ -320,6 +320,7 @@ impl App {
         for r in gone {
             fleet.facts.remove(&r);
         }
+        let loaded = started.elapsed();
         let fleet = tokio::task::spawn_blocking(move || {
             fleet.evaluate_all(now);
             fleet
@@ -339,6 +340,7 @@ impl App {
                 summary: serde_json::to_value(fleet.rollup(g, t)).unwrap_or(Value::Null),
             })
             .collect();
+        let evaluated = started.elapsed();
         self.store.commit(&change, now).await?;
         let report = ReloadReport {
             entities: fleet.catalog.entities().len(),
@@ -353,6 +355,8 @@ impl App {
             entities = report.entities,
             scored = report.scored,
             seconds = report.seconds,
+            load_seconds = loaded.as_secs_f64(),
+            evaluate_seconds = (evaluated - loaded).as_secs_f64(),
             "fleet evaluated"
         );
         Ok(report)
