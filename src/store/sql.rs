@@ -23,7 +23,7 @@ use super::{ChangeSet, Counts, FactRow, Result, ResultRow, Retention, Store, Sto
 const BATCH: usize = 400;
 
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
 }
 
 impl SqliteStore {
@@ -59,7 +59,7 @@ impl SqliteStore {
 }
 
 pub struct PostgresStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
 }
 
 impl PostgresStore {
@@ -247,6 +247,7 @@ macro_rules! sql_store {
                     );
                     q.build().execute(&mut *tx).await?;
                 }
+                Self::write_governance(&mut tx, change, now).await?;
                 tx.commit().await?;
                 Ok(())
             }

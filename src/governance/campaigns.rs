@@ -1,0 +1,378 @@
+//! Campaigns: a goal (checks to pass, or a technology at a version) over a scope of the fleet,
+//! between a start and a deadline. Progress is measured on the evaluated fleet; the state
+//! follows from progress and time.
+
+use std::collections::BTreeMap;
+
+use async_graphql::{Enum, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub use super::scope::Scope;
+use super::{FieldError, required, time};
+use crate::catalog::{Entity, EntityRef};
+use crate::health::Fleet;
+use crate::rules::Status;
+use crate::rules::version::{VersionRange, version_of};
+
+/// The goal as written: `checks`, or `technology` such as `java >= 17.0.5`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GoalRequest {
+    /// Every one of these checks passes (or is exempt, or does not apply).
+    #[serde(default)]
+    pub checks: Option<Vec<String>>,
+    /// A technology id and an npm-style version range: `java >= 17.0.5`, `log4j-core >=2.17.1`.
+    #[serde(default)]
+    pub technology: Option<String>,
+}
+
+/// `POST /api/v1/campaigns`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CampaignRequest {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// Who runs it (a group or user ref, or a name).
+    pub owner: Option<String>,
+    pub goal: Option<GoalRequest>,
+    #[serde(default)]
+    pub scope: Scope,
+    /// RFC 3339.
+    pub start: Option<String>,
+    /// RFC 3339, after `start`.
+    pub deadline: Option<String>,
+}
+
+/// The goal, validated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, SimpleObject)]
+#[serde(rename_all = "camelCase")]
+#[graphql(name = "CampaignGoal")]
+pub struct Goal {
+    /// Checks to pass (empty for a technology goal).
+    pub checks: Vec<String>,
+    /// The technology of a version goal.
+    pub technology: Option<String>,
+    /// Its version range, e.g. `>= 17.0.5`.
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, SimpleObject)]
+#[serde(rename_all = "camelCase")]
+pub struct Campaign {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub owner: String,
+    pub goal: Goal,
+    pub scope: Scope,
+    pub start: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    /// The identity of the token that created it.
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Enum)]
+#[serde(rename_all = "lowercase")]
+pub enum CampaignState {
+    Scheduled,
+    Active,
+    Overdue,
+    Done,
+}
+
+impl CampaignState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignState::Scheduled => "scheduled",
+            CampaignState::Active => "active",
+            CampaignState::Overdue => "overdue",
+            CampaignState::Done => "done",
+        }
+    }
+}
+
+/// Where one entity stands against a goal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Done,
+    ToDo,
+    /// A fact the goal needs is absent.
+    Unknown,
+}
+
+/// Counts over the entities in scope.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema, SimpleObject)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    pub total: i64,
+    pub done: i64,
+    pub to_do: i64,
+    pub unknown: i64,
+}
+
+impl Counts {
+    fn add(&mut self, s: Standing) {
+        self.total += 1;
+        match s {
+            Standing::Done => self.done += 1,
+            Standing::ToDo => self.to_do += 1,
+            Standing::Unknown => self.unknown += 1,
+        }
+    }
+}
+
+/// Progress of one group: the components it owns directly or through groups below it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema, SimpleObject)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupProgress {
+    pub group: String,
+    pub title: Option<String>,
+    /// Has child groups.
+    pub department: bool,
+    #[serde(flatten)]
+    #[graphql(flatten)]
+    pub counts: Counts,
+}
+
+/// A component still to do, and who owns it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema, SimpleObject)]
+#[serde(rename_all = "camelCase")]
+pub struct Remaining {
+    pub entity: String,
+    pub owner: Option<String>,
+    /// `to-do` or `unknown`.
+    pub status: String,
+    /// What is missing: the checks that fail, or the version found.
+    pub reason: String,
+}
+
+/// Progress measured on one evaluated fleet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    pub counts: Counts,
+    pub groups: Vec<GroupProgress>,
+    pub remaining: Vec<Remaining>,
+}
+
+/// `java >= 17.0.5` → (`java`, `>= 17.0.5`).
+fn split_technology(text: &str) -> Option<(String, String)> {
+    let text = text.trim();
+    let at = text.find(|c: char| c.is_whitespace() || "<>=^~".contains(c))?;
+    let (id, range) = text.split_at(at);
+    let range = range.trim();
+    (!id.is_empty() && !range.is_empty()).then(|| (id.to_ascii_lowercase(), range.to_string()))
+}
+
+fn goal(req: &Option<GoalRequest>, fleet: &Fleet, errors: &mut Vec<FieldError>) -> Option<Goal> {
+    let Some(g) = req else {
+        errors.push(FieldError::new(
+            "/goal",
+            "is required: `checks` or `technology`",
+        ));
+        return None;
+    };
+    match (&g.checks, &g.technology) {
+        (Some(checks), None) if !checks.is_empty() => {
+            let unknown: Vec<&String> = checks
+                .iter()
+                .filter(|c| fleet.engine.check(c).is_none())
+                .collect();
+            for c in unknown {
+                errors.push(FieldError::new("/goal/checks", format!("unknown check `{c}`")));
+            }
+            Some(Goal {
+                checks: checks.clone(),
+                technology: None,
+                version: None,
+            })
+        }
+        (None, Some(t)) => match split_technology(t) {
+            Some((id, range)) => match VersionRange::parse(&range) {
+                Ok(_) => Some(Goal {
+                    checks: Vec::new(),
+                    technology: Some(id),
+                    version: Some(range),
+                }),
+                Err(e) => {
+                    errors.push(FieldError::new("/goal/technology", e));
+                    None
+                }
+            },
+            None => {
+                errors.push(FieldError::new(
+                    "/goal/technology",
+                    format!("`{t}` is not `<technology> <version range>`, e.g. `java >= 17.0.5`"),
+                ));
+                None
+            }
+        },
+        _ => {
+            errors.push(FieldError::new(
+                "/goal",
+                "give either a non-empty `checks` list or a `technology` goal",
+            ));
+            None
+        }
+    }
+}
+
+/// Checks a request; on success, a new campaign.
+pub fn validate(
+    req: &CampaignRequest,
+    fleet: &Fleet,
+    author: &str,
+    now: DateTime<Utc>,
+) -> Result<Campaign, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let name = required(&req.name, "/name", &mut errors).map(str::to_string);
+    let owner = required(&req.owner, "/owner", &mut errors).map(str::to_string);
+    let goal = goal(&req.goal, fleet, &mut errors);
+    req.scope.validate(&fleet.catalog, &mut errors);
+    let start = time(&req.start, "/start", &mut errors);
+    let deadline = time(&req.deadline, "/deadline", &mut errors);
+    if let (Some(s), Some(d)) = (start, deadline) {
+        if d <= s {
+            errors.push(FieldError::new("/deadline", "must be after `start`"));
+        }
+    }
+    match (name, owner, goal, start, deadline) {
+        (Some(name), Some(owner), Some(goal), Some(start), Some(deadline)) if errors.is_empty() => {
+            Ok(Campaign {
+                id: uuid::Uuid::new_v4().to_string(),
+                name,
+                description: req.description.clone().filter(|d| !d.trim().is_empty()),
+                owner,
+                goal,
+                scope: req.scope.clone(),
+                start,
+                deadline,
+                created_at: now,
+                created_by: author.to_string(),
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+impl Campaign {
+    /// Where an entity stands; `None` when the goal does not concern it (a technology goal
+    /// and an entity that does not use the technology).
+    fn standing(&self, fleet: &Fleet, e: &Entity) -> Option<(Standing, String)> {
+        let r = &e.entity_ref;
+        if let (Some(tech), Some(range)) = (&self.goal.technology, &self.goal.version) {
+            let Some(list) = fleet.fact(r, "technologies").and_then(|v| v.as_array()) else {
+                return Some((Standing::Unknown, "no `technologies` fact".into()));
+            };
+            let found = list
+                .iter()
+                .find(|t| t.get("id").and_then(|i| i.as_str()) == Some(tech.as_str()))?;
+            let range = VersionRange::parse(range).ok()?;
+            let version = found.get("version");
+            return Some(match version.and_then(version_of) {
+                Some(v) if range.matches(&v) => (Standing::Done, format!("{tech} {v}")),
+                Some(v) => (Standing::ToDo, format!("{tech} {v} is not {}", range.as_str())),
+                None => (Standing::Unknown, format!("{tech} version unknown")),
+            });
+        }
+        let scored = fleet.scored.get(r)?;
+        let mut failing = Vec::new();
+        let mut unknown = Vec::new();
+        for id in &self.goal.checks {
+            match fleet.engine.check(id).map(|i| scored.evaluation.statuses[i]) {
+                Some(Status::Fail) => failing.push(id.as_str()),
+                Some(Status::Unknown) | None => unknown.push(id.as_str()),
+                Some(_) => {}
+            }
+        }
+        Some(if !failing.is_empty() {
+            (Standing::ToDo, format!("failing: {}", failing.join(", ")))
+        } else if !unknown.is_empty() {
+            (Standing::Unknown, format!("unknown: {}", unknown.join(", ")))
+        } else {
+            (Standing::Done, "done".into())
+        })
+    }
+
+    /// Progress over the scored entities in scope, overall and per group (teams and the
+    /// departments above them).
+    pub fn measure(&self, fleet: &Fleet) -> Measured {
+        let matcher = self.scope.matcher(&fleet.catalog);
+        let mut counts = Counts::default();
+        let mut by_group: BTreeMap<EntityRef, Counts> = BTreeMap::new();
+        let mut remaining = Vec::new();
+        for r in fleet.scored.keys() {
+            let Some(e) = fleet.catalog.get(r).filter(|e| matcher.matches(e)) else {
+                continue;
+            };
+            let Some((standing, reason)) = self.standing(fleet, e) else {
+                continue;
+            };
+            counts.add(standing);
+            for g in fleet.groups_of(r) {
+                by_group.entry(g).or_default().add(standing);
+            }
+            if standing != Standing::Done {
+                remaining.push(Remaining {
+                    entity: r.to_string(),
+                    owner: e.owner().map(EntityRef::to_string),
+                    status: if standing == Standing::ToDo {
+                        "to-do"
+                    } else {
+                        "unknown"
+                    }
+                    .into(),
+                    reason,
+                });
+            }
+        }
+        let groups = by_group
+            .into_iter()
+            .map(|(g, counts)| GroupProgress {
+                title: fleet
+                    .catalog
+                    .get(&g)
+                    .and_then(|e| e.metadata.title.clone()),
+                department: fleet.catalog.is_department(&g),
+                group: g.to_string(),
+                counts,
+            })
+            .collect();
+        Measured {
+            counts,
+            groups,
+            remaining,
+        }
+    }
+
+    /// Scheduled before its start; done when everything in scope is done; overdue after the
+    /// deadline; active otherwise.
+    pub fn state(&self, counts: &Counts, now: DateTime<Utc>) -> CampaignState {
+        if now < self.start {
+            CampaignState::Scheduled
+        } else if counts.total > 0 && counts.done == counts.total {
+            CampaignState::Done
+        } else if now > self.deadline {
+            CampaignState::Overdue
+        } else {
+            CampaignState::Active
+        }
+    }
+
+    /// The next moment at which time alone may change the state.
+    pub fn next_boundary(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        [self.start, self.deadline].into_iter().find(|t| *t > now)
+    }
+}
+
+/// One day of the burn-up: that day's last measurement.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema, SimpleObject)]
+#[serde(rename_all = "camelCase")]
+pub struct BurnupPoint {
+    pub date: NaiveDate,
+    #[serde(flatten)]
+    #[graphql(flatten)]
+    pub counts: Counts,
+}
