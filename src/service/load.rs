@@ -9,10 +9,13 @@ use parking_lot::RwLock;
 use serde_json::Value;
 
 use super::collectors::Collectors;
+use super::governance::Moved;
 use super::{App, ServiceError, Sources};
 use crate::catalog::{Catalog, Entity, EntityRef, Severity};
 use crate::config::{self, ConfigSource};
 use crate::evaluate::Engine;
+use crate::governance::events::Standing;
+use crate::governance::exemptions;
 use crate::health::{CollectorFacts, Fleet};
 use crate::settings::SettingsFile;
 use crate::source::{BundledFiles, DiskFiles, Files};
@@ -182,6 +185,7 @@ impl App {
             Arc::new(Catalog::from_entities(Vec::new())),
             kinds,
         );
+        let webhooks = super::delivery::webhooks(&settings.events)?;
         let app = Arc::new(App {
             store,
             settings,
@@ -191,8 +195,14 @@ impl App {
             collectors: RwLock::new(Arc::new(collectors)),
             writer: tokio::sync::Mutex::new(()),
             clock: RwLock::new(None),
+            governance: RwLock::default(),
+            webhooks: Arc::new(webhooks),
+            wake: Arc::default(),
+            outbox_wake: Arc::default(),
         });
+        app.load_governance().await?;
         app.reload_inner(true).await?;
+        app.spawn_tasks();
         Ok(app)
     }
 
@@ -246,7 +256,8 @@ impl App {
             Arc::new(catalog),
             (*current.scored_kinds).clone(),
         );
-        fleet.exemptions = current.exemptions.clone();
+        let gov = (*self.governance()).clone();
+        fleet.exemptions = Arc::new(exemptions::applying(&gov.exemptions, now));
         fleet.facts = if starting {
             facts_map(self.store.latest_facts().await?)
         } else {
@@ -288,6 +299,18 @@ impl App {
         })
         .await
         .map_err(|e| ServiceError::Config(format!("evaluation failed: {e}")))?;
+        // What moved for entities that were scored before (nothing on start: no before).
+        let moved: Vec<Moved> = fleet
+            .scored
+            .iter()
+            .filter_map(|(r, s)| {
+                let old = current.scored.get(r)?;
+                let before = Standing::of(&current.engine, old);
+                let after = Standing::of(&fleet.engine, s);
+                (before != after).then(|| (r.clone(), before, after))
+            })
+            .collect();
+        let gov = self.derive(gov, &fleet, &moved, None, &mut change, now);
         change.results = fleet
             .scored
             .iter()
@@ -301,7 +324,9 @@ impl App {
                 summary: serde_json::to_value(fleet.rollup(g, t)).unwrap_or(Value::Null),
             })
             .collect();
+        let events = !change.events.is_empty();
         self.store.commit(&change, now).await?;
+        self.publish_governance(gov, events);
         let report = ReloadReport {
             entities: fleet.catalog.entities().len(),
             scored: fleet.scored.len(),
