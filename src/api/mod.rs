@@ -3,9 +3,11 @@
 //! parse, ask the fleet or the service, map errors.
 
 pub mod auth;
+pub mod campaigns;
 mod catalog;
 pub mod entities;
 pub mod error;
+pub mod exemptions;
 mod facts;
 mod fleet;
 pub mod graphql;
@@ -45,7 +47,7 @@ pub struct AppState {
 #[openapi(
     info(title = "tech-health", description = "Golden Tech health of a Backstage catalog: levels per track, golden state, fleet eligibility."),
     modifiers(&Security),
-    tags((name = "entities"), (name = "groups"), (name = "facts"), (name = "fleet"), (name = "catalog"), (name = "standards"), (name = "admin"), (name = "ops"))
+    tags((name = "entities"), (name = "groups"), (name = "facts"), (name = "fleet"), (name = "exemptions"), (name = "campaigns"), (name = "catalog"), (name = "standards"), (name = "admin"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -78,6 +80,11 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::upsert))
         .routes(routes!(catalog::delete))
         .routes(routes!(facts::reload))
+        .routes(routes!(exemptions::create, exemptions::list))
+        .routes(routes!(exemptions::revoke))
+        .routes(routes!(exemptions::audit))
+        .routes(routes!(campaigns::create, campaigns::list))
+        .routes(routes!(campaigns::get))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
