@@ -1,6 +1,7 @@
 //! Campaigns: create (scope `campaigns:write` or `admin`), list, and one campaign with its
 //! progress now, per department and team, its daily burn-up and what is still to do.
 
+use async_graphql::SimpleObject;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -16,20 +17,22 @@ use crate::governance::campaigns::{
 use crate::service::{App, CampaignEntry};
 
 /// A campaign with its state and progress now.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
 #[serde(rename_all = "camelCase")]
 pub struct CampaignSummary {
     #[serde(flatten)]
+    #[graphql(flatten)]
     pub campaign: Campaign,
     pub state: CampaignState,
     pub progress: Counts,
 }
 
 /// Everything about one campaign.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
 #[serde(rename_all = "camelCase")]
 pub struct CampaignDetail {
     #[serde(flatten)]
+    #[graphql(flatten)]
     pub summary: CampaignSummary,
     /// Per group owning components in scope: teams and the departments above them.
     pub groups: Vec<GroupProgress>,
@@ -39,7 +42,10 @@ pub struct CampaignDetail {
     pub remaining: Vec<Remaining>,
 }
 
-fn summary(app: &App, entry: &CampaignEntry) -> (CampaignSummary, Vec<GroupProgress>, Vec<Remaining>) {
+fn summary(
+    app: &App,
+    entry: &CampaignEntry,
+) -> (CampaignSummary, Vec<GroupProgress>, Vec<Remaining>) {
     let measured = entry.campaign.measure(&app.fleet());
     let state = entry.campaign.state(&measured.counts, app.now());
     (

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{Context, EmptySubscription, Object, Schema, SimpleObject};
+use async_graphql::{Context, EmptySubscription, MergedObject, Object, Schema, SimpleObject};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -24,25 +24,38 @@ use crate::health::view::{CheckResult, EligibilityView, EntityHealth, TrackHealt
 use crate::service::App;
 use crate::settings::Limits;
 
-pub type TechHealthSchema = Schema<Query, async_graphql::EmptyMutation, EmptySubscription>;
+pub type TechHealthSchema = Schema<RootQuery, async_graphql::EmptyMutation, EmptySubscription>;
+
+/// The root query: the fleet, and governance (exemptions, campaigns).
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct RootQuery(Query, super::graphql_governance::GovernanceQuery);
 
 pub fn schema(app: Arc<App>, limits: &Limits) -> TechHealthSchema {
-    Schema::build(Query, async_graphql::EmptyMutation, EmptySubscription)
-        .data(DataLoader::new(
-            TrendLoader { app: app.clone() },
-            tokio::spawn,
-        ))
-        .data(app)
-        .limit_depth(limits.graphql_max_depth)
-        .limit_complexity(limits.graphql_max_complexity)
-        .finish()
+    Schema::build(
+        RootQuery::default(),
+        async_graphql::EmptyMutation,
+        EmptySubscription,
+    )
+    .data(DataLoader::new(
+        TrendLoader { app: app.clone() },
+        tokio::spawn,
+    ))
+    .data(app)
+    .limit_depth(limits.graphql_max_depth)
+    .limit_complexity(limits.graphql_max_complexity)
+    .finish()
 }
 
 /// The schema in SDL, as checked in at `openapi/schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query, async_graphql::EmptyMutation, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        RootQuery::default(),
+        async_graphql::EmptyMutation,
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }
 
 pub async fn graphiql() -> impl IntoResponse {
@@ -68,9 +81,10 @@ fn fleet<'a>(ctx: &'a Context<'_>) -> &'a Arc<Fleet> {
     ctx.data_unchecked::<Arc<Fleet>>()
 }
 
+#[derive(Default)]
 pub struct Query;
 
-#[Object]
+#[Object(name = "FleetQuery")]
 impl Query {
     /// One scored entity, by ref (`component:default/checkout-api`; kind defaults to component).
     async fn entity(

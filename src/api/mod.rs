@@ -11,6 +11,7 @@ pub mod exemptions;
 mod facts;
 mod fleet;
 pub mod graphql;
+mod graphql_governance;
 pub mod groups;
 mod ops;
 mod standards;

@@ -181,7 +181,10 @@ fn goal(req: &Option<GoalRequest>, fleet: &Fleet, errors: &mut Vec<FieldError>) 
                 .filter(|c| fleet.engine.check(c).is_none())
                 .collect();
             for c in unknown {
-                errors.push(FieldError::new("/goal/checks", format!("unknown check `{c}`")));
+                errors.push(FieldError::new(
+                    "/goal/checks",
+                    format!("unknown check `{c}`"),
+                ));
             }
             Some(Goal {
                 checks: checks.clone(),
@@ -273,7 +276,10 @@ impl Campaign {
             let version = found.get("version");
             return Some(match version.and_then(version_of) {
                 Some(v) if range.matches(&v) => (Standing::Done, format!("{tech} {v}")),
-                Some(v) => (Standing::ToDo, format!("{tech} {v} is not {}", range.as_str())),
+                Some(v) => (
+                    Standing::ToDo,
+                    format!("{tech} {v} is not {}", range.as_str()),
+                ),
                 None => (Standing::Unknown, format!("{tech} version unknown")),
             });
         }
@@ -281,7 +287,11 @@ impl Campaign {
         let mut failing = Vec::new();
         let mut unknown = Vec::new();
         for id in &self.goal.checks {
-            match fleet.engine.check(id).map(|i| scored.evaluation.statuses[i]) {
+            match fleet
+                .engine
+                .check(id)
+                .map(|i| scored.evaluation.statuses[i])
+            {
                 Some(Status::Fail) => failing.push(id.as_str()),
                 Some(Status::Unknown) | None => unknown.push(id.as_str()),
                 Some(_) => {}
@@ -290,7 +300,10 @@ impl Campaign {
         Some(if !failing.is_empty() {
             (Standing::ToDo, format!("failing: {}", failing.join(", ")))
         } else if !unknown.is_empty() {
-            (Standing::Unknown, format!("unknown: {}", unknown.join(", ")))
+            (
+                Standing::Unknown,
+                format!("unknown: {}", unknown.join(", ")),
+            )
         } else {
             (Standing::Done, "done".into())
         })
@@ -331,10 +344,7 @@ impl Campaign {
         let groups = by_group
             .into_iter()
             .map(|(g, counts)| GroupProgress {
-                title: fleet
-                    .catalog
-                    .get(&g)
-                    .and_then(|e| e.metadata.title.clone()),
+                title: fleet.catalog.get(&g).and_then(|e| e.metadata.title.clone()),
                 department: fleet.catalog.is_department(&g),
                 group: g.to_string(),
                 counts,

@@ -137,7 +137,8 @@ pub fn campaign_event(campaign: &str, before: &str, after: &str, at: DateTime<Ut
 
 /// `sha256=<hex HMAC-SHA256 of body keyed with secret>`.
 pub fn sign(secret: &[u8], body: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes keys of any size");
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes keys of any size");
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }

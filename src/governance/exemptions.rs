@@ -116,19 +116,23 @@ pub fn validate(
     max_days: u32,
 ) -> Result<ExemptionRecord, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let entity = required(&req.entity, "/entity", &mut errors).and_then(|e| {
-        match EntityRef::parse(e, Some("component"), "default") {
-            Ok(r) if catalog.get(&r).is_some() => Some(r),
-            Ok(r) => {
-                errors.push(FieldError::new("/entity", format!("{r} is not in the catalog")));
-                None
+    let entity =
+        required(&req.entity, "/entity", &mut errors).and_then(|e| {
+            match EntityRef::parse(e, Some("component"), "default") {
+                Ok(r) if catalog.get(&r).is_some() => Some(r),
+                Ok(r) => {
+                    errors.push(FieldError::new(
+                        "/entity",
+                        format!("{r} is not in the catalog"),
+                    ));
+                    None
+                }
+                Err(err) => {
+                    errors.push(FieldError::new("/entity", err.to_string()));
+                    None
+                }
             }
-            Err(err) => {
-                errors.push(FieldError::new("/entity", err.to_string()));
-                None
-            }
-        }
-    });
+        });
     match (&req.check, &req.track, &req.level) {
         (Some(c), None, None) => {
             if engine.check(c).is_none() {
@@ -137,9 +141,10 @@ pub fn validate(
         }
         (None, Some(t), Some(l)) => match engine.track(t) {
             None => errors.push(FieldError::new("/track", format!("unknown track `{t}`"))),
-            Some(ti) if engine.tracks[ti].level_index(l).is_none() => errors.push(
-                FieldError::new("/level", format!("track `{t}` has no level `{l}`")),
-            ),
+            Some(ti) if engine.tracks[ti].level_index(l).is_none() => errors.push(FieldError::new(
+                "/level",
+                format!("track `{t}` has no level `{l}`"),
+            )),
             Some(_) => {}
         },
         _ => errors.push(FieldError::new(

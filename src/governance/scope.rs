@@ -18,11 +18,7 @@ pub struct Scope {
     pub owner: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
-    #[serde(
-        default,
-        rename = "type",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     #[graphql(name = "type")]
     pub entity_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41,9 +37,9 @@ pub struct ScopeMatcher<'a> {
 impl Scope {
     /// The owner group as a ref, when the scope names one.
     fn owner_ref(&self) -> Option<Result<EntityRef, String>> {
-        self.owner.as_deref().map(|o| {
-            EntityRef::parse(o, Some("group"), "default").map_err(|e| e.to_string())
-        })
+        self.owner
+            .as_deref()
+            .map(|o| EntityRef::parse(o, Some("group"), "default").map_err(|e| e.to_string()))
     }
 
     pub fn validate(&self, catalog: &Catalog, errors: &mut Vec<FieldError>) {

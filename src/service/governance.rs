@@ -123,7 +123,9 @@ impl App {
     ) -> Governance {
         let mut out: Vec<Event> = moved
             .iter()
-            .flat_map(|(r, before, after)| events::entity_events(&r.to_string(), before, after, now))
+            .flat_map(|(r, before, after)| {
+                events::entity_events(&r.to_string(), before, after, now)
+            })
             .collect();
         for c in &mut gov.campaigns {
             let concerned = touched.is_none_or(|t| {
@@ -285,7 +287,9 @@ impl App {
         for r in gov.exemptions.iter_mut().filter(|r| due.contains(&r.id)) {
             r.state = ExemptionState::Expired;
             change.exemptions.push(exemption_row(r));
-            change.audit.push(audit_row("expired", SYSTEM_ACTOR, now, r));
+            change
+                .audit
+                .push(audit_row("expired", SYSTEM_ACTOR, now, r));
             touched.extend(r.entity_ref());
             tracing::info!(exemption = %r.id, entity = %r.entity, "exemption expired");
         }

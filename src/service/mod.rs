@@ -19,8 +19,8 @@ use crate::health::Fleet;
 use crate::settings::SettingsFile;
 use crate::store::{Retention, Store, StoreError};
 pub use change::{EntityChange, FactItem, ItemError, PushOutcome};
-pub use governance::{CampaignEntry, Governance};
 use collectors::Collectors;
+pub use governance::{CampaignEntry, Governance};
 pub use load::ReloadReport;
 
 /// Why the service cannot start or a change cannot be made.

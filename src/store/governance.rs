@@ -79,8 +79,7 @@ pub trait GovernanceStore: Send + Sync {
     async fn due_events(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxRow>>;
     /// When the next undelivered event is due, if any is pending.
     async fn next_event_due(&self) -> Result<Option<DateTime<Utc>>>;
-    async fn event_delivered(&self, event_id: &str, target: &str, at: DateTime<Utc>)
-    -> Result<()>;
+    async fn event_delivered(&self, event_id: &str, target: &str, at: DateTime<Utc>) -> Result<()>;
     async fn event_failed(
         &self,
         event_id: &str,

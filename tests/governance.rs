@@ -1,0 +1,611 @@
+//! Governance through HTTP, on SQLite and on Postgres: exemptions lift a level until they
+//! expire (by themselves) and every step is audited; campaigns show a burn-up that moves as
+//! facts are pushed; events reach a webhook once per event id, across failures and a restart.
+
+mod service_support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use parking_lot::Mutex;
+use serde_json::{Value, json};
+use service_support::{READER, Running, TestDb, WRITER, hash, serve};
+use tech_health::service::Sources;
+use tech_health::settings::{SettingsFile, TokenSetting, WebhookSetting};
+
+const SECURITY: &str = "security-lead-token-for-tests";
+const CAMPAIGNER: &str = "campaign-runner-token-for-tests";
+const BILLING: &str = "/api/v1/entities/component/default/billing-service/health";
+const SECRET_ENV: &str = "TECH_HEALTH_TEST_WEBHOOK_SECRET";
+const SECRET: &str = "s3cret-for-webhook-tests";
+
+fn settings() -> SettingsFile {
+    let mut s = service_support::settings();
+    for (name, token, scope) in [
+        ("security-lead", SECURITY, "exemptions:write"),
+        ("campaign-runner", CAMPAIGNER, "campaigns:write"),
+    ] {
+        s.auth.tokens.push(TokenSetting {
+            name: name.into(),
+            sha256: hash(token),
+            scopes: vec![scope.into()],
+        });
+    }
+    s.exemptions.max_days = 30;
+    s
+}
+
+fn demo() -> Sources {
+    Sources {
+        demo: true,
+        ..Default::default()
+    }
+}
+
+/// A fixed clock an hour ahead of the wall clock, so pushed facts are the newest.
+fn start_clock(s: &Running) -> DateTime<Utc> {
+    let t0 = (Utc::now() + chrono::Duration::hours(1)).trunc_subsecs(0);
+    s.app.set_clock(Some(t0));
+    t0
+}
+
+fn rfc(t: DateTime<Utc>) -> String {
+    t.to_rfc3339()
+}
+
+async fn delete(s: &Running, path: &str, token: Option<&str>) -> (u16, Value) {
+    let mut req = s.http.delete(format!("{}{path}", s.base));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let r = req.send().await.expect("request");
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+fn level(health: &Value, track: &str) -> Value {
+    health["tracks"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["id"] == track))
+        .map(|t| t["level"].clone())
+        .unwrap_or_else(|| panic!("no track {track}"))
+}
+
+fn check<'a>(health: &'a Value, id: &str) -> &'a Value {
+    health["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("no check {id}"))
+}
+
+/// Polls `path` until `done` holds (background tasks act on their own).
+async fn eventually(s: &Running, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..100 {
+        let (_, v) = s.get(path).await;
+        if done(&v) {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{path} never reached the expected state");
+}
+
+fn actions(audit: &Value) -> Vec<(String, String)> {
+    audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["action"].as_str().unwrap().to_string(),
+                a["actor"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn exemption_lifts_a_level_until_it_expires(db: &TestDb) {
+    let s = serve(db, settings(), demo()).await;
+    let t0 = start_clock(&s);
+    let (_, before) = s.get(BILLING).await;
+    assert_eq!(level(&before, "fleet-readiness"), "bronze", "{before}");
+    assert_eq!(check(&before, "ci-green-default-branch")["status"], "fail");
+
+    let good = json!({ "entity": "billing-service", "check": "ci-green-default-branch",
+        "justification": "Moving CI to GitHub Actions; the old runner is red on purpose",
+        "expires": rfc(t0 + chrono::Duration::days(2)) });
+    // Refused: no token, a token without the scope, bad bodies. Nothing is stored.
+    assert_eq!(s.post("/api/v1/exemptions", None, &good).await.0, 401);
+    for t in [READER, WRITER, CAMPAIGNER] {
+        assert_eq!(s.post("/api/v1/exemptions", Some(t), &good).await.0, 403);
+    }
+    let mut bad = Vec::new();
+    let mut without = good.clone();
+    without.as_object_mut().unwrap().remove("justification");
+    bad.push((without, "/justification"));
+    let mut blank = good.clone();
+    blank["justification"] = json!("   ");
+    bad.push((blank, "/justification"));
+    let mut far = good.clone();
+    far["expires"] = json!(rfc(t0 + chrono::Duration::days(31)));
+    bad.push((far, "/expires"));
+    let mut past = good.clone();
+    past["expires"] = json!(rfc(t0 - chrono::Duration::minutes(1)));
+    bad.push((past, "/expires"));
+    let mut unknown_check = good.clone();
+    unknown_check["check"] = json!("no-such-check");
+    bad.push((unknown_check, "/check"));
+    let mut unknown_entity = good.clone();
+    unknown_entity["entity"] = json!("component:default/no-such-service");
+    bad.push((unknown_entity, "/entity"));
+    let mut bad_level = good.clone();
+    bad_level.as_object_mut().unwrap().remove("check");
+    bad_level["track"] = json!("fleet-readiness");
+    bad_level["level"] = json!("platinum");
+    bad.push((bad_level, "/level"));
+    for (body, path) in bad {
+        let (status, err) = s.post("/api/v1/exemptions", Some(SECURITY), &body).await;
+        assert_eq!(status, 422, "{body} -> {err}");
+        assert_eq!(err["error"]["code"], "invalid-exemption");
+        let paths: Vec<&str> = err["error"]["details"]["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["path"].as_str().unwrap())
+            .collect();
+        assert!(paths.contains(&path), "{path} not in {err}");
+    }
+    // The author comes from the token, never from the body.
+    let mut forged = good.clone();
+    forged["author"] = json!("someone-else");
+    assert_eq!(
+        s.post("/api/v1/exemptions", Some(SECURITY), &forged)
+            .await
+            .0,
+        400
+    );
+    assert_eq!(s.get("/api/v1/exemptions").await.1, json!([]));
+    assert_eq!(s.get("/api/v1/exemptions/audit").await.1, json!([]));
+
+    let (status, created) = s.post("/api/v1/exemptions", Some(SECURITY), &good).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["author"], "security-lead");
+    assert_eq!(created["state"], "active");
+    assert_eq!(created["entity"], "component:default/billing-service");
+    let (_, exempt) = s.get(BILLING).await;
+    assert_eq!(level(&exempt, "fleet-readiness"), "silver", "{exempt}");
+    let c = check(&exempt, "ci-green-default-branch");
+    assert_eq!(c["status"], "exempt");
+    assert_eq!(c["exemption"]["author"], "security-lead");
+    assert_eq!(c["exemption"]["justification"], good["justification"]);
+    assert_eq!(
+        c["exemption"]["expires"]
+            .as_str()
+            .map(|e| e.parse::<DateTime<Utc>>().unwrap()),
+        Some(t0 + chrono::Duration::days(2))
+    );
+    let (_, team) = s.get("/api/v1/groups/default/team-billing/health").await;
+    let (_, listed) = s
+        .get("/api/v1/exemptions?entity=billing-service&active=true")
+        .await;
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+
+    // A level exemption, kept across a restart, then revoked.
+    let whole_level = json!({ "entity": "component:default/billing-service",
+        "track": "golden-tech", "level": "silver",
+        "justification": "Java 17 upgrade scheduled for next sprint",
+        "expires": rfc(t0 + chrono::Duration::days(10)) });
+    let (status, level_ex) = s
+        .post("/api/v1/exemptions", Some(SECURITY), &whole_level)
+        .await;
+    assert_eq!(status, 201, "{level_ex}");
+    let (_, h) = s.get(BILLING).await;
+    assert_eq!(check(&h, "java-17")["status"], "exempt");
+    assert_eq!(level(&h, "golden-tech"), "silver", "{h}");
+    drop(s);
+    let s = serve(db, settings(), demo()).await;
+    s.app.set_clock(Some(t0));
+    let (_, h) = s.get(BILLING).await;
+    assert_eq!(
+        check(&h, "java-17")["status"],
+        "exempt",
+        "kept across a restart"
+    );
+    let id = level_ex["id"].as_str().unwrap();
+    assert_eq!(
+        delete(&s, &format!("/api/v1/exemptions/{id}"), Some(WRITER))
+            .await
+            .0,
+        403
+    );
+    let (status, revoked) = delete(&s, &format!("/api/v1/exemptions/{id}"), Some(SECURITY)).await;
+    assert_eq!(status, 200, "{revoked}");
+    assert_eq!(revoked["state"], "revoked");
+    assert_eq!(revoked["revokedBy"], "security-lead");
+    let (_, h) = s.get(BILLING).await;
+    assert_eq!(check(&h, "java-17")["status"], "fail");
+    assert_eq!(level(&h, "golden-tech"), "bronze");
+    assert_eq!(
+        delete(&s, &format!("/api/v1/exemptions/{id}"), Some(SECURITY))
+            .await
+            .0,
+        422
+    );
+    assert_eq!(
+        delete(&s, "/api/v1/exemptions/no-such-id", Some(SECURITY))
+            .await
+            .0,
+        404
+    );
+
+    // Expiry: nobody acts; the service notices, re-evaluates and audits it once.
+    s.app.set_clock(Some(t0 + chrono::Duration::days(3)));
+    let after = eventually(&s, BILLING, |h| {
+        check(h, "ci-green-default-branch")["status"] == "fail"
+    })
+    .await;
+    assert_eq!(level(&after, "fleet-readiness"), "bronze");
+    let (_, team_after) = s.get("/api/v1/groups/default/team-billing/health").await;
+    assert_ne!(
+        team["tracks"], team_after["tracks"],
+        "the team rollup moved too"
+    );
+    s.app.set_clock(Some(t0 + chrono::Duration::days(4)));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (_, audit) = s
+        .get("/api/v1/exemptions/audit?entity=billing-service")
+        .await;
+    assert_eq!(
+        actions(&audit),
+        vec![
+            ("created".into(), "security-lead".into()),
+            ("created".into(), "security-lead".into()),
+            ("revoked".into(), "security-lead".into()),
+            ("expired".into(), "tech-health".into()),
+        ],
+        "{audit}"
+    );
+    assert_eq!(audit[3]["exemption"]["id"], created["id"]);
+    let (_, active) = s.get("/api/v1/exemptions?active=true").await;
+    assert_eq!(active, json!([]));
+    let (_, all) = s.get("/api/v1/exemptions").await;
+    let states: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["state"].as_str().unwrap())
+        .collect();
+    let mut sorted = states.clone();
+    sorted.sort();
+    assert_eq!(sorted, vec!["expired", "revoked"]);
+}
+
+fn ci(entity: &str, green: bool) -> Value {
+    json!([{ "entity": entity, "collector": "ci",
+             "facts": { "ciGreenOnDefaultBranch": green, "testCoverage": 55.2 } }])
+}
+
+async fn campaign_burnup_moves_as_facts_are_pushed(db: &TestDb) {
+    let s = serve(db, settings(), demo()).await;
+    let day1 = start_clock(&s);
+    let good = json!({ "name": "Green default branches in Payments",
+        "description": "Every Payments service builds green on main.",
+        "owner": "group:default/payments",
+        "goal": { "checks": ["ci-green-default-branch"] },
+        "scope": { "owner": "group:default/payments", "kind": "component" },
+        "start": rfc(day1 - chrono::Duration::days(1)),
+        "deadline": rfc(day1 + chrono::Duration::days(30)) });
+    assert_eq!(s.post("/api/v1/campaigns", None, &good).await.0, 401);
+    assert_eq!(
+        s.post("/api/v1/campaigns", Some(SECURITY), &good).await.0,
+        403
+    );
+    for (field, value, path) in [
+        (
+            "goal",
+            json!({ "checks": ["no-such-check"] }),
+            "/goal/checks",
+        ),
+        ("goal", json!({ "technology": "java" }), "/goal/technology"),
+        (
+            "deadline",
+            json!(rfc(day1 - chrono::Duration::days(2))),
+            "/deadline",
+        ),
+        (
+            "scope",
+            json!({ "owner": "group:default/nobody" }),
+            "/scope/owner",
+        ),
+        ("name", json!(""), "/name"),
+    ] {
+        let mut body = good.clone();
+        body[field] = value;
+        let (status, err) = s.post("/api/v1/campaigns", Some(CAMPAIGNER), &body).await;
+        assert_eq!(status, 422, "{body} -> {err}");
+        assert_eq!(err["error"]["details"]["errors"][0]["path"], path, "{err}");
+    }
+    assert_eq!(s.get("/api/v1/campaigns").await.1, json!([]));
+
+    let (status, created) = s.post("/api/v1/campaigns", Some(CAMPAIGNER), &good).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["state"], "active");
+    assert_eq!(created["createdBy"], "campaign-runner");
+    let id = created["id"].as_str().unwrap().to_string();
+    let total = created["progress"]["total"].as_i64().unwrap();
+    let done0 = created["progress"]["done"].as_i64().unwrap();
+    assert!(total > 0 && done0 < total, "{created}");
+    let remaining = created["remaining"].as_array().unwrap();
+    let billing = remaining
+        .iter()
+        .find(|r| r["entity"] == "component:default/billing-service")
+        .expect("billing-service is still to do");
+    assert_eq!(billing["owner"], "group:default/team-billing");
+    assert_eq!(billing["status"], "to-do");
+    let group = |c: &Value, g: &str| {
+        c["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["group"] == g)
+            .cloned()
+            .unwrap_or_else(|| panic!("no group {g} in {c}"))
+    };
+    assert_eq!(
+        group(&created, "group:default/payments")["department"],
+        true
+    );
+    assert_eq!(group(&created, "group:default/payments")["total"], total);
+    let team0 = group(&created, "group:default/team-billing");
+
+    // The next day, billing's build goes green: the burn-up gets a second, higher point.
+    let day2 = day1 + chrono::Duration::days(1);
+    s.app.set_clock(Some(day2));
+    let (status, out) = s
+        .post("/api/v1/facts", Some(WRITER), &ci("billing-service", true))
+        .await;
+    assert_eq!(status, 200, "{out}");
+    let (_, c) = s.get(&format!("/api/v1/campaigns/{id}")).await;
+    let burnup = c["burnup"].as_array().unwrap();
+    assert_eq!(burnup.len(), 2, "{c}");
+    assert_eq!(burnup[0]["date"], day1.date_naive().to_string());
+    assert_eq!(burnup[0]["done"], done0);
+    assert_eq!(burnup[1]["date"], day2.date_naive().to_string());
+    assert_eq!(burnup[1]["done"], done0 + 1);
+    assert_eq!(c["progress"]["done"], done0 + 1);
+    let team1 = group(&c, "group:default/team-billing");
+    assert_eq!(team1["done"], team0["done"].as_i64().unwrap() + 1);
+    assert!(
+        !c["remaining"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["entity"] == "component:default/billing-service")
+    );
+    // Later the same day it goes red again: the day's last measurement wins.
+    s.post("/api/v1/facts", Some(WRITER), &ci("billing-service", false))
+        .await;
+    let (_, c) = s.get(&format!("/api/v1/campaigns/{id}")).await;
+    assert_eq!(c["burnup"].as_array().unwrap().len(), 2);
+    assert_eq!(c["burnup"][1]["done"], done0);
+
+    // A technology version goal reads the scanner's `technologies` facts.
+    let java = json!({ "name": "Java 17.0.5 everywhere", "owner": "group:default/platform",
+        "goal": { "technology": "java >= 17.0.5" },
+        "scope": { "owner": "group:default/team-billing" },
+        "start": rfc(day1), "deadline": rfc(day1 + chrono::Duration::days(60)) });
+    let (status, j) = s.post("/api/v1/campaigns", Some(CAMPAIGNER), &java).await;
+    assert_eq!(status, 201, "{j}");
+    let jid = j["id"].as_str().unwrap().to_string();
+    let todo = j["progress"]["toDo"].as_i64().unwrap();
+    assert!(todo >= 1, "{j}");
+    let upgraded = json!([{ "entity": "billing-service", "collector": "custom",
+        "facts": { "technologies": [{ "id": "java", "version": "17.0.9", "source": "pom.xml" }] } }]);
+    let (status, out) = s.post("/api/v1/facts", Some(WRITER), &upgraded).await;
+    assert_eq!(status, 200, "{out}");
+    let (_, j) = s.get(&format!("/api/v1/campaigns/{jid}")).await;
+    assert_eq!(j["progress"]["toDo"], todo - 1, "{j}");
+
+    // Past the deadline, unfinished: overdue. Also over GraphQL.
+    s.app.set_clock(Some(day1 + chrono::Duration::days(31)));
+    let (_, c) = s.get(&format!("/api/v1/campaigns/{id}")).await;
+    assert_eq!(c["state"], "overdue");
+    let q = json!({ "query": format!(
+        "{{ campaigns {{ id name state progress {{ total done }} }} \
+           campaign(id: \"{id}\") {{ burnup {{ date done }} remaining {{ entity owner }} groups {{ group done }} }} }}") });
+    let (status, g) = s.post("/graphql", None, &q).await;
+    assert_eq!(status, 200, "{g}");
+    assert!(g["errors"].is_null(), "{g}");
+    assert_eq!(g["data"]["campaigns"].as_array().unwrap().len(), 2);
+    assert_eq!(g["data"]["campaigns"][0]["state"], "OVERDUE");
+    assert_eq!(g["data"]["campaign"]["burnup"][1]["done"], done0);
+    assert_eq!(c["remaining"], {
+        let mut r = g["data"]["campaign"]["remaining"].clone();
+        for (i, x) in r.as_array_mut().unwrap().iter_mut().enumerate() {
+            x["status"] = c["remaining"][i]["status"].clone();
+            x["reason"] = c["remaining"][i]["reason"].clone();
+        }
+        r
+    });
+}
+
+/// What a webhook receiver saw.
+#[derive(Default)]
+struct Inbox {
+    /// Answer 500 to this many requests before accepting.
+    fail_next: usize,
+    /// Answer 503 to everything.
+    down: bool,
+    attempts: usize,
+    /// Accepted events: (id header, parsed body).
+    accepted: Vec<(String, Value)>,
+}
+
+async fn receiver(inbox: Arc<Mutex<Inbox>>) -> (String, tokio::task::JoinHandle<()>) {
+    use axum::http::{HeaderMap, StatusCode};
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: axum::body::Bytes| {
+            let inbox = inbox.clone();
+            async move {
+                let mut i = inbox.lock();
+                i.attempts += 1;
+                let signature = headers["x-tech-health-signature-256"].to_str().unwrap();
+                assert_eq!(
+                    signature,
+                    tech_health::governance::events::sign(SECRET.as_bytes(), &body),
+                    "the signature is the HMAC-SHA256 of the body"
+                );
+                if i.down {
+                    return StatusCode::SERVICE_UNAVAILABLE;
+                }
+                if i.fail_next > 0 {
+                    i.fail_next -= 1;
+                    return StatusCode::INTERNAL_SERVER_ERROR;
+                }
+                let id = headers["x-tech-health-event-id"]
+                    .to_str()
+                    .unwrap()
+                    .to_string();
+                let event: Value = serde_json::from_slice(&body).unwrap();
+                assert_eq!(event["id"], id.as_str());
+                i.accepted.push((id, event));
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, task)
+}
+
+async fn wait_for(inbox: &Arc<Mutex<Inbox>>, what: &str, done: impl Fn(&Inbox) -> bool) {
+    for _ in 0..200 {
+        if done(&inbox.lock()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the receiver never saw {what}");
+}
+
+fn of(inbox: &Inbox, kind: &str, entity: &str) -> Vec<Value> {
+    inbox
+        .accepted
+        .iter()
+        .filter(|(_, e)| e["type"] == kind && (e["entity"] == entity || e["campaign"] == entity))
+        .map(|(_, e)| e.clone())
+        .collect()
+}
+
+async fn events_reach_the_webhook_once_per_id(db: &TestDb) {
+    // SAFETY: every test sets the same value; nothing reads it concurrently with a change.
+    unsafe { std::env::set_var(SECRET_ENV, SECRET) };
+    let inbox = Arc::new(Mutex::new(Inbox {
+        fail_next: 2,
+        ..Default::default()
+    }));
+    let (url, _receiver) = receiver(inbox.clone()).await;
+    let mut settings = settings();
+    settings.events.webhooks = vec![WebhookSetting {
+        url,
+        secret_env: SECRET_ENV.into(),
+    }];
+    settings.events.retry_base_ms = 50;
+    let s = serve(db, settings.clone(), demo()).await;
+    let t0 = start_clock(&s);
+    const ENTITY: &str = "component:default/billing-service";
+
+    // A campaign that only billing-service keeps from done, and that starts in an hour.
+    let campaign = json!({ "name": "Billing builds green", "owner": "group:default/team-billing",
+        "goal": { "checks": ["ci-green-default-branch"] },
+        "scope": { "owner": "group:default/team-billing", "tags": ["billing"] },
+        "start": rfc(t0 + chrono::Duration::hours(1)),
+        "deadline": rfc(t0 + chrono::Duration::days(30)) });
+    let (status, c) = s
+        .post("/api/v1/campaigns", Some(CAMPAIGNER), &campaign)
+        .await;
+    assert_eq!(status, 201, "{c}");
+    assert_eq!(c["state"], "scheduled");
+    assert_eq!(c["progress"]["toDo"], 1, "{c}");
+    let cid = c["id"].as_str().unwrap().to_string();
+    s.app.set_clock(Some(t0 + chrono::Duration::hours(2)));
+    wait_for(&inbox, "the campaign becoming active", |i| {
+        !of(i, "campaign.state-changed", &cid).is_empty()
+    })
+    .await;
+
+    // The build goes green: the level moves; the first two deliveries fail and are retried.
+    let (status, _) = s
+        .post("/api/v1/facts", Some(WRITER), &ci(ENTITY, true))
+        .await;
+    assert_eq!(status, 200);
+    wait_for(&inbox, "the level change", |i| {
+        !of(i, "entity.level-changed", ENTITY).is_empty()
+            && of(i, "campaign.state-changed", &cid).len() == 2
+    })
+    .await;
+    {
+        let i = inbox.lock();
+        assert!(
+            i.attempts >= i.accepted.len() + 2,
+            "two failures were retried"
+        );
+        let level = &of(&i, "entity.level-changed", ENTITY)[0];
+        assert_eq!(
+            level["before"]["levels"]["fleet-readiness"], "bronze",
+            "{level}"
+        );
+        assert_eq!(
+            level["after"]["levels"]["fleet-readiness"], "silver",
+            "{level}"
+        );
+        assert!(level["occurredAt"].is_string());
+        let states: Vec<(Value, Value)> = of(&i, "campaign.state-changed", &cid)
+            .iter()
+            .map(|e| (e["before"]["state"].clone(), e["after"]["state"].clone()))
+            .collect();
+        assert_eq!(
+            states,
+            vec![
+                (json!("scheduled"), json!("active")),
+                (json!("active"), json!("done"))
+            ]
+        );
+    }
+
+    // The receiver goes down; the build goes red; the service restarts before delivery.
+    inbox.lock().down = true;
+    let attempts = inbox.lock().attempts;
+    s.post("/api/v1/facts", Some(WRITER), &ci(ENTITY, false))
+        .await;
+    wait_for(&inbox, "a failed attempt", |i| i.attempts > attempts).await;
+    drop(s);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    inbox.lock().down = false;
+    let s = serve(db, settings, demo()).await;
+    s.app.set_clock(Some(t0 + chrono::Duration::hours(3)));
+    wait_for(&inbox, "the pending events after the restart", |i| {
+        of(i, "entity.level-changed", ENTITY).len() == 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let i = inbox.lock();
+    let back = &of(&i, "entity.level-changed", ENTITY)[1];
+    assert_eq!(back["after"]["levels"]["fleet-readiness"], "bronze");
+    let mut ids: Vec<&String> = i.accepted.iter().map(|(id, _)| id).collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "each event id is accepted once");
+    drop(s);
+}
+
+on_both_stores! {
+    exemption_lifts_a_level_until_it_expires => super::exemption_lifts_a_level_until_it_expires;
+    campaign_burnup_moves_as_facts_are_pushed => super::campaign_burnup_moves_as_facts_are_pushed;
+    events_reach_the_webhook_once_per_id => super::events_reach_the_webhook_once_per_id;
+}
