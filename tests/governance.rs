@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, SubsecRound, Utc};
 use parking_lot::Mutex;
 use serde_json::{Value, json};
-use service_support::{READER, Running, TestDb, WRITER, hash, serve};
+use service_support::{READER, Running, TestDb, WRITER, check, hash, serve};
 use tech_health::service::Sources;
 use tech_health::settings::{SettingsFile, TokenSetting, WebhookSetting};
 
@@ -69,13 +69,6 @@ fn level(health: &Value, track: &str) -> Value {
         .and_then(|t| t.iter().find(|t| t["id"] == track))
         .map(|t| t["level"].clone())
         .unwrap_or_else(|| panic!("no track {track}"))
-}
-
-fn check<'a>(health: &'a Value, id: &str) -> &'a Value {
-    health["checks"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["id"] == id))
-        .unwrap_or_else(|| panic!("no check {id}"))
 }
 
 /// Polls `path` until `done` holds (background tasks act on their own).
@@ -268,6 +261,17 @@ async fn exemption_lifts_a_level_until_it_expires(db: &TestDb) {
     assert_eq!(audit[3]["exemption"]["id"], created["id"]);
     let (_, active) = s.get("/api/v1/exemptions?active=true").await;
     assert_eq!(active, json!([]));
+    let q = json!({ "query": "{ exemptions(entity: \"billing-service\") { id state author } \
+        exemptionAudit { action actor exemption { id } } }" });
+    let (status, g) = s.post("/graphql", None, &q).await;
+    assert_eq!(status, 200, "{g}");
+    assert!(g["errors"].is_null(), "{g}");
+    assert_eq!(g["data"]["exemptions"].as_array().unwrap().len(), 2);
+    assert_eq!(g["data"]["exemptionAudit"][3]["action"], "expired");
+    assert_eq!(
+        g["data"]["exemptionAudit"][3]["exemption"]["id"],
+        created["id"]
+    );
     let (_, all) = s.get("/api/v1/exemptions").await;
     let states: Vec<&str> = all
         .as_array()

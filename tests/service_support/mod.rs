@@ -69,6 +69,14 @@ impl TestDb {
     }
 }
 
+/// One check's result in an entity's health.
+pub fn check<'a>(health: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    health["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("no check {id}"))
+}
+
 pub fn hash(token: &str) -> String {
     tech_health::api::auth::sha256_hex(token)
 }
