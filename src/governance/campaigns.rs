@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub use super::scope::Scope;
+pub use super::scope::{Scope, ScopeMatcher};
 use super::{FieldError, required, time};
 use crate::catalog::{Entity, EntityRef};
 use crate::health::Fleet;
@@ -96,7 +96,7 @@ impl CampaignState {
 
 /// Where one entity stands against a goal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Standing {
+pub enum GoalStatus {
     Done,
     ToDo,
     /// A fact the goal needs is absent.
@@ -114,12 +114,13 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, s: Standing) {
-        self.total += 1;
+    /// Counts one entity's standing in (`sign` 1) or out (`sign` -1).
+    pub fn apply(&mut self, s: GoalStatus, sign: i64) {
+        self.total += sign;
         match s {
-            Standing::Done => self.done += 1,
-            Standing::ToDo => self.to_do += 1,
-            Standing::Unknown => self.unknown += 1,
+            GoalStatus::Done => self.done += sign,
+            GoalStatus::ToDo => self.to_do += sign,
+            GoalStatus::Unknown => self.unknown += sign,
         }
     }
 }
@@ -153,6 +154,8 @@ pub struct Remaining {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measured {
     pub counts: Counts,
+    /// Every entity counted, with where it stands.
+    pub standings: Vec<(EntityRef, GoalStatus)>,
     pub groups: Vec<GroupProgress>,
     pub remaining: Vec<Remaining>,
 }
@@ -263,11 +266,11 @@ pub fn validate(
 impl Campaign {
     /// Where an entity stands; `None` when the goal does not concern it (a technology goal
     /// and an entity that does not use the technology).
-    fn standing(&self, fleet: &Fleet, e: &Entity) -> Option<(Standing, String)> {
+    fn standing(&self, fleet: &Fleet, e: &Entity) -> Option<(GoalStatus, String)> {
         let r = &e.entity_ref;
         if let (Some(tech), Some(range)) = (&self.goal.technology, &self.goal.version) {
             let Some(list) = fleet.fact(r, "technologies").and_then(|v| v.as_array()) else {
-                return Some((Standing::Unknown, "no `technologies` fact".into()));
+                return Some((GoalStatus::Unknown, "no `technologies` fact".into()));
             };
             let found = list
                 .iter()
@@ -275,12 +278,12 @@ impl Campaign {
             let range = VersionRange::parse(range).ok()?;
             let version = found.get("version");
             return Some(match version.and_then(version_of) {
-                Some(v) if range.matches(&v) => (Standing::Done, format!("{tech} {v}")),
+                Some(v) if range.matches(&v) => (GoalStatus::Done, format!("{tech} {v}")),
                 Some(v) => (
-                    Standing::ToDo,
+                    GoalStatus::ToDo,
                     format!("{tech} {v} is not {}", range.as_str()),
                 ),
-                None => (Standing::Unknown, format!("{tech} version unknown")),
+                None => (GoalStatus::Unknown, format!("{tech} version unknown")),
             });
         }
         let scored = fleet.scored.get(r)?;
@@ -298,15 +301,29 @@ impl Campaign {
             }
         }
         Some(if !failing.is_empty() {
-            (Standing::ToDo, format!("failing: {}", failing.join(", ")))
+            (GoalStatus::ToDo, format!("failing: {}", failing.join(", ")))
         } else if !unknown.is_empty() {
             (
-                Standing::Unknown,
+                GoalStatus::Unknown,
                 format!("unknown: {}", unknown.join(", ")),
             )
         } else {
-            (Standing::Done, "done".into())
+            (GoalStatus::Done, "done".into())
         })
+    }
+
+    /// Where one entity stands; `None` when it is not scored, out of scope, or not concerned.
+    pub fn standing_of(
+        &self,
+        fleet: &Fleet,
+        matcher: &ScopeMatcher,
+        r: &EntityRef,
+    ) -> Option<GoalStatus> {
+        let e = fleet
+            .catalog
+            .get(r)
+            .filter(|e| fleet.scored.contains_key(r) && matcher.matches(e))?;
+        self.standing(fleet, e).map(|(s, _)| s)
     }
 
     /// Progress over the scored entities in scope, overall and per group (teams and the
@@ -316,6 +333,7 @@ impl Campaign {
         let mut counts = Counts::default();
         let mut by_group: BTreeMap<EntityRef, Counts> = BTreeMap::new();
         let mut remaining = Vec::new();
+        let mut standings = Vec::new();
         for r in fleet.scored.keys() {
             let Some(e) = fleet.catalog.get(r).filter(|e| matcher.matches(e)) else {
                 continue;
@@ -323,15 +341,16 @@ impl Campaign {
             let Some((standing, reason)) = self.standing(fleet, e) else {
                 continue;
             };
-            counts.add(standing);
+            counts.apply(standing, 1);
+            standings.push((r.clone(), standing));
             for g in fleet.groups_of(r) {
-                by_group.entry(g).or_default().add(standing);
+                by_group.entry(g).or_default().apply(standing, 1);
             }
-            if standing != Standing::Done {
+            if standing != GoalStatus::Done {
                 remaining.push(Remaining {
                     entity: r.to_string(),
                     owner: e.owner().map(EntityRef::to_string),
-                    status: if standing == Standing::ToDo {
+                    status: if standing == GoalStatus::ToDo {
                         "to-do"
                     } else {
                         "unknown"
@@ -352,6 +371,7 @@ impl Campaign {
             .collect();
         Measured {
             counts,
+            standings,
             groups,
             remaining,
         }

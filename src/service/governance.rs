@@ -10,7 +10,9 @@ use serde_json::Value;
 use super::{App, ServiceError};
 use crate::catalog::EntityRef;
 use crate::governance::FieldError;
-use crate::governance::campaigns::{self, Campaign, CampaignRequest, CampaignState, Counts};
+use crate::governance::campaigns::{
+    self, Campaign, CampaignRequest, CampaignState, Counts, GoalStatus,
+};
 use crate::governance::events::{self, Event, Standing};
 use crate::governance::exemptions::{
     self, ExemptionRecord, ExemptionRequest, ExemptionState, SYSTEM_ACTOR,
@@ -24,6 +26,49 @@ pub struct CampaignEntry {
     pub campaign: Campaign,
     pub state: CampaignState,
     pub counts: Counts,
+    /// Where each counted entity stands, so a change recounts only what it touches.
+    pub standings: imbl::HashMap<EntityRef, GoalStatus>,
+}
+
+impl CampaignEntry {
+    fn new(campaign: Campaign, state: CampaignState) -> CampaignEntry {
+        CampaignEntry {
+            campaign,
+            state,
+            counts: Counts::default(),
+            standings: imbl::HashMap::new(),
+        }
+    }
+
+    /// Measures the whole fleet afresh.
+    fn measure(&mut self, fleet: &Fleet) {
+        let m = self.campaign.measure(fleet);
+        self.counts = m.counts;
+        self.standings = m.standings.into_iter().collect();
+    }
+
+    /// Recounts the entities `touched`; whether anything moved.
+    fn recount(&mut self, fleet: &Fleet, touched: &[EntityRef]) -> bool {
+        let matcher = self.campaign.scope.matcher(&fleet.catalog);
+        let mut moved = false;
+        for r in touched {
+            let new = self.campaign.standing_of(fleet, &matcher, r);
+            let old = self.standings.get(r).copied();
+            if new == old {
+                continue;
+            }
+            moved = true;
+            if let Some(o) = old {
+                self.counts.apply(o, -1);
+                self.standings.remove(r);
+            }
+            if let Some(n) = new {
+                self.counts.apply(n, 1);
+                self.standings.insert(r.clone(), n);
+            }
+        }
+        moved
+    }
 }
 
 /// What the service knows besides the fleet: every exemption record and every campaign.
@@ -96,11 +141,9 @@ impl App {
         for row in self.store.campaigns().await? {
             let state = serde_json::from_value(Value::String(row.state.clone()));
             match (serde_json::from_value::<Campaign>(row.body), state) {
-                (Ok(campaign), Ok(state)) => gov.campaigns.push(CampaignEntry {
-                    campaign,
-                    state,
-                    counts: Counts::default(),
-                }),
+                (Ok(campaign), Ok(state)) => {
+                    gov.campaigns.push(CampaignEntry::new(campaign, state))
+                }
                 _ => tracing::warn!(id = %row.id, "stored campaign unreadable"),
             }
         }
@@ -109,8 +152,8 @@ impl App {
     }
 
     /// Adds to `change` what governance derives from a re-evaluation into `next`: the events
-    /// of entities whose standing moved, today's progress of the campaigns concerned (all of
-    /// them when `touched` is `None`) and campaign state changes. Returns the governance to
+    /// of entities whose standing moved, today's progress of the campaigns whose counts moved
+    /// (every campaign is measured afresh when `touched` is `None`) and campaign state changes. Returns the governance to
     /// publish once the change is committed.
     pub(super) fn derive(
         &self,
@@ -128,13 +171,14 @@ impl App {
             })
             .collect();
         for c in &mut gov.campaigns {
-            let concerned = touched.is_none_or(|t| {
-                let m = c.campaign.scope.matcher(&next.catalog);
-                t.iter()
-                    .any(|r| next.catalog.get(r).is_some_and(|e| m.matches(e)))
-            });
-            if concerned {
-                c.counts = c.campaign.measure(next).counts;
+            let moved = match touched {
+                Some(t) => c.recount(next, t),
+                None => {
+                    c.measure(next);
+                    true
+                }
+            };
+            if moved {
                 change.campaign_progress.push(ProgressRow {
                     campaign_id: c.campaign.id.clone(),
                     progress: serde_json::to_value(&c.counts).unwrap_or(Value::Null),
@@ -327,12 +371,9 @@ impl App {
         let now = self.now();
         let campaign =
             campaigns::validate(req, &fleet, author, now).map_err(|e| rejected("campaign", e))?;
-        let counts = campaign.measure(&fleet).counts;
-        let entry = CampaignEntry {
-            state: campaign.state(&counts, now),
-            campaign: campaign.clone(),
-            counts,
-        };
+        let mut entry = CampaignEntry::new(campaign.clone(), CampaignState::Scheduled);
+        entry.measure(&fleet);
+        entry.state = campaign.state(&entry.counts, now);
         let change = ChangeSet {
             campaigns: vec![campaign_row(&entry)],
             campaign_progress: vec![ProgressRow {
