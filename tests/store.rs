@@ -388,17 +388,42 @@ async fn governance_round_trip(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(s.next_event_due().await.unwrap(), None);
-    // Written twice (a retried change), an event stays one row.
+    // Delivered events are pruned by age; pending ones never.
     s.commit(
         &ChangeSet {
-            events: vec![event("ev1", t0)],
+            events: vec![event("ev3", t0)],
             ..Default::default()
         },
         t0,
     )
     .await
     .unwrap();
-    assert!(s.due_events(retry_at, 10).await.unwrap().is_empty());
+    assert_eq!(
+        s.prune_events(t0).await.unwrap(),
+        0,
+        "ev2 was delivered at t0"
+    );
+    assert_eq!(
+        s.prune_events(retry_at + Duration::seconds(1))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        s.due_events(retry_at, 10).await.unwrap(),
+        vec![event("ev3", t0)]
+    );
+    // Written twice (a retried change), an event stays one row.
+    s.commit(
+        &ChangeSet {
+            events: vec![event("ev3", t0)],
+            ..Default::default()
+        },
+        t0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.due_events(retry_at, 10).await.unwrap().len(), 1);
 }
 
 async fn a_failed_change_writes_no_audit_and_no_event(db: &TestDb) {

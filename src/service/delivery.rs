@@ -48,6 +48,8 @@ pub fn webhooks(settings: &EventSettings) -> Result<Vec<Webhook>, ServiceError> 
 const IDLE: Duration = Duration::from_secs(60);
 /// The longest the delivery task sleeps while events are pending.
 const POLL: Duration = Duration::from_secs(5);
+/// Delivered events are kept this long (for inspection), then pruned hourly.
+const KEEP_DELIVERED: chrono::Duration = chrono::Duration::days(7);
 
 impl App {
     /// Starts the background tasks (called once the app has started).
@@ -143,8 +145,17 @@ async fn delivery_task(app: Weak<App>) {
             return;
         }
     };
+    let mut pruned: Option<std::time::Instant> = None;
     loop {
         let Some(a) = app.upgrade() else { return };
+        if pruned.is_none_or(|at| at.elapsed() > Duration::from_secs(3600)) {
+            pruned = Some(std::time::Instant::now());
+            match a.store.prune_events(Utc::now() - KEEP_DELIVERED).await {
+                Ok(n) if n > 0 => tracing::info!(events = n, "delivered events pruned"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "pruning delivered events failed"),
+            }
+        }
         let wait = match a.deliver_due(&http).await {
             Ok(n) if n > 0 => Duration::ZERO,
             Ok(_) => match a.store.next_event_due().await {

@@ -87,6 +87,8 @@ pub trait GovernanceStore: Send + Sync {
         error: &str,
         next_attempt_at: DateTime<Utc>,
     ) -> Result<()>;
+    /// Deletes events delivered before `before`; returns how many went.
+    async fn prune_events(&self, before: DateTime<Utc>) -> Result<u64>;
 }
 
 fn exemption_row<R: Row>(r: &R) -> Result<ExemptionRow>
@@ -356,6 +358,14 @@ macro_rules! governance_sql {
                     .push(" AND delivered_at IS NULL");
                 q.build().execute(&self.pool).await?;
                 Ok(())
+            }
+
+            async fn prune_events(&self, before: DateTime<Utc>) -> Result<u64> {
+                let mut q = QueryBuilder::<$db>::new(
+                    "DELETE FROM event_outbox WHERE delivered_at IS NOT NULL AND delivered_at < ",
+                );
+                q.push_bind(before);
+                Ok(q.build().execute(&self.pool).await?.rows_affected())
             }
         }
     };
