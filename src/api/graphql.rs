@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{Context, EmptySubscription, MergedObject, Object, Schema, SimpleObject};
+use async_graphql::{Context, EmptySubscription, Object, Schema, SimpleObject};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -15,6 +15,7 @@ use axum::response::{Html, IntoResponse};
 
 use super::entities::{EntityQuery, Filter};
 use super::error::ApiError;
+use super::graphql_governance::RootQuery;
 use super::groups::{TrendPoint, trend_point};
 use super::{AppState, cursor_of, parse_cursor};
 use crate::catalog::EntityRef;
@@ -25,11 +26,6 @@ use crate::service::App;
 use crate::settings::Limits;
 
 pub type TechHealthSchema = Schema<RootQuery, async_graphql::EmptyMutation, EmptySubscription>;
-
-/// The root query: the fleet, and governance (exemptions, campaigns).
-#[derive(MergedObject, Default)]
-#[graphql(name = "Query")]
-pub struct RootQuery(Query, super::graphql_governance::GovernanceQuery);
 
 pub fn schema(app: Arc<App>, limits: &Limits) -> TechHealthSchema {
     Schema::build(

@@ -3,12 +3,17 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Object};
+use async_graphql::{Context, MergedObject, Object};
 
 use super::campaigns::{CampaignDetail, CampaignSummary, campaign_detail, list_campaigns};
 use super::exemptions::{ExemptionQuery, audit_log, list_exemptions};
 use crate::governance::exemptions::{AuditEntry, ExemptionRecord};
 use crate::service::App;
+
+/// The root query: the fleet, and governance (exemptions, campaigns).
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct RootQuery(super::graphql::Query, GovernanceQuery);
 
 #[derive(Default)]
 pub struct GovernanceQuery;

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod governance;
+
 use std::sync::Arc;
 
 use sqlx::Connection;
