@@ -24,6 +24,7 @@ pub struct ExemptionRequest {
     /// Why the entity may skip the check for now (required).
     pub justification: Option<String>,
     /// RFC 3339; in the future and within the configured maximum (`exemptions.maxDays`).
+    #[schema(format = DateTime)]
     pub expires: Option<String>,
 }
 

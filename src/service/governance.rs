@@ -81,14 +81,18 @@ pub struct Governance {
 /// An entity whose standing a change moved.
 pub(super) type Moved = (EntityRef, Standing, Standing);
 
-fn rejected(what: &str, errors: Vec<FieldError>) -> ServiceError {
+fn invalid_exemption(errors: Vec<FieldError>) -> ServiceError {
     ServiceError::Rejected {
-        code: if what == "exemption" {
-            "invalid-exemption"
-        } else {
-            "invalid-campaign"
-        },
-        message: format!("the {what} is invalid; nothing was stored"),
+        code: "invalid-exemption",
+        message: "the exemption is invalid; nothing was stored".into(),
+        errors,
+    }
+}
+
+fn invalid_campaign(errors: Vec<FieldError>) -> ServiceError {
+    ServiceError::Rejected {
+        code: "invalid-campaign",
+        message: "the campaign is invalid; nothing was stored".into(),
         errors,
     }
 }
@@ -261,7 +265,7 @@ impl App {
             now,
             self.settings.exemptions.max_days,
         )
-        .map_err(|e| rejected("exemption", e))?;
+        .map_err(invalid_exemption)?;
         let mut gov = (*self.governance()).clone();
         gov.exemptions.push(record.clone());
         let change = ChangeSet {
@@ -287,13 +291,10 @@ impl App {
             return Err(ServiceError::Missing(format!("no exemption `{id}`")));
         };
         if record.state != ExemptionState::Active {
-            return Err(rejected(
-                "exemption",
-                vec![FieldError::new(
-                    "/id",
-                    format!("exemption `{id}` is already {}", record.state.as_str()),
-                )],
-            ));
+            return Err(invalid_exemption(vec![FieldError::new(
+                "/id",
+                format!("exemption `{id}` is already {}", record.state.as_str()),
+            )]));
         }
         record.state = ExemptionState::Revoked;
         record.revoked_at = Some(now);
@@ -369,8 +370,7 @@ impl App {
         let _writer = self.writer.lock().await;
         let fleet = self.fleet();
         let now = self.now();
-        let campaign =
-            campaigns::validate(req, &fleet, author, now).map_err(|e| rejected("campaign", e))?;
+        let campaign = campaigns::validate(req, &fleet, author, now).map_err(invalid_campaign)?;
         let mut entry = CampaignEntry::new(campaign.clone(), CampaignState::Scheduled);
         entry.measure(&fleet);
         entry.state = campaign.state(&entry.counts, now);

@@ -33,8 +33,10 @@ pub struct CampaignRequest {
     #[serde(default)]
     pub scope: Scope,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub start: Option<String>,
     /// RFC 3339, after `start`.
+    #[schema(format = DateTime)]
     pub deadline: Option<String>,
 }
 
