@@ -193,3 +193,34 @@ async fn events_reach_the_webhook_once_per_id(db: &TestDb) {
 on_both_stores! {
     events_reach_the_webhook_once_per_id => super::events_reach_the_webhook_once_per_id;
 }
+
+/// A webhook whose secret is not in the environment stops start-up, naming the setting.
+#[tokio::test]
+async fn a_webhook_without_its_secret_stops_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("settings.yaml");
+    std::fs::write(
+        &file,
+        "exemptions: { maxDays: 14 }\nevents:\n  webhooks:\n    - { url: 'http://127.0.0.1:9/hook', secretEnv: TECH_HEALTH_TEST_UNSET_SECRET }\n  retryBaseMs: 250\n",
+    )
+    .unwrap();
+    let read = tech_health::settings::SettingsFile::read(&file).expect("settings read");
+    assert_eq!(read.exemptions.max_days, 14);
+    assert_eq!(read.events.retry_base_ms, 250);
+    let db = TestDb::sqlite();
+    let err = tech_health::service::App::start(read, demo(), &db.url)
+        .await
+        .err()
+        .expect("refused");
+    let message = err.to_string();
+    assert!(
+        message.contains("events.webhooks[0].secretEnv")
+            && message.contains("TECH_HEALTH_TEST_UNSET_SECRET"),
+        "{message}"
+    );
+    std::fs::write(&file, "events: { webhooks: [{ url: x }] }\n").unwrap();
+    let err = tech_health::settings::SettingsFile::read(&file)
+        .err()
+        .expect("a webhook needs its secretEnv");
+    assert!(err.to_string().contains("settings.yaml:1"), "{err}");
+}
