@@ -263,6 +263,7 @@ impl App {
         let tallies: FxHashMap<EntityRef, crate::health::Tally> = next.retally(&updates);
         let moved: Vec<Moved> = updates
             .iter()
+            .filter(|_| self.emits_events())
             .filter_map(|(r, s)| {
                 let old = next.scored.get(r)?;
                 let (before, after) = (

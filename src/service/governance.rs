@@ -204,6 +204,11 @@ impl App {
         gov
     }
 
+    /// Whether any webhook is configured (without one, no event is derived).
+    pub fn emits_events(&self) -> bool {
+        !self.webhooks.is_empty()
+    }
+
     /// One outbox row per event and webhook (none when no webhook is configured).
     fn enqueue(&self, events: Vec<Event>, change: &mut ChangeSet) {
         // Delivery runs on the wall clock, whatever clock judges exemptions.

@@ -303,6 +303,7 @@ impl App {
         let moved: Vec<Moved> = fleet
             .scored
             .iter()
+            .filter(|_| self.emits_events())
             .filter_map(|(r, s)| {
                 let old = current.scored.get(r)?;
                 let before = Standing::of(&current.engine, old);
