@@ -220,7 +220,6 @@ async fn a_webhook_without_its_secret_stops_start_up() {
     );
     std::fs::write(&file, "events: { webhooks: [{ url: x }] }\n").unwrap();
     let err = tech_health::settings::SettingsFile::read(&file)
-        .err()
-        .expect("a webhook needs its secretEnv");
+        .expect_err("a webhook needs its secretEnv");
     assert!(err.to_string().contains("settings.yaml:1"), "{err}");
 }

@@ -11,8 +11,10 @@
 //! - the root department's rollup over the whole fleet (p50/p99);
 //! - the server's resident memory (peak and at the end).
 //!
-//!     cargo bench --bench service                 # BENCH_N=10000 for a quick look
-//!     BENCH_DATABASES=sqlite cargo bench --bench service
+//! ```text
+//! cargo bench --bench service                 # BENCH_N=10000 for a quick look
+//! BENCH_DATABASES=sqlite cargo bench --bench service
+//! ```
 
 mod fleet;
 mod load;
