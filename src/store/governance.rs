@@ -12,17 +12,18 @@ use super::sql::{PostgresStore, SqliteStore};
 use super::{ChangeSet, Result};
 
 /// One exemption: its current state (`active`, `revoked`, `expired`) and the whole record.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ExemptionRow {
     pub id: String,
     pub entity_ref: String,
     pub state: String,
     pub expires_at: DateTime<Utc>,
+    #[sqlx(json)]
     pub body: Value,
 }
 
 /// One line of the append-only exemption audit log.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AuditRow {
     /// Assigned by the store (ascending); ignored when written.
     pub seq: i64,
@@ -33,14 +34,16 @@ pub struct AuditRow {
     pub actor: String,
     pub at: DateTime<Utc>,
     /// The exemption as it was.
+    #[sqlx(json)]
     pub body: Value,
 }
 
 /// A campaign: its definition and the state it was last seen in.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct CampaignRow {
     pub id: String,
     pub state: String,
+    #[sqlx(json)]
     pub body: Value,
     pub created_at: DateTime<Utc>,
 }
@@ -53,7 +56,7 @@ pub struct ProgressRow {
 }
 
 /// An event for one webhook, pending until a 2xx answer.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct OutboxRow {
     pub event_id: String,
     /// The webhook URL.
@@ -89,59 +92,6 @@ pub trait GovernanceStore: Send + Sync {
     ) -> Result<()>;
     /// Deletes events delivered before `before`; returns how many went.
     async fn prune_events(&self, before: DateTime<Utc>) -> Result<u64>;
-}
-
-fn exemption_row<R: Row>(r: &R) -> Result<ExemptionRow>
-where
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> Json<Value>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> &'r str: sqlx::ColumnIndex<R>,
-{
-    Ok(ExemptionRow {
-        id: r.try_get("id")?,
-        entity_ref: r.try_get("entity_ref")?,
-        state: r.try_get("state")?,
-        expires_at: r.try_get("expires_at")?,
-        body: r.try_get::<Json<Value>, _>("body")?.0,
-    })
-}
-
-fn audit_row<R: Row>(r: &R) -> Result<AuditRow>
-where
-    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> Json<Value>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> &'r str: sqlx::ColumnIndex<R>,
-{
-    Ok(AuditRow {
-        seq: r.try_get("seq")?,
-        exemption_id: r.try_get("exemption_id")?,
-        entity_ref: r.try_get("entity_ref")?,
-        action: r.try_get("action")?,
-        actor: r.try_get("actor")?,
-        at: r.try_get("at")?,
-        body: r.try_get::<Json<Value>, _>("body")?.0,
-    })
-}
-
-fn outbox_row<R: Row>(r: &R) -> Result<OutboxRow>
-where
-    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> &'r str: sqlx::ColumnIndex<R>,
-{
-    Ok(OutboxRow {
-        event_id: r.try_get("event_id")?,
-        target: r.try_get("target")?,
-        event_type: r.try_get("event_type")?,
-        payload: r.try_get("payload")?,
-        created_at: r.try_get("created_at")?,
-        attempts: r.try_get("attempts")?,
-        next_attempt_at: r.try_get("next_attempt_at")?,
-    })
 }
 
 macro_rules! governance_sql {
@@ -238,12 +188,11 @@ macro_rules! governance_sql {
         #[async_trait]
         impl GovernanceStore for $store {
             async fn exemptions(&self) -> Result<Vec<ExemptionRow>> {
-                let rows = sqlx::query(
+                Ok(sqlx::query_as(
                     "SELECT id, entity_ref, state, expires_at, body FROM exemptions ORDER BY id",
                 )
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(exemption_row).collect()
+                .await?)
             }
 
             async fn exemption_audit(&self, entity_ref: Option<&str>) -> Result<Vec<AuditRow>> {
@@ -255,26 +204,15 @@ macro_rules! governance_sql {
                     q.push(" WHERE entity_ref = ").push_bind(e);
                 }
                 q.push(" ORDER BY seq");
-                let rows = q.build().fetch_all(&self.pool).await?;
-                rows.iter().map(audit_row).collect()
+                Ok(q.build_query_as().fetch_all(&self.pool).await?)
             }
 
             async fn campaigns(&self) -> Result<Vec<CampaignRow>> {
-                let rows = sqlx::query(
+                Ok(sqlx::query_as(
                     "SELECT id, state, body, created_at FROM campaigns ORDER BY created_at, id",
                 )
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(CampaignRow {
-                            id: r.try_get("id")?,
-                            state: r.try_get("state")?,
-                            body: r.try_get::<Json<Value>, _>("body")?.0,
-                            created_at: r.try_get("created_at")?,
-                        })
-                    })
-                    .collect()
+                .await?)
             }
 
             async fn campaign_series(&self, campaign_id: &str) -> Result<Vec<(NaiveDate, Value)>> {
@@ -302,8 +240,7 @@ macro_rules! governance_sql {
                 q.push_bind(now)
                     .push(" ORDER BY created_at, event_id LIMIT ")
                     .push_bind(limit);
-                let rows = q.build().fetch_all(&self.pool).await?;
-                rows.iter().map(outbox_row).collect()
+                Ok(q.build_query_as().fetch_all(&self.pool).await?)
             }
 
             async fn next_event_due(&self) -> Result<Option<DateTime<Utc>>> {
