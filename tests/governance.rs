@@ -387,7 +387,34 @@ async fn campaign_burnup_moves_as_facts_are_pushed(db: &TestDb) {
     });
 }
 
+/// On the wall clock, with nobody touching the clock: the service wakes at the expiry.
+async fn an_exemption_expires_on_the_wall_clock(db: &TestDb) {
+    let s = serve(db, settings(), demo()).await;
+    let expires = Utc::now() + chrono::Duration::milliseconds(1500);
+    let body = json!({ "entity": "billing-service", "check": "ci-green-default-branch",
+        "justification": "Flaky runner replaced this afternoon", "expires": rfc(expires) });
+    let (status, created) = s.post("/api/v1/exemptions", Some(SECURITY), &body).await;
+    assert_eq!(status, 201, "{created}");
+    let (_, h) = s.get(BILLING).await;
+    assert_eq!(check(&h, "ci-green-default-branch")["status"], "exempt");
+    let after = eventually(&s, BILLING, |h| {
+        check(h, "ci-green-default-branch")["status"] == "fail"
+    })
+    .await;
+    assert_eq!(level(&after, "fleet-readiness"), "bronze");
+    assert!(Utc::now() >= expires);
+    let (_, audit) = s.get("/api/v1/exemptions/audit").await;
+    assert_eq!(
+        actions(&audit),
+        vec![
+            ("created".into(), "security-lead".into()),
+            ("expired".into(), "tech-health".into()),
+        ]
+    );
+}
+
 on_both_stores! {
+    an_exemption_expires_on_the_wall_clock => super::an_exemption_expires_on_the_wall_clock;
     exemption_lifts_a_level_until_it_expires => super::exemption_lifts_a_level_until_it_expires;
     campaign_burnup_moves_as_facts_are_pushed => super::campaign_burnup_moves_as_facts_are_pushed;
 }

@@ -250,6 +250,8 @@ impl App {
         let touched: Vec<EntityRef> = entity.into_iter().collect();
         self.reevaluate_governed(next, &touched, change, now, gov)
             .await?;
+        // The soonest expiry may have changed.
+        self.wake.notify_one();
         Ok(())
     }
 
