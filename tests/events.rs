@@ -131,6 +131,7 @@ async fn events_reach_the_webhook_once_per_id(db: &TestDb) {
     assert_eq!(status, 200);
     wait_for(&inbox, "the level change", |i| {
         !of(i, "entity.level-changed", ENTITY).is_empty()
+            && !of(i, "entity.eligibility-changed", ENTITY).is_empty()
             && of(i, "campaign.state-changed", &cid).len() == 2
     })
     .await;
@@ -150,6 +151,16 @@ async fn events_reach_the_webhook_once_per_id(db: &TestDb) {
             "{level}"
         );
         assert!(level["occurredAt"].is_string());
+        let eligibility = of(&i, "entity.eligibility-changed", ENTITY);
+        assert_eq!(eligibility.len(), 1, "{:?}", i.accepted);
+        assert_eq!(eligibility[0]["before"]["eligible"], false);
+        assert_eq!(eligibility[0]["after"]["eligible"], true);
+        assert!(
+            eligibility[0]["before"]["blocking"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("ci-red"))
+        );
         let states: Vec<(Value, Value)> = of(&i, "campaign.state-changed", &cid)
             .iter()
             .map(|e| (e["before"]["state"].clone(), e["after"]["state"].clone()))
@@ -169,8 +180,19 @@ async fn events_reach_the_webhook_once_per_id(db: &TestDb) {
     s.post("/api/v1/facts", Some(WRITER), &ci(ENTITY, false))
         .await;
     wait_for(&inbox, "a failed attempt", |i| i.attempts > attempts).await;
+    // Stopped for good: nothing of the first service is left to deliver.
+    let gone = Arc::downgrade(&s.app);
     drop(s);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    for _ in 0..100 {
+        if gone.upgrade().is_none() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        gone.upgrade().is_none(),
+        "the first service is still running"
+    );
     inbox.lock().down = false;
     let s = serve(db, settings, demo()).await;
     s.app.set_clock(Some(t0 + chrono::Duration::hours(3)));
