@@ -100,6 +100,60 @@ impl Default for Limits {
     }
 }
 
+/// Limits on exemptions.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExemptionSettings {
+    /// The longest an exemption may run, in days from its creation.
+    #[serde(default = "default_max_days")]
+    pub max_days: u32,
+}
+
+fn default_max_days() -> u32 {
+    90
+}
+
+impl Default for ExemptionSettings {
+    fn default() -> Self {
+        ExemptionSettings {
+            max_days: default_max_days(),
+        }
+    }
+}
+
+/// A receiver of outbound events.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookSetting {
+    pub url: String,
+    /// The environment variable holding the HMAC-SHA256 signing secret.
+    pub secret_env: String,
+}
+
+/// Outbound events: where they go and how failed deliveries are retried.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EventSettings {
+    #[serde(default)]
+    pub webhooks: Vec<WebhookSetting>,
+    /// The first retry waits this long; each further one twice as long, at most an hour.
+    #[serde(default = "default_retry_ms")]
+    pub retry_base_ms: u64,
+}
+
+fn default_retry_ms() -> u64 {
+    1000
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        EventSettings {
+            webhooks: Vec::new(),
+            retry_base_ms: default_retry_ms(),
+        }
+    }
+}
+
 /// The settings file, every key optional.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -127,6 +181,10 @@ pub struct SettingsFile {
     /// Collectors run at their cadence, and the GitHub webhook secret.
     #[serde(default)]
     pub collectors: CollectorsSettings,
+    #[serde(default)]
+    pub exemptions: ExemptionSettings,
+    #[serde(default)]
+    pub events: EventSettings,
 }
 
 impl SettingsFile {

@@ -4,7 +4,7 @@
 mod service_support;
 
 use serde_json::{Value, json};
-use service_support::{ADMIN, READER, Running, TestDb, WRITER, serve_demo};
+use service_support::{ADMIN, READER, Running, TestDb, WRITER, check, serve_demo};
 
 const BILLING: &str = "/api/v1/entities/component/default/billing-service/health";
 const PAYMENTS: &str = "/api/v1/groups/default/payments/health";
@@ -18,13 +18,6 @@ fn codes(health: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn check<'a>(health: &'a Value, id: &str) -> &'a Value {
-    health["checks"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["id"] == id))
-        .unwrap_or_else(|| panic!("no check {id}"))
 }
 
 fn tally<'a>(group: &'a Value, id: &str) -> &'a Value {

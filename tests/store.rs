@@ -6,7 +6,8 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use serde_json::json;
 use service_support::TestDb;
 use tech_health::store::{
-    self, ChangeSet, FactRow, GroupRow, ResultRow, Retention, RunRow, StaleMark, StoredEntity,
+    self, AuditRow, CampaignRow, ChangeSet, ExemptionRow, FactRow, GroupRow, OutboxRow,
+    ProgressRow, ResultRow, Retention, RunRow, StaleMark, StoredEntity,
 };
 
 fn entity(r: &str) -> StoredEntity {
@@ -369,11 +370,190 @@ async fn stale_marks_and_collector_runs(db: &TestDb) {
     assert_eq!(s.runs("backstage", 10).await.unwrap().len(), 1);
 }
 
+fn exemption(id: &str, state: &str, at: chrono::DateTime<Utc>) -> ExemptionRow {
+    ExemptionRow {
+        id: id.into(),
+        entity_ref: A.into(),
+        state: state.into(),
+        expires_at: at + Duration::days(7),
+        body: json!({"id": id, "state": state, "justification": "migrating CI"}),
+    }
+}
+
+fn audit(id: &str, action: &str, at: chrono::DateTime<Utc>) -> AuditRow {
+    AuditRow {
+        seq: 0,
+        exemption_id: id.into(),
+        entity_ref: A.into(),
+        action: action.into(),
+        actor: "security-lead".into(),
+        at,
+        body: json!({"id": id}),
+    }
+}
+
+fn event(id: &str, at: chrono::DateTime<Utc>) -> OutboxRow {
+    OutboxRow {
+        event_id: id.into(),
+        target: "http://127.0.0.1:9/hook".into(),
+        event_type: "entity.level-changed".into(),
+        payload: format!(r#"{{"id":"{id}","type":"entity.level-changed"}}"#),
+        created_at: at,
+        attempts: 0,
+        next_attempt_at: at,
+    }
+}
+
+fn progress(done: i64) -> ProgressRow {
+    ProgressRow {
+        campaign_id: "c1".into(),
+        progress: json!({"total": 4, "done": done}),
+    }
+}
+
+async fn governance_round_trip(db: &TestDb) {
+    let s = store::open(&db.url).await.unwrap();
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+    let campaign = CampaignRow {
+        id: "c1".into(),
+        state: "active".into(),
+        body: json!({"name": "Java 17"}),
+        created_at: t0,
+    };
+    s.commit(
+        &ChangeSet {
+            upsert_entities: vec![entity(A)],
+            exemptions: vec![exemption("e1", "active", t0)],
+            audit: vec![audit("e1", "created", t0)],
+            campaigns: vec![campaign.clone()],
+            campaign_progress: vec![progress(1)],
+            events: vec![event("ev1", t0), event("ev2", t0)],
+            ..Default::default()
+        },
+        t0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.exemptions().await.unwrap(),
+        vec![exemption("e1", "active", t0)]
+    );
+    assert_eq!(s.campaigns().await.unwrap(), vec![campaign.clone()]);
+
+    // State changes replace the row; the audit log only grows; a day's last progress wins.
+    let t1 = t0 + Duration::hours(2);
+    s.commit(
+        &ChangeSet {
+            exemptions: vec![exemption("e1", "revoked", t0)],
+            audit: vec![audit("e1", "revoked", t1)],
+            campaigns: vec![CampaignRow {
+                state: "done".into(),
+                ..campaign.clone()
+            }],
+            campaign_progress: vec![progress(2)],
+            ..Default::default()
+        },
+        t1,
+    )
+    .await
+    .unwrap();
+    s.commit(
+        &ChangeSet {
+            campaign_progress: vec![progress(4)],
+            ..Default::default()
+        },
+        t0 + Duration::days(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.exemptions().await.unwrap()[0].state, "revoked");
+    let log = s.exemption_audit(Some(A)).await.unwrap();
+    let actions: Vec<(&str, chrono::DateTime<Utc>)> =
+        log.iter().map(|a| (a.action.as_str(), a.at)).collect();
+    assert_eq!(actions, vec![("created", t0), ("revoked", t1)]);
+    assert!(log[0].seq < log[1].seq);
+    assert!(s.exemption_audit(Some(B)).await.unwrap().is_empty());
+    assert_eq!(s.campaigns().await.unwrap()[0].state, "done");
+    let series: Vec<(NaiveDate, i64)> = s
+        .campaign_series("c1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(d, v)| (d, v["done"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        series,
+        vec![
+            (NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(), 2),
+            (NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(), 4)
+        ]
+    );
+
+    // The outbox: due events, a failure pushes one back, delivered ones are done.
+    let due = s.due_events(t0, 10).await.unwrap();
+    assert_eq!(due, vec![event("ev1", t0), event("ev2", t0)]);
+    let retry_at = t0 + Duration::minutes(1);
+    s.event_failed("ev1", &due[0].target, "503", retry_at)
+        .await
+        .unwrap();
+    s.event_delivered("ev2", &due[1].target, t0).await.unwrap();
+    assert!(s.due_events(t0, 10).await.unwrap().is_empty());
+    assert_eq!(s.next_event_due().await.unwrap(), Some(retry_at));
+    let again = s.due_events(retry_at, 10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].event_id.as_str(), again[0].attempts), ("ev1", 1));
+    s.event_delivered("ev1", &again[0].target, retry_at)
+        .await
+        .unwrap();
+    assert_eq!(s.next_event_due().await.unwrap(), None);
+    // Delivered events are pruned by age; pending ones never. Written twice (a retried
+    // change), an event stays one row.
+    let ev3 = ChangeSet {
+        events: vec![event("ev3", t0)],
+        ..Default::default()
+    };
+    s.commit(&ev3, t0).await.unwrap();
+    s.commit(&ev3, t0).await.unwrap();
+    assert_eq!(
+        s.prune_events(t0).await.unwrap(),
+        0,
+        "ev2 was delivered at t0"
+    );
+    assert_eq!(
+        s.prune_events(retry_at + Duration::seconds(1))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        s.due_events(retry_at, 10).await.unwrap(),
+        vec![event("ev3", t0)]
+    );
+}
+
+async fn a_failed_change_writes_no_audit_and_no_event(db: &TestDb) {
+    let s = store::open(&db.url).await.unwrap();
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+    let bad = ChangeSet {
+        exemptions: vec![exemption("e1", "active", t0)],
+        audit: vec![audit("e1", "created", t0)],
+        events: vec![event("ev1", t0)],
+        facts: vec![facts("component:default/ghost", "ci", 1, t0)],
+        ..Default::default()
+    };
+    assert!(s.commit(&bad, t0).await.is_err());
+    assert!(s.exemptions().await.unwrap().is_empty());
+    assert!(s.exemption_audit(None).await.unwrap().is_empty());
+    assert!(s.due_events(t0, 10).await.unwrap().is_empty());
+}
+
 on_both_stores! {
     stale_marks_and_collector_runs => super::stale_marks_and_collector_runs;
     round_trip => super::round_trip;
     a_failed_change_writes_nothing => super::a_failed_change_writes_nothing;
     history_is_pruned_by_age_and_count => super::history_is_pruned_by_age_and_count;
+    governance_round_trip => super::governance_round_trip;
+    a_failed_change_writes_no_audit_and_no_event => super::a_failed_change_writes_no_audit_and_no_event;
 }
 
 #[tokio::test]

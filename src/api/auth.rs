@@ -14,6 +14,8 @@ use crate::settings::{AuthSettings, JwksSetting};
 
 pub const FACTS_WRITE: &str = "facts:write";
 pub const CATALOG_WRITE: &str = "catalog:write";
+pub const EXEMPTIONS_WRITE: &str = "exemptions:write";
+pub const CAMPAIGNS_WRITE: &str = "campaigns:write";
 pub const ADMIN: &str = "admin";
 
 /// Who is calling, and what they may do.

@@ -50,7 +50,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable, machine-readable: `bad-request`, `unauthorized`, `forbidden`, `not-found`,
-    /// `invalid-facts`, `invalid-config`, `internal`, `unavailable`, …
+    /// `invalid-facts`, `invalid-exemption`, `invalid-campaign`, `invalid-config`, `internal`,
+    /// `unavailable`, …
     pub code: String,
     pub message: String,
     #[schema(value_type = Object)]
@@ -117,6 +118,16 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound(m) => {
                 ApiError::NotFound(format!("{m} is not in the catalog or is not scored"))
             }
+            ServiceError::Missing(m) => ApiError::NotFound(m),
+            ServiceError::Rejected {
+                code,
+                message,
+                errors,
+            } => ApiError::Unprocessable {
+                code,
+                message,
+                details: json!({ "errors": errors }),
+            },
             ServiceError::Invalid(items) if items.iter().all(|i| i.collector.is_empty()) => {
                 ApiError::Unprocessable {
                     code: "invalid-entities",

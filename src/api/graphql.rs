@@ -15,6 +15,7 @@ use axum::response::{Html, IntoResponse};
 
 use super::entities::{EntityQuery, Filter};
 use super::error::ApiError;
+use super::graphql_governance::RootQuery;
 use super::groups::{TrendPoint, trend_point};
 use super::{AppState, cursor_of, parse_cursor};
 use crate::catalog::EntityRef;
@@ -24,25 +25,33 @@ use crate::health::view::{CheckResult, EligibilityView, EntityHealth, TrackHealt
 use crate::service::App;
 use crate::settings::Limits;
 
-pub type TechHealthSchema = Schema<Query, async_graphql::EmptyMutation, EmptySubscription>;
+pub type TechHealthSchema = Schema<RootQuery, async_graphql::EmptyMutation, EmptySubscription>;
 
 pub fn schema(app: Arc<App>, limits: &Limits) -> TechHealthSchema {
-    Schema::build(Query, async_graphql::EmptyMutation, EmptySubscription)
-        .data(DataLoader::new(
-            TrendLoader { app: app.clone() },
-            tokio::spawn,
-        ))
-        .data(app)
-        .limit_depth(limits.graphql_max_depth)
-        .limit_complexity(limits.graphql_max_complexity)
-        .finish()
+    Schema::build(
+        RootQuery::default(),
+        async_graphql::EmptyMutation,
+        EmptySubscription,
+    )
+    .data(DataLoader::new(
+        TrendLoader { app: app.clone() },
+        tokio::spawn,
+    ))
+    .data(app)
+    .limit_depth(limits.graphql_max_depth)
+    .limit_complexity(limits.graphql_max_complexity)
+    .finish()
 }
 
 /// The schema in SDL, as checked in at `openapi/schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query, async_graphql::EmptyMutation, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        RootQuery::default(),
+        async_graphql::EmptyMutation,
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }
 
 pub async fn graphiql() -> impl IntoResponse {
@@ -68,9 +77,10 @@ fn fleet<'a>(ctx: &'a Context<'_>) -> &'a Arc<Fleet> {
     ctx.data_unchecked::<Arc<Fleet>>()
 }
 
+#[derive(Default)]
 pub struct Query;
 
-#[Object]
+#[Object(name = "FleetQuery")]
 impl Query {
     /// One scored entity, by ref (`component:default/checkout-api`; kind defaults to component).
     async fn entity(

@@ -4,14 +4,17 @@
 //! parse, ask the fleet or the service, map errors.
 
 pub mod auth;
+pub mod campaigns;
 mod catalog;
 pub mod collectors;
 mod compat;
 pub mod entities;
 pub mod error;
+pub mod exemptions;
 mod facts;
 mod fleet;
 pub mod graphql;
+mod graphql_governance;
 pub mod groups;
 mod ops;
 mod standards;
@@ -48,7 +51,7 @@ pub struct AppState {
 #[openapi(
     info(title = "tech-health", description = "Golden Tech health of a Backstage catalog: levels per track, golden state, fleet eligibility."),
     modifiers(&Security),
-    tags((name = "entities"), (name = "groups"), (name = "facts"), (name = "fleet"), (name = "catalog"), (name = "collectors"), (name = "standards"), (name = "admin"), (name = "ops"))
+    tags((name = "entities"), (name = "groups"), (name = "facts"), (name = "fleet"), (name = "exemptions"), (name = "campaigns"), (name = "catalog"), (name = "collectors"), (name = "standards"), (name = "admin"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -83,6 +86,11 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(facts::reload))
         .routes(routes!(collectors::list))
         .routes(routes!(collectors::github))
+        .routes(routes!(exemptions::create, exemptions::list))
+        .routes(routes!(exemptions::revoke))
+        .routes(routes!(exemptions::audit))
+        .routes(routes!(campaigns::create, campaigns::list))
+        .routes(routes!(campaigns::get))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

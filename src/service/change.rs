@@ -10,9 +10,11 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::collectors::FactError;
+use super::governance::{Governance, Moved};
 use super::{App, ServiceError};
 use crate::catalog::EntityRef;
 use crate::evaluate::Engine;
+use crate::governance::events::Standing;
 use crate::health::{CollectorFacts, Fleet, Scored, Staleness, view};
 use crate::store::{ChangeSet, FactRow, GroupRow, ResultRow, StaleMark};
 
@@ -271,10 +273,25 @@ impl App {
     /// results in one transaction, then publishes `next`. Callers hold the writer lock.
     pub(super) async fn reevaluate(
         &self,
+        next: Fleet,
+        touched: &[EntityRef],
+        change: ChangeSet,
+        now: DateTime<Utc>,
+    ) -> Result<PushOutcome, ServiceError> {
+        let gov = (*self.governance()).clone();
+        self.reevaluate_governed(next, touched, change, now, gov)
+            .await
+    }
+
+    /// [`App::reevaluate`] with the governance `gov` (exemptions and campaigns as the change
+    /// leaves them); the events and campaign progress it derives go into the same transaction.
+    pub(super) async fn reevaluate_governed(
+        &self,
         mut next: Fleet,
         touched: &[EntityRef],
         mut change: ChangeSet,
         now: DateTime<Utc>,
+        gov: Governance,
     ) -> Result<PushOutcome, ServiceError> {
         let started = std::time::Instant::now();
         let updates: Vec<(EntityRef, Arc<Scored>)> = touched
@@ -291,6 +308,18 @@ impl App {
             })
             .collect();
         let tallies: FxHashMap<EntityRef, crate::health::Tally> = next.retally(&updates);
+        let moved: Vec<Moved> = updates
+            .iter()
+            .filter(|_| self.emits_events())
+            .filter_map(|(r, s)| {
+                let old = next.scored.get(r)?;
+                let (before, after) = (
+                    Standing::of(&next.engine, old),
+                    Standing::of(&next.engine, s),
+                );
+                (before != after).then(|| (r.clone(), before, after))
+            })
+            .collect();
         for (r, s) in &updates {
             change.results.push(result_row(&next.engine, r, s));
             next.scored.insert(r.clone(), s.clone());
@@ -307,7 +336,10 @@ impl App {
         }
         groups.sort();
         next.evaluated_at = now;
+        let gov = self.derive(gov, &next, &moved, Some(touched), &mut change, now);
+        let events = !change.events.is_empty();
         self.store.commit(&change, now).await?;
+        self.publish_governance(gov, events);
         metrics::histogram!("tech_health_evaluation_seconds", "scope" => "entities")
             .record(started.elapsed().as_secs_f64());
         let reevaluated = updates

@@ -9,11 +9,14 @@ use parking_lot::RwLock;
 use serde_json::Value;
 
 use super::collectors::Collectors;
+use super::governance::Moved;
 use super::{App, ServiceError, Sources};
 use crate::catalog::{Catalog, Entity, EntityRef, Severity};
 use crate::collectors::Runner;
 use crate::config::{self, ConfigSource};
 use crate::evaluate::Engine;
+use crate::governance::events::Standing;
+use crate::governance::exemptions;
 use crate::health::{CollectorFacts, Fleet, Staleness};
 use crate::settings::SettingsFile;
 use crate::source::{BundledFiles, DiskFiles, Files};
@@ -197,6 +200,7 @@ impl App {
             Arc::new(Catalog::from_entities(Vec::new())),
             kinds,
         );
+        let webhooks = super::delivery::webhooks(&settings.events)?;
         let app = Arc::new(App {
             store,
             runner: Arc::new(runner),
@@ -207,8 +211,14 @@ impl App {
             collectors: RwLock::new(Arc::new(collectors)),
             writer: tokio::sync::Mutex::new(()),
             clock: RwLock::new(None),
+            governance: RwLock::default(),
+            webhooks: Arc::new(webhooks),
+            wake: Arc::default(),
+            outbox_wake: Arc::default(),
         });
+        app.load_governance().await?;
         app.reload_inner(true).await?;
+        app.spawn_tasks();
         Ok(app)
     }
 
@@ -284,7 +294,8 @@ impl App {
             Arc::new(catalog),
             (*current.scored_kinds).clone(),
         );
-        fleet.exemptions = current.exemptions.clone();
+        let gov = (*self.governance()).clone();
+        fleet.exemptions = Arc::new(exemptions::applying(&gov.exemptions, now));
         fleet.facts = if starting {
             self.stored_facts().await?
         } else {
@@ -327,6 +338,19 @@ impl App {
         })
         .await
         .map_err(|e| ServiceError::Config(format!("evaluation failed: {e}")))?;
+        // What moved for entities that were scored before (nothing on start: no before).
+        let moved: Vec<Moved> = fleet
+            .scored
+            .iter()
+            .filter(|_| self.emits_events())
+            .filter_map(|(r, s)| {
+                let old = current.scored.get(r)?;
+                let before = Standing::of(&current.engine, old);
+                let after = Standing::of(&fleet.engine, s);
+                (before != after).then(|| (r.clone(), before, after))
+            })
+            .collect();
+        let gov = self.derive(gov, &fleet, &moved, None, &mut change, now);
         change.results = fleet
             .scored
             .iter()
@@ -341,7 +365,9 @@ impl App {
             })
             .collect();
         let evaluated = started.elapsed();
+        let events = !change.events.is_empty();
         self.store.commit(&change, now).await?;
+        self.publish_governance(gov, events);
         let report = ReloadReport {
             entities: fleet.catalog.entities().len(),
             scored: fleet.scored.len(),

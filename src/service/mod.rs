@@ -5,6 +5,8 @@
 mod catalog;
 mod change;
 pub mod collectors;
+mod delivery;
+mod governance;
 mod load;
 
 use std::path::PathBuf;
@@ -19,6 +21,7 @@ use crate::store::{Retention, Store, StoreError};
 pub use catalog::SyncOutcome;
 pub use change::{EntityChange, FactItem, ItemError, PushOutcome};
 use collectors::Collectors;
+pub use governance::{CampaignEntry, Governance};
 pub use load::ReloadReport;
 
 /// Why the service cannot start or a change cannot be made.
@@ -33,6 +36,16 @@ pub enum ServiceError {
     Invalid(Vec<ItemError>),
     #[error("{0} is not in the catalog or is not scored")]
     NotFound(String),
+    /// Something other than an entity that is not there (the message says what).
+    #[error("{0}")]
+    Missing(String),
+    /// A request body that cannot be accepted; nothing was stored.
+    #[error("{message}")]
+    Rejected {
+        code: &'static str,
+        message: String,
+        errors: Vec<crate::governance::FieldError>,
+    },
 }
 
 /// Where the service reads its standards and catalog.
@@ -61,6 +74,13 @@ pub struct App {
     writer: tokio::sync::Mutex<()>,
     /// Set by tests and benchmarks to judge exemptions at a fixed time.
     clock: RwLock<Option<DateTime<Utc>>>,
+    governance: RwLock<Arc<Governance>>,
+    /// Webhooks with their secrets, resolved on start.
+    webhooks: Arc<Vec<delivery::Webhook>>,
+    /// Wakes the task that applies what time changes (expiries, campaign deadlines).
+    wake: Arc<tokio::sync::Notify>,
+    /// Wakes the event delivery task.
+    outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -77,8 +97,10 @@ impl App {
         self.clock.read().unwrap_or_else(Utc::now)
     }
 
+    /// Sets the clock (tests); what time changes is applied at once.
     pub fn set_clock(&self, at: Option<DateTime<Utc>>) {
         *self.clock.write() = at;
+        self.wake.notify_one();
     }
 
     pub(crate) fn publish(&self, fleet: Fleet) {

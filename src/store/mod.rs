@@ -1,8 +1,10 @@
-//! The store: entities, facts and their history, results, group rollups and daily snapshots.
+//! The store: entities, facts and their history, results, group rollups and daily snapshots;
+//! exemptions with their audit log, campaigns with their progress, and the event outbox.
 //! One trait, two implementations — SQLite (the default, a file) and Postgres — chosen from the
 //! URL scheme, each with its own migrations under `migrations/`.
 
 mod connect;
+mod governance;
 mod rows;
 mod sql;
 
@@ -13,6 +15,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
+pub use governance::{
+    AuditRow, CampaignRow, ExemptionRow, GovernanceStore, OutboxRow, ProgressRow,
+};
 pub use sql::{PostgresStore, SqliteStore};
 
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +123,16 @@ pub struct ChangeSet {
     pub delete_results: Vec<String>,
     pub aggregates: Vec<GroupRow>,
     pub delete_aggregates: Vec<String>,
+    /// Exemptions created or whose state changed.
+    pub exemptions: Vec<ExemptionRow>,
+    /// Appended to the exemption audit log.
+    pub audit: Vec<AuditRow>,
+    /// Campaigns created or whose state changed.
+    pub campaigns: Vec<CampaignRow>,
+    /// Today's progress of campaigns (replacing an earlier point of the same day).
+    pub campaign_progress: Vec<ProgressRow>,
+    /// Events to deliver, one row per webhook.
+    pub events: Vec<OutboxRow>,
 }
 
 impl ChangeSet {
@@ -130,6 +145,11 @@ impl ChangeSet {
             && self.delete_results.is_empty()
             && self.aggregates.is_empty()
             && self.delete_aggregates.is_empty()
+            && self.exemptions.is_empty()
+            && self.audit.is_empty()
+            && self.campaigns.is_empty()
+            && self.campaign_progress.is_empty()
+            && self.events.is_empty()
     }
 }
 
@@ -159,7 +179,7 @@ pub struct Counts {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: GovernanceStore + Send + Sync {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Applies a change in one transaction; `now` stamps rows and names the snapshot day.

@@ -169,6 +169,7 @@ macro_rules! sql_store {
                     );
                     q.build().execute(&mut *tx).await?;
                 }
+                Self::write_governance(&mut tx, change, now).await?;
                 tx.commit().await?;
                 Ok(())
             }

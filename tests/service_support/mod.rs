@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod governance;
+
 use std::sync::Arc;
 
 use sqlx::Connection;
@@ -67,6 +69,14 @@ impl TestDb {
             _dir: None,
         })
     }
+}
+
+/// One check's result in an entity's health.
+pub fn check<'a>(health: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    health["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("no check {id}"))
 }
 
 pub fn hash(token: &str) -> String {
