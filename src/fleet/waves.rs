@@ -50,7 +50,10 @@ impl WaveDef {
 #[derive(Debug, Clone)]
 enum Rule {
     Owner(EntityRef),
-    Level { track: usize, at_least: usize },
+    Level {
+        track: usize,
+        at_least: usize,
+    },
     Check(usize),
     /// Names a track or check that is not loaded (checks replaced on the command line).
     Never,
@@ -100,7 +103,10 @@ impl Rollout {
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
         if def.waves.is_empty() {
-            errors.push(err("/rollout/waves".into(), "define at least one wave".into()));
+            errors.push(err(
+                "/rollout/waves".into(),
+                "define at least one wave".into(),
+            ));
         }
         if def.max_per_owner == Some(0) {
             errors.push(err(
@@ -120,7 +126,10 @@ impl Rollout {
                 }
             };
             if def.waves[..i].iter().any(|o| o.name == w.name) {
-                errors.push(err(at("/name"), format!("duplicate wave name `{}`", w.name)));
+                errors.push(err(
+                    at("/name"),
+                    format!("duplicate wave name `{}`", w.name),
+                ));
             }
             if i + 1 == def.waves.len() && w.has_rules() {
                 errors.push(err(
@@ -148,7 +157,10 @@ impl Rollout {
                 rules.push(match tracks.iter().position(|t| t.def.id == l.track) {
                     None => unresolved(
                         at("/level/track"),
-                        format!("wave `{}` names track `{}`, which is not loaded", w.name, l.track),
+                        format!(
+                            "wave `{}` names track `{}`, which is not loaded",
+                            w.name, l.track
+                        ),
                     ),
                     Some(t) => match tracks[t].level_index(&l.at_least) {
                         None => Err(err(
@@ -244,7 +256,10 @@ impl Rollout {
         while k < self.waves.len() || !carried.is_empty() {
             let mut own = natural.get_mut(k).map(std::mem::take).unwrap_or_default();
             order(&mut own);
-            let pool: Vec<usize> = std::mem::take(&mut carried).into_iter().chain(own).collect();
+            let pool: Vec<usize> = std::mem::take(&mut carried)
+                .into_iter()
+                .chain(own)
+                .collect();
             let cap = self.waves[k.min(self.waves.len() - 1)].max_per_owner;
             let mut taken: rustc_hash::FxHashMap<Option<&EntityRef>, usize> = Default::default();
             for i in pool {

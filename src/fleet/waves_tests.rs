@@ -68,11 +68,23 @@ fn natural(r: &Rollout, groups: &[EntityRef], gold: bool) -> Option<usize> {
 #[test]
 fn an_entity_is_in_the_first_wave_whose_rules_it_meets() {
     let r = acme();
-    let platform = [group("team-platform-infra"), group("platform"), group("acme")];
+    let platform = [
+        group("team-platform-infra"),
+        group("platform"),
+        group("acme"),
+    ];
     let payments = [group("team-checkout"), group("payments"), group("acme")];
-    assert_eq!(natural(&r, &platform, true), Some(0), "owner wins over level");
+    assert_eq!(
+        natural(&r, &platform, true),
+        Some(0),
+        "owner wins over level"
+    );
     assert_eq!(natural(&r, &payments, true), Some(1));
-    assert_eq!(natural(&r, &payments, false), Some(2), "the last wave takes the rest");
+    assert_eq!(
+        natural(&r, &payments, false),
+        Some(2),
+        "the last wave takes the rest"
+    );
     assert_eq!(natural(&r, &[], false), Some(2), "no owner group");
     assert_eq!(natural(&Rollout::default(), &payments, true), None);
 }
@@ -112,7 +124,11 @@ fn caps_spill_into_the_next_wave_and_past_the_last_one() {
     assert_eq!(per_wave(3), 2, "{waves:?}");
     assert_eq!(per_wave(4), 1, "{waves:?}");
     let spilled: Vec<usize> = (0..3).filter(|&i| waves[i] == 2).collect();
-    assert_eq!(spilled.len(), 2, "spilled canaries precede wave 2's own: {waves:?}");
+    assert_eq!(
+        spilled.len(),
+        2,
+        "spilled canaries precede wave 2's own: {waves:?}"
+    );
 }
 
 #[test]
@@ -142,7 +158,11 @@ fn assignment_is_deterministic_and_depends_on_the_change() {
     assert_eq!(forward, backward, "input order does not matter");
     let mut seen: Vec<u32> = forward.iter().map(|(_, w)| *w).collect();
     seen.sort_unstable();
-    assert_eq!(seen, (0..20).collect::<Vec<u32>>(), "one per wave with cap 1");
+    assert_eq!(
+        seen,
+        (0..20).collect::<Vec<u32>>(),
+        "one per wave with cap 1"
+    );
     let list: Vec<Candidate> = names
         .iter()
         .map(|e| Candidate {
@@ -180,7 +200,11 @@ fn bad_waves_are_reported_where_they_are_written() {
             "/rollout/waves/2/checks/1",
         ]
     );
-    assert!(errors[4].message.contains("last wave"), "{}", errors[4].message);
+    assert!(
+        errors[4].message.contains("last wave"),
+        "{}",
+        errors[4].message
+    );
     // With checks replaced on the command line, unknown names only warn.
     let (r, warnings) = Rollout::compile(
         &serde_json::from_value(json!({ "waves": [
