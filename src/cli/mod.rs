@@ -1,5 +1,6 @@
 //! The `tech-health` command line: a thin edge over the core.
 
+mod check;
 mod evaluate;
 mod output;
 mod scan;
@@ -66,6 +67,10 @@ pub enum Command {
     /// Scan a repository checkout and print its facts (languages, build systems, runtimes,
     /// dependencies, CI, tests, infrastructure, radar technologies) as JSON.
     Scan(scan::ScanArgs),
+    /// Evaluate one repository checkout (its catalog-info.yaml and what the scanner finds in
+    /// it) with no server: levels, failing checks with how to fix, eligibility. Exit status 1
+    /// when a component is below a --require'd level, 2 on bad input.
+    Check(check::CheckArgs),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
@@ -74,6 +79,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Evaluate(args) => evaluate::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Scan(args) => scan::run(args),
+        Command::Check(args) => check::run(args),
         Command::Radar { config } => {
             let loaded = load_standards(&config, None)?;
             let json = serde_json::to_string_pretty(&loaded.engine.radar.to_loader_response())
