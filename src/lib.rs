@@ -10,6 +10,7 @@ pub mod evaluate;
 pub mod facts;
 pub mod fleet;
 pub mod health;
+pub mod preview;
 pub mod radar;
 pub mod rules;
 pub mod scanner;

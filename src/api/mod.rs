@@ -11,6 +11,7 @@ mod fleet;
 pub mod graphql;
 pub mod groups;
 mod ops;
+mod preview;
 mod standards;
 
 use std::sync::{Arc, OnceLock};
@@ -69,6 +70,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(entities::refresh))
         .routes(routes!(entities::fact_history))
         .routes(routes!(fleet::eligibility))
+        .routes(routes!(preview::preview))
         .routes(routes!(groups::health))
         .routes(routes!(groups::trend))
         .routes(routes!(standards::checks))

@@ -2,6 +2,7 @@
 //! `golden-tech/` — and checking them against their schemas and against each other. Every
 //! problem is reported as `file:line:column: message`.
 
+pub mod overlay;
 pub mod schema;
 
 use std::fmt;

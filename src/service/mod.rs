@@ -18,7 +18,7 @@ use crate::settings::SettingsFile;
 use crate::store::{Retention, Store, StoreError};
 pub use change::{EntityChange, FactItem, ItemError, PushOutcome};
 use collectors::Collectors;
-pub use load::ReloadReport;
+pub use load::{ReloadReport, standards_files};
 
 /// Why the service cannot start or a change cannot be made.
 #[derive(Debug, thiserror::Error)]
