@@ -174,3 +174,80 @@ on_both_stores! {
     a_stricter_track_shows_who_drops => super::a_stricter_track_shows_who_drops;
     bad_candidates_are_refused => super::bad_candidates_are_refused;
 }
+
+/// A copy of the bundled standards with `tracks` as checks/tracks.yaml.
+fn candidate_dir(tracks: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for sub in ["checks", "checks/collectors", "golden-tech"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for f in std::fs::read_dir(root.join(sub)).unwrap() {
+            let f = f.unwrap().path();
+            if f.is_file() {
+                std::fs::copy(&f, dir.path().join(sub).join(f.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    std::fs::write(dir.path().join("checks/tracks.yaml"), tracks).unwrap();
+    dir
+}
+
+fn preview_cli(dir: &std::path::Path, format: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tech-health"))
+        .args(["preview", "--config-dir"])
+        .arg(dir)
+        .args(["--format", format])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_command_line_previews_a_config_folder_over_the_example_fleet() {
+    let dir = candidate_dir(&stricter_tracks());
+    let o = preview_cli(dir.path(), "json");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let p: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(p["summary"]["entities"], 67);
+    assert_eq!(p["summary"]["eligibleBefore"], 35);
+    assert_eq!(p["summary"]["eligibleAfter"], 13);
+    assert_eq!(
+        p["departments"]["group:default/payments"]["lostEligibility"],
+        7
+    );
+    let names: Vec<&str> = p["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["entity"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"component:default/ingestion-pipeline"));
+    assert!(!names.contains(&"component:default/checkout-api"));
+
+    let table = preview_cli(dir.path(), "table");
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.starts_with(
+            "67 entities, 25 change: 25 drop a level, 0 rise; golden 6 -> 6; eligible 35 -> 13"
+        ),
+        "{text}"
+    );
+
+    // Unchanged standards: nothing changes.
+    let same = candidate_dir(TRACKS);
+    let p: Value = serde_json::from_slice(&preview_cli(same.path(), "json").stdout).unwrap();
+    assert_eq!(p["summary"]["changed"], 0);
+    assert_eq!(p["entities"], json!([]));
+
+    // Invalid candidates: file and line, exit status 1.
+    let bad = candidate_dir(&TRACKS.replace(
+        "coverage-50, recently-active",
+        "coverage-99, recently-active",
+    ));
+    let o = preview_cli(bad.path(), "json");
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("checks/tracks.yaml:68:") && err.contains("coverage-99"),
+        "{err}"
+    );
+}

@@ -235,7 +235,7 @@ fn progress_bar(len: usize) -> indicatif::ProgressBar {
     bar
 }
 
-fn load_catalog(files: &dyn Files, roots: &[PathBuf]) -> Result<Catalog, String> {
+pub(super) fn load_catalog(files: &dyn Files, roots: &[PathBuf]) -> Result<Catalog, String> {
     let catalog = Catalog::load(files, roots);
     let errors = catalog
         .problems()
@@ -258,7 +258,7 @@ fn load_catalog(files: &dyn Files, roots: &[PathBuf]) -> Result<Catalog, String>
     Ok(catalog)
 }
 
-fn read_facts(files: &dyn Files, path: &Path) -> Result<Vec<u8>, String> {
+pub(super) fn read_facts(files: &dyn Files, path: &Path) -> Result<Vec<u8>, String> {
     if files.is_dir(path) {
         return Err(format!(
             "{}: is a folder; --facts takes a file",
@@ -291,7 +291,7 @@ fn read_exemptions(path: &Path) -> Result<Vec<Exemption>, String> {
 
 /// Merges catalog entities (of the scored kinds) and facts records into the entities to score:
 /// catalog entities first, in catalog order, then entities known only from the facts file.
-fn subjects(
+pub(super) fn subjects(
     engine: &Engine,
     catalog: Option<&Catalog>,
     records: Vec<FactRecord>,

@@ -3,6 +3,7 @@
 mod check;
 mod evaluate;
 mod output;
+mod preview;
 mod scan;
 mod serve;
 
@@ -71,6 +72,9 @@ pub enum Command {
     /// it) with no server: levels, failing checks with how to fix, eligibility. Exit status 1
     /// when a component is below a --require'd level, 2 on bad input.
     Check(check::CheckArgs),
+    /// Preview candidate standards (a config folder) over a fleet — the bundled example fleet
+    /// by default: who drops a level, loses golden state or eligibility, per department.
+    Preview(preview::PreviewArgs),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
@@ -80,6 +84,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Serve(args) => serve::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Check(args) => check::run(args),
+        Command::Preview(args) => preview::run(args),
         Command::Radar { config } => {
             let loaded = load_standards(&config, None)?;
             let json = serde_json::to_string_pretty(&loaded.engine.radar.to_loader_response())

@@ -1,0 +1,197 @@
+//! `tech-health preview`: the impact of candidate standards (a config folder) on a fleet — the
+//! bundled example fleet by default — compared with the current standards.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::Utc;
+use rayon::prelude::*;
+
+use super::evaluate::{Scored, load_catalog, read_facts, subjects};
+use super::{ConfigArgs, EXAMPLE_CATALOG, EXAMPLE_FACTS, load_standards};
+use crate::catalog::Catalog;
+use crate::evaluate::{Engine, Evaluation, Subject};
+use crate::facts;
+use crate::preview::{self, Pair, Preview};
+use crate::source::{BundledFiles, DiskFiles, Files};
+
+/// How `preview` prints the impact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PreviewFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PreviewArgs {
+    /// The candidate standards: a folder holding `checks/` and `golden-tech/`
+    #[arg(long, value_name = "NEW_DIR")]
+    pub config_dir: PathBuf,
+    /// The current standards to compare with [default: the bundled standards]
+    #[arg(long, value_name = "DIR")]
+    pub base_config_dir: Option<PathBuf>,
+    /// Catalog files, folders or globs [default: the bundled example fleet]
+    #[arg(long = "catalog", value_name = "PATH")]
+    pub catalog: Vec<PathBuf>,
+    /// Facts file: JSON array or NDJSON of {"entity": "<ref>", "facts": {...}}
+    #[arg(long, value_name = "FILE")]
+    pub facts: Option<PathBuf>,
+    /// Kinds of catalog entities to score
+    #[arg(long = "kind", value_name = "KIND", default_values_t = vec!["component".to_string()])]
+    pub kinds: Vec<String>,
+    #[arg(long, value_enum, default_value_t = PreviewFormat::Table)]
+    pub format: PreviewFormat,
+}
+
+pub fn run(args: PreviewArgs) -> Result<ExitCode, String> {
+    let before = load_standards(
+        &ConfigArgs {
+            config_dir: args.base_config_dir.clone(),
+        },
+        None,
+    )?;
+    let after = load_standards(
+        &ConfigArgs {
+            config_dir: Some(args.config_dir.clone()),
+        },
+        None,
+    )?;
+    let example = args.catalog.is_empty() && args.facts.is_none();
+    let catalog = if example {
+        Some(load_catalog(
+            &BundledFiles,
+            &[PathBuf::from(EXAMPLE_CATALOG)],
+        )?)
+    } else if args.catalog.is_empty() {
+        None
+    } else {
+        Some(load_catalog(&DiskFiles, &args.catalog)?)
+    };
+    let bytes = if example {
+        read_facts(&BundledFiles, Path::new(EXAMPLE_FACTS))?
+    } else {
+        match &args.facts {
+            Some(f) => read_facts(&DiskFiles as &dyn Files, f)?,
+            None => Vec::new(),
+        }
+    };
+    let now = Utc::now();
+    let old = evaluate_all(&before.engine, catalog.as_ref(), &bytes, &args, now)?;
+    let new = evaluate_all(&after.engine, catalog.as_ref(), &bytes, &args, now)?;
+    let index: rustc_hash::FxHashMap<_, _> = new.iter().map(|(s, ev)| (&s.entity, ev)).collect();
+    let pairs: Vec<Pair> = old
+        .iter()
+        .filter_map(|(s, ev)| {
+            let entity = catalog.as_ref().and_then(|c| c.get(&s.entity));
+            Some(Pair {
+                entity: &s.entity,
+                owner: entity.and_then(|e| e.owner()),
+                department: catalog
+                    .as_ref()
+                    .and_then(|c| preview::department_of(c, &s.entity)),
+                before: ev,
+                after: index.get(&s.entity)?,
+            })
+        })
+        .collect();
+    let impact = preview::compare(&before.engine, &after.engine, &pairs);
+    let mut out = std::io::stdout().lock();
+    let io = |e: std::io::Error| format!("cannot write output: {e}");
+    match args.format {
+        PreviewFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &impact).map_err(|e| e.to_string())?;
+            writeln!(out).map_err(io)?;
+        }
+        PreviewFormat::Table => write_table(&mut out, &impact).map_err(io)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every entity of the fleet evaluated with `engine`, on every core.
+fn evaluate_all(
+    engine: &Engine,
+    catalog: Option<&Catalog>,
+    bytes: &[u8],
+    args: &PreviewArgs,
+    now: chrono::DateTime<Utc>,
+) -> Result<Vec<(Scored, Evaluation)>, String> {
+    let records = facts::parse_facts(bytes, &engine.facts).map_err(|e| e.to_string())?;
+    let subjects = subjects(engine, catalog, records, &args.kinds);
+    let evaluations: Vec<Evaluation> = subjects
+        .par_iter()
+        .map(|s| {
+            engine.evaluate(
+                &Subject {
+                    entity: &s.entity,
+                    facts: &s.facts,
+                    owner_in_catalog: s.owner_in_catalog,
+                    exemptions: &[],
+                    messages: false,
+                },
+                now,
+            )
+        })
+        .collect();
+    Ok(subjects.into_iter().zip(evaluations).collect())
+}
+
+fn write_table(out: &mut dyn Write, p: &Preview) -> std::io::Result<()> {
+    let s = &p.summary;
+    writeln!(
+        out,
+        "{} entities, {} change: {} drop a level, {} rise; golden {} -> {}; eligible {} -> {} ({} lose eligibility, {} gain it)",
+        s.entities,
+        s.changed,
+        s.dropped,
+        s.raised,
+        s.golden_before,
+        s.golden_after,
+        s.eligible_before,
+        s.eligible_after,
+        s.lost_eligibility,
+        s.gained_eligibility
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<32} {:>8} {:>8} {:>8} {:>12} {:>17}",
+        "DEPARTMENT", "ENTITIES", "CHANGED", "DROPPED", "LOST GOLDEN", "LOST ELIGIBILITY"
+    )?;
+    for (d, c) in &p.departments {
+        writeln!(
+            out,
+            "{:<32} {:>8} {:>8} {:>8} {:>12} {:>17}",
+            d, c.entities, c.changed, c.dropped, c.lost_golden, c.lost_eligibility
+        )?;
+    }
+    if p.entities.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<44} {:<40} ELIGIBLE",
+        "ENTITY", "LEVELS (BEFORE -> AFTER)"
+    )?;
+    for e in &p.entities {
+        let mut levels: Vec<String> = Vec::new();
+        for (track, old) in &e.before.levels {
+            let new = e.after.levels.get(track).cloned().flatten();
+            if *old != new {
+                let show = |l: &Option<String>| l.clone().unwrap_or_else(|| "none".into());
+                levels.push(format!("{track} {} -> {}", show(old), show(&new)));
+            }
+        }
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        writeln!(
+            out,
+            "{:<44} {:<40} {} -> {}",
+            e.entity,
+            levels.join(", "),
+            yes(e.before.eligible),
+            yes(e.after.eligible)
+        )?;
+    }
+    Ok(())
+}
