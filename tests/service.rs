@@ -325,6 +325,21 @@ async fn graphql_answers_the_graph(db: &TestDb) {
     assert!(r.text().await.unwrap().contains("graphiql"));
 }
 
+/// The names of a page's components, in the page's order.
+fn names(page: &Value) -> Vec<&str> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            i["entity"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("component:default/")
+        })
+        .collect()
+}
+
 async fn orchestrator_finds_log4j_users(db: &TestDb) {
     let s = serve_demo(db).await;
     let log4j = "/api/v1/fleet/eligibility?technology=log4j-core&version=%3C2.17.1";
@@ -340,13 +355,10 @@ async fn orchestrator_finds_log4j_users(db: &TestDb) {
     // Who is found, at which version, in which wave — or blocked by what.
     let mut found: Vec<(String, String, Value, Vec<String>)> = items
         .iter()
-        .map(|i| {
+        .zip(names(&page))
+        .map(|(i, name)| {
             (
-                i["entity"]
-                    .as_str()
-                    .unwrap()
-                    .trim_start_matches("component:default/")
-                    .to_string(),
+                name.to_string(),
                 i["technology"]["version"].as_str().unwrap().to_string(),
                 i["wave"].clone(),
                 i["blocking"]
@@ -446,19 +458,13 @@ async fn orchestrator_finds_log4j_users(db: &TestDb) {
     // Wave 2 of the change: exactly its list, the same on every ask.
     let (status, wave2) = s.get(&format!("{log4j}&wave=2")).await;
     assert_eq!(status, 200, "{wave2}");
-    let names: Vec<&str> = wave2["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["entity"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        names,
+        names(&wave2),
         vec![
-            "component:default/ingestion-pipeline",
-            "component:default/payment-gateway-adapter",
-            "component:default/podcast-catalog",
-            "component:default/search-service",
+            "ingestion-pipeline",
+            "payment-gateway-adapter",
+            "podcast-catalog",
+            "search-service",
         ]
     );
     assert_eq!(wave2["summary"]["byWave"], json!({"2": 4}));
@@ -494,18 +500,7 @@ async fn orchestrator_finds_log4j_users(db: &TestDb) {
     let (_, java) = s
         .get("/api/v1/fleet/eligibility?technology=java&version=%3C17&limit=500")
         .await;
-    let mut old_java: Vec<&str> = java["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            i["entity"]
-                .as_str()
-                .unwrap()
-                .trim_start_matches("component:default/")
-        })
-        .collect();
-    old_java.sort();
+    let old_java = names(&java);
     assert!(
         old_java.contains(&"radio-legacy") && old_java.contains(&"billing-service"),
         "{old_java:?}"

@@ -2,19 +2,18 @@
 //! bundled example fleet by default — compared with the current standards.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::Utc;
 use rayon::prelude::*;
 
-use super::evaluate::{Scored, load_catalog, read_facts, subjects};
-use super::{ConfigArgs, EXAMPLE_CATALOG, EXAMPLE_FACTS, load_standards};
+use super::evaluate::{FleetInput, Scored, fleet_input, subjects};
+use super::{ConfigArgs, load_standards};
 use crate::catalog::Catalog;
 use crate::evaluate::{Engine, Evaluation, Subject};
 use crate::facts;
 use crate::preview::{self, Pair, Preview};
-use crate::source::{BundledFiles, DiskFiles, Files};
 
 /// How `preview` prints the impact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -57,28 +56,20 @@ pub fn run(args: PreviewArgs) -> Result<ExitCode, String> {
         },
         None,
     )?;
-    let example = args.catalog.is_empty() && args.facts.is_none();
-    let catalog = if example {
-        Some(load_catalog(
-            &BundledFiles,
-            &[PathBuf::from(EXAMPLE_CATALOG)],
-        )?)
-    } else if args.catalog.is_empty() {
-        None
-    } else {
-        Some(load_catalog(&DiskFiles, &args.catalog)?)
-    };
-    let bytes = if example {
-        read_facts(&BundledFiles, Path::new(EXAMPLE_FACTS))?
-    } else {
-        match &args.facts {
-            Some(f) => read_facts(&DiskFiles as &dyn Files, f)?,
-            None => Vec::new(),
-        }
+    let FleetInput {
+        catalog,
+        bytes,
+        facts_path,
+    } = fleet_input(&args.catalog, args.facts.as_deref())?;
+    let facts_error = |e: facts::FactsError| match &facts_path {
+        Some(path) => format!("{}:{e}", path.display()),
+        None => e.to_string(),
     };
     let now = Utc::now();
-    let old = evaluate_all(&before.engine, catalog.as_ref(), &bytes, &args, now)?;
-    let new = evaluate_all(&after.engine, catalog.as_ref(), &bytes, &args, now)?;
+    let old =
+        evaluate_all(&before.engine, catalog.as_ref(), &bytes, &args, now).map_err(facts_error)?;
+    let new =
+        evaluate_all(&after.engine, catalog.as_ref(), &bytes, &args, now).map_err(facts_error)?;
     let index: rustc_hash::FxHashMap<_, _> = new.iter().map(|(s, ev)| (&s.entity, ev)).collect();
     let pairs: Vec<Pair> = old
         .iter()
@@ -115,8 +106,8 @@ fn evaluate_all(
     bytes: &[u8],
     args: &PreviewArgs,
     now: chrono::DateTime<Utc>,
-) -> Result<Vec<(Scored, Evaluation)>, String> {
-    let records = facts::parse_facts(bytes, &engine.facts).map_err(|e| e.to_string())?;
+) -> Result<Vec<(Scored, Evaluation)>, facts::FactsError> {
+    let records = facts::parse_facts(bytes, &engine.facts)?;
     let subjects = subjects(engine, catalog, records, &args.kinds);
     let evaluations: Vec<Evaluation> = subjects
         .par_iter()
