@@ -8,9 +8,9 @@ use std::process::ExitCode;
 use chrono::Utc;
 use rayon::prelude::*;
 
-use super::evaluate::{FleetInput, Scored, fleet_input, subjects};
+use super::evaluate::{FleetInput, fleet_input, subjects};
 use super::{ConfigArgs, load_standards};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, EntityRef};
 use crate::evaluate::{Engine, Evaluation, Subject};
 use crate::facts;
 use crate::preview::{self, Pair, Preview};
@@ -70,19 +70,17 @@ pub fn run(args: PreviewArgs) -> Result<ExitCode, String> {
         evaluate_all(&before.engine, catalog.as_ref(), &bytes, &args, now).map_err(facts_error)?;
     let new =
         evaluate_all(&after.engine, catalog.as_ref(), &bytes, &args, now).map_err(facts_error)?;
-    let index: rustc_hash::FxHashMap<_, _> = new.iter().map(|(s, ev)| (&s.entity, ev)).collect();
+    let index: rustc_hash::FxHashMap<_, _> = new.iter().map(|(e, ev)| (e, ev)).collect();
     let pairs: Vec<Pair> = old
         .iter()
-        .filter_map(|(s, ev)| {
-            let entity = catalog.as_ref().and_then(|c| c.get(&s.entity));
+        .filter_map(|(r, ev)| {
+            let entity = catalog.as_ref().and_then(|c| c.get(r));
             Some(Pair {
-                entity: &s.entity,
+                entity: r,
                 owner: entity.and_then(|e| e.owner()),
-                department: catalog
-                    .as_ref()
-                    .and_then(|c| preview::department_of(c, &s.entity)),
+                department: catalog.as_ref().and_then(|c| preview::department_of(c, r)),
                 before: ev,
-                after: index.get(&s.entity)?,
+                after: index.get(r)?,
             })
         })
         .collect();
@@ -99,20 +97,21 @@ pub fn run(args: PreviewArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every entity of the fleet evaluated with `engine`, on every core.
+/// Every entity of the fleet evaluated with `engine`, on every core (fact rows are dropped as
+/// soon as they are evaluated).
 fn evaluate_all(
     engine: &Engine,
     catalog: Option<&Catalog>,
     bytes: &[u8],
     args: &PreviewArgs,
     now: chrono::DateTime<Utc>,
-) -> Result<Vec<(Scored, Evaluation)>, facts::FactsError> {
+) -> Result<Vec<(EntityRef, Evaluation)>, facts::FactsError> {
     let records = facts::parse_facts(bytes, &engine.facts)?;
     let subjects = subjects(engine, catalog, records, &args.kinds);
-    let evaluations: Vec<Evaluation> = subjects
-        .par_iter()
+    Ok(subjects
+        .into_par_iter()
         .map(|s| {
-            engine.evaluate(
+            let ev = engine.evaluate(
                 &Subject {
                     entity: &s.entity,
                     facts: &s.facts,
@@ -121,10 +120,10 @@ fn evaluate_all(
                     messages: false,
                 },
                 now,
-            )
+            );
+            (s.entity, ev)
         })
-        .collect();
-    Ok(subjects.into_iter().zip(evaluations).collect())
+        .collect())
 }
 
 fn write_table(out: &mut dyn Write, p: &Preview) -> std::io::Result<()> {
