@@ -170,7 +170,60 @@ async fn bad_candidates_are_refused(db: &TestDb) {
     assert_eq!(status, 422, "{refused}");
 }
 
+async fn a_patch_replaces_one_check(db: &TestDb) {
+    let s = serve_demo(db).await;
+    // Silver in fleet readiness now asks for 60 % coverage instead of 50 %.
+    let patch = r#"
+checks:
+  - id: coverage-50
+    name: Test coverage at least 60%
+    severity: error
+    rule:
+      conditions:
+        all:
+          - { fact: testCoverage, operator: greaterThanInclusive, value: 60 }
+"#;
+    let (status, preview) = s
+        .post("/api/v1/preview", Some(ADMIN), &json!({ "patch": patch }))
+        .await;
+    assert_eq!(status, 200, "{preview}");
+    let changed: Vec<(&str, &Value)> = preview["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["entity"].as_str().unwrap(),
+                &e["after"]["levels"]["fleet-readiness"],
+            )
+        })
+        .collect();
+    // podcast-catalog has 58 %: Bronze now. ingestion-pipeline (63.5 %) is untouched.
+    assert!(
+        changed.contains(&("component:default/podcast-catalog", &json!("bronze"))),
+        "{changed:?}"
+    );
+    assert!(
+        !changed
+            .iter()
+            .any(|(e, _)| *e == "component:default/ingestion-pipeline")
+    );
+    assert!(
+        changed.iter().all(|(_, level)| **level == json!("bronze")),
+        "{changed:?}"
+    );
+
+    let broken = "checks:\n  - id: coverage-50\n    name: Coverage\n    rule: { conditions: { all: [{ fact: testCoverage, operator: atLeast, value: 60 }] } }\n";
+    let (status, refused) = s
+        .post("/api/v1/preview", Some(ADMIN), &json!({ "patch": broken }))
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    let first = refused["error"]["details"]["errors"][0].as_str().unwrap();
+    assert!(first.starts_with("patch:4:"), "{first}");
+}
+
 on_both_stores! {
+    a_patch_replaces_one_check => super::a_patch_replaces_one_check;
     a_stricter_track_shows_who_drops => super::a_stricter_track_shows_who_drops;
     bad_candidates_are_refused => super::bad_candidates_are_refused;
 }

@@ -3,6 +3,7 @@
 //! `admin`); nothing is stored.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use axum::Json;
 use axum::extract::State;
@@ -16,6 +17,7 @@ use super::error::{ApiError, ErrorBody};
 use crate::config::overlay::Overlay;
 use crate::config::{self, ConfigSource};
 use crate::preview::{self, Preview};
+use crate::source::parse_single;
 
 /// The scope a preview needs (`admin` has every scope).
 pub const PREVIEW: &str = "preview";
@@ -26,7 +28,12 @@ pub struct PreviewRequest {
     /// Standards files by name relative to the config folder (`checks/fleet-readiness.yaml`,
     /// `checks/tracks.yaml`, `golden-tech/radar.yaml`, `golden-tech/fleet-policy.yaml`) → their
     /// whole new text; a new name adds a file, `null` removes one. Files not named stay as they are.
+    #[serde(default)]
     pub files: BTreeMap<String, Option<String>>,
+    /// A checks file's text (YAML or JSON, `{checks: [...], tracks: [...]}`) applied after the
+    /// files: its checks and tracks replace those of the same id, or are added. Problems in it
+    /// are reported as `patch:line:column`.
+    pub patch: Option<String>,
 }
 
 /// Evaluates the whole fleet against the current standards with `files` replaced, and answers
@@ -45,21 +52,29 @@ pub async fn preview(
     let answer = tokio::task::spawn_blocking(move || {
         let (files, dir) = crate::service::standards_files(&app.sources);
         let overlay = Overlay::new(files, &dir, req.files).map_err(ApiError::BadRequest)?;
-        let loaded = config::load(
+        let invalid = |errors: Vec<crate::source::SourceError>| ApiError::Unprocessable {
+            code: "invalid-standards",
+            message: format!(
+                "the candidate standards have {} problems; nothing was previewed",
+                errors.len()
+            ),
+            details: json!({ "errors": errors.iter().map(ToString::to_string).collect::<Vec<_>>() }),
+        };
+        let patch = req
+            .patch
+            .as_deref()
+            .map(|text| parse_single(Path::new("patch"), text))
+            .transpose()
+            .map_err(|e| invalid(vec![e]))?;
+        let loaded = config::load_patched(
             &ConfigSource {
                 files: &overlay,
                 dir,
             },
             None,
+            patch,
         )
-        .map_err(|e| ApiError::Unprocessable {
-            code: "invalid-standards",
-            message: format!(
-                "the candidate standards have {} problems; nothing was previewed",
-                e.0.len()
-            ),
-            details: json!({ "errors": e.0.iter().map(ToString::to_string).collect::<Vec<_>>() }),
-        })?;
+        .map_err(|e| invalid(e.0))?;
         Ok::<Preview, ApiError>(preview::over_fleet(&app.fleet(), loaded.engine, app.now()))
     })
     .await
