@@ -125,11 +125,12 @@ fn validate(config: &ConfigArgs, catalog_paths: &[PathBuf]) -> Result<ExitCode, 
         Ok(loaded) => {
             let e = &loaded.engine;
             eprintln!(
-                "standards: {} checks, {} tracks, {} radar entries, {} fleet policy requirements: ok",
+                "standards: {} checks, {} tracks, {} radar entries, {} fleet policy requirements, {} rollout waves: ok",
                 e.checks.len(),
                 e.tracks.len(),
                 e.radar.entries.len(),
-                e.policy.requirement_count()
+                e.policy.requirement_count(),
+                e.policy.rollout.len()
             );
         }
         Err(msg) => {

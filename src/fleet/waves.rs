@@ -206,6 +206,11 @@ impl Rollout {
         self.waves.is_empty()
     }
 
+    /// How many waves are defined (caps may push entities into waves past these).
+    pub fn len(&self) -> usize {
+        self.waves.len()
+    }
+
     /// The first wave whose rules an eligible entity meets (the last wave when none does);
     /// `None` when no waves are defined. Caps are not applied: see [`Rollout::assign`].
     pub fn natural_wave(&self, s: &Standing) -> Option<usize> {

@@ -228,6 +228,9 @@ impl Fleet {
         change: &str,
         members: impl Iterator<Item = &'a EntityRef>,
     ) -> FxHashMap<EntityRef, u32> {
+        if self.engine.policy.rollout.is_empty() {
+            return FxHashMap::default();
+        }
         let candidates: Vec<fleet::waves::Candidate> = members
             .filter_map(|r| {
                 Some(fleet::waves::Candidate {
