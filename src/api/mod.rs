@@ -1,9 +1,12 @@
 //! The HTTP edge: REST under `/api/v1` (documented with utoipa, the document served at
-//! `/api/v1/openapi.json`), GraphQL at `/graphql`, health and metrics. Handlers are thin:
+//! `/api/v1/openapi.json`), GraphQL at `/graphql`, health and metrics, and the routes of
+//! Backstage's tech-radar and Tech Insights backends (`compat`). Handlers are thin:
 //! parse, ask the fleet or the service, map errors.
 
 pub mod auth;
 mod catalog;
+pub mod collectors;
+mod compat;
 pub mod entities;
 pub mod error;
 mod facts;
@@ -46,7 +49,7 @@ pub struct AppState {
 #[openapi(
     info(title = "tech-health", description = "Golden Tech health of a Backstage catalog: levels per track, golden state, fleet eligibility."),
     modifiers(&Security),
-    tags((name = "entities"), (name = "groups"), (name = "facts"), (name = "fleet"), (name = "catalog"), (name = "standards"), (name = "admin"), (name = "ops"))
+    tags((name = "entities"), (name = "groups"), (name = "facts"), (name = "fleet"), (name = "catalog"), (name = "collectors"), (name = "standards"), (name = "admin"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -80,6 +83,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::upsert))
         .routes(routes!(catalog::delete))
         .routes(routes!(facts::reload))
+        .routes(routes!(collectors::list))
+        .routes(routes!(collectors::github))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
@@ -129,6 +134,7 @@ pub fn router(app: Arc<App>) -> Result<Router, String> {
             "/graphql",
             axum::routing::get(graphql::graphiql).post(graphql::handler),
         )
+        .merge(compat::routes())
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .with_state(state)
         .layer(axum::middleware::from_fn(ops::track))
