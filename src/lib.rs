@@ -12,6 +12,7 @@ pub mod facts;
 pub mod fleet;
 pub mod governance;
 pub mod health;
+pub mod preview;
 pub mod radar;
 pub mod rules;
 pub mod scanner;

@@ -97,7 +97,7 @@ fn the_example_fleet_shows_a_spread_of_levels_and_reasons() {
     let o = tech_health(&["evaluate", "--format", "ndjson"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows = ndjson(&o);
-    assert_eq!(rows.len(), 62, "every component of the example fleet");
+    assert_eq!(rows.len(), 67, "every component of the example fleet");
     let get = |name: &str| {
         rows.iter()
             .find(|r| r["entity"] == format!("component:default/{name}"))

@@ -206,7 +206,7 @@ async fn auth_refuses_what_it_must(db: &TestDb) {
         .post("/api/v1/admin/reload", Some(ADMIN), &json!({}))
         .await;
     assert_eq!(status, 200, "{report}");
-    assert_eq!(report["scored"], 62);
+    assert_eq!(report["scored"], 67);
     // Nothing refused changed anything.
     let (_, billing) = s.get(BILLING).await;
     assert_eq!(check(&billing, "ci-green-default-branch")["status"], "fail");
@@ -318,54 +318,190 @@ async fn graphql_answers_the_graph(db: &TestDb) {
     assert!(r.text().await.unwrap().contains("graphiql"));
 }
 
-async fn orchestrator_finds_log4j_users(db: &TestDb) {
-    let s = serve_demo(db).await;
-    let (status, page) = s
-        .get("/api/v1/fleet/eligibility?technology=log4j-core&version=%3C2.17.1&limit=500")
-        .await;
-    assert_eq!(status, 200, "{page}");
-    let mut found: Vec<(&str, &str)> = page["items"]
+/// The names of a page's components, in the page's order.
+fn names(page: &Value) -> Vec<&str> {
+    page["items"]
         .as_array()
         .unwrap()
         .iter()
         .map(|i| {
+            i["entity"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("component:default/")
+        })
+        .collect()
+}
+
+async fn orchestrator_finds_log4j_users(db: &TestDb) {
+    let s = serve_demo(db).await;
+    let log4j = "/api/v1/fleet/eligibility?technology=log4j-core&version=%3C2.17.1";
+    let (status, page) = s.get(&format!("{log4j}&limit=500")).await;
+    assert_eq!(status, 200, "{page}");
+    let items = page["items"].as_array().unwrap();
+    let row = |name: &str| {
+        items
+            .iter()
+            .find(|i| i["entity"] == format!("component:default/{name}"))
+            .unwrap_or_else(|| panic!("{name} uses log4j-core < 2.17.1: {page}"))
+    };
+    // Who is found, at which version, in which wave — or blocked by what.
+    let mut found: Vec<(String, String, Value, Vec<String>)> = items
+        .iter()
+        .zip(names(&page))
+        .map(|(i, name)| {
             (
-                i["entity"].as_str().unwrap(),
-                i["technology"]["version"].as_str().unwrap(),
+                name.to_string(),
+                i["technology"]["version"].as_str().unwrap().to_string(),
+                i["wave"].clone(),
+                i["blocking"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|b| b["code"].as_str().unwrap().to_string())
+                    .collect(),
             )
         })
         .collect();
-    found.sort();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    let low = "level-too-low:fleet-readiness<silver";
+    let blocked = |codes: &[&str]| codes.iter().map(|c| c.to_string()).collect::<Vec<_>>();
     assert_eq!(
         found,
         vec![
-            ("component:default/billing-service", "2.17.0"),
-            ("component:default/ingestion-pipeline", "2.16.0"),
-            ("component:default/payment-gateway-adapter", "2.14.1"),
-            ("component:default/radio-legacy", "2.11.0"),
+            (
+                "billing-service".into(),
+                "2.17.0".into(),
+                Value::Null,
+                blocked(&[low, "ci-red"])
+            ),
+            (
+                "catalog-importer".into(),
+                "2.15.0".into(),
+                Value::Null,
+                blocked(&["opted-out"])
+            ),
+            // The platform department's own component goes first.
+            ("feature-flags".into(), "2.16.0".into(), json!(0), vec![]),
+            (
+                "impressions-etl".into(),
+                "2.14.0".into(),
+                Value::Null,
+                blocked(&[low, "build-system-unsupported"])
+            ),
+            (
+                "ingestion-pipeline".into(),
+                "2.16.0".into(),
+                json!(2),
+                vec![]
+            ),
+            (
+                "payment-gateway-adapter".into(),
+                "2.14.1".into(),
+                json!(2),
+                vec![]
+            ),
+            // Team Discovery has three Silver users; at most two per team per wave.
+            ("playlist-service".into(), "2.15.0".into(), json!(3), vec![]),
+            ("podcast-catalog".into(), "2.14.1".into(), json!(2), vec![]),
+            (
+                "radio-legacy".into(),
+                "2.11.0".into(),
+                Value::Null,
+                blocked(&[low, "owner-unknown", "deprecated"])
+            ),
+            // Gold in fleet readiness with canary analysis.
+            (
+                "royalty-calculator".into(),
+                "2.12.4".into(),
+                json!(1),
+                vec![]
+            ),
+            (
+                "royalty-reports".into(),
+                "2.8.2".into(),
+                Value::Null,
+                blocked(&[low, "no-tests"])
+            ),
+            ("search-service".into(), "2.13.3".into(), json!(2), vec![]),
         ]
     );
     let summary = &page["summary"];
-    assert_eq!(summary["total"], 4);
     assert_eq!(
-        summary["eligible"].as_i64().unwrap() + summary["blocked"].as_i64().unwrap(),
-        4
+        (&summary["total"], &summary["eligible"], &summary["blocked"]),
+        (&json!(12), &json!(7), &json!(5))
     );
-    let billing = page["items"]
+    assert_eq!(summary["byWave"], json!({"0": 1, "1": 1, "2": 4, "3": 1}));
+    assert_eq!(summary["byReason"][low], 4);
+    assert_eq!(row("billing-service")["technology"]["source"], "pom.xml");
+    assert_eq!(
+        row("feature-flags")["repository"]["slug"],
+        "acme/feature-flags"
+    );
+    // The opt-out annotation's reason is passed on.
+    let opted = &row("catalog-importer")["blocking"][0]["message"];
+    assert!(
+        opted
+            .as_str()
+            .unwrap()
+            .contains("Being replaced by the DDEX pipeline"),
+        "{opted}"
+    );
+
+    // Wave 2 of the change: exactly its list, the same on every ask.
+    let (status, wave2) = s.get(&format!("{log4j}&wave=2")).await;
+    assert_eq!(status, 200, "{wave2}");
+    assert_eq!(
+        names(&wave2),
+        vec![
+            "ingestion-pipeline",
+            "payment-gateway-adapter",
+            "podcast-catalog",
+            "search-service",
+        ]
+    );
+    assert_eq!(wave2["summary"]["byWave"], json!({"2": 4}));
+    let (_, again) = s.get(&format!("{log4j}&wave=2")).await;
+    assert_eq!(again, wave2);
+    // Other filters narrow the rows, never move the waves of the change.
+    let (_, discovery) = s.get(&format!("{log4j}&owner=team-discovery")).await;
+    let waves: Vec<&Value> = discovery["items"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|i| i["entity"] == "component:default/billing-service")
-        .unwrap();
-    assert_eq!(billing["eligible"], false);
-    assert!(
-        billing["blocking"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|b| b["code"] == "ci-red")
+        .map(|i| &i["wave"])
+        .collect();
+    assert_eq!(waves, vec![&json!(3), &json!(2), &json!(2)]);
+
+    // The same question over GraphQL.
+    let q = r#"{ fleetEligibility(technology: "log4j-core", version: "<2.17.1", wave: 3) {
+                  edges { node { entity wave technology { version source } } }
+                  summary { total byWave } } }"#;
+    let (status, body) = s.post("/graphql", None, &json!({ "query": q })).await;
+    assert_eq!(status, 200);
+    assert!(body["errors"].is_null(), "{body}");
+    let answer = &body["data"]["fleetEligibility"];
+    assert_eq!(answer["summary"]["total"], 1);
+    assert_eq!(answer["summary"]["byWave"], json!({"3": 1}));
+    assert_eq!(
+        answer["edges"][0]["node"],
+        json!({"entity": "component:default/playlist-service", "wave": 3,
+               "technology": {"version": "2.15.0", "source": "pom.xml"}})
     );
-    assert_eq!(billing["technology"]["source"], "pom.xml");
+
+    // Runtimes and base images are technologies too.
+    let (_, java) = s
+        .get("/api/v1/fleet/eligibility?technology=java&version=%3C17&limit=500")
+        .await;
+    let old_java = names(&java);
+    assert!(
+        old_java.contains(&"radio-legacy") && old_java.contains(&"billing-service"),
+        "{old_java:?}"
+    );
+    let (_, images) = s
+        .get("/api/v1/fleet/eligibility?technology=golden-java17&version=%3C2025.1")
+        .await;
+    assert_eq!(images["summary"]["total"], 14, "{images}");
 
     // The whole fleet as NDJSON: one line per scored entity.
     let r = s
@@ -381,7 +517,7 @@ async fn orchestrator_finds_log4j_users(db: &TestDb) {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 62);
+    assert_eq!(lines.len(), 67);
     let (status, _) = s.get("/api/v1/fleet/eligibility?version=%3C2").await;
     assert_eq!(status, 400);
 }

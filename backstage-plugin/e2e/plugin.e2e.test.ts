@@ -138,7 +138,7 @@ describe('tech-health plugin in a browser, against the real service (demo fleet)
     await summary.waitFor();
     await expect
       .poll(() => summary.innerText())
-      .toMatch(/62 components: 32 eligible, 30 blocked/);
+      .toMatch(/67 components: 35 eligible, 32 blocked/);
 
     await page.getByLabel(/Owner/).fill('group:default/payments');
     await page.getByRole('button', { name: 'Apply' }).click();

@@ -15,6 +15,7 @@ use axum::response::{Html, IntoResponse};
 
 use super::entities::{EntityQuery, Filter};
 use super::error::ApiError;
+use super::fleet::{EligibilityQuery, EligibilityRow, EligibilitySummary};
 use super::graphql_governance::RootQuery;
 use super::groups::{TrendPoint, trend_point};
 use super::{AppState, cursor_of, parse_cursor};
@@ -126,23 +127,50 @@ impl Query {
         connection(fleet(ctx), &q)
     }
 
-    /// Entities that may or may not receive automated fleet changes, with why not.
+    /// Entities that may or may not receive automated fleet changes: rollout wave, or why not.
+    /// With `technology` (+ `version`, an npm-style range) and `wave`: wave k of that change.
+    /// The connection's `summary` counts every row selected, per reason and per wave.
+    #[allow(clippy::too_many_arguments)]
     async fn fleet_eligibility(
         &self,
         ctx: &Context<'_>,
         owner: Option<String>,
+        track: Option<String>,
+        level: Option<String>,
+        lifecycle: Option<String>,
         eligible: Option<bool>,
+        technology: Option<String>,
+        version: Option<String>,
+        wave: Option<u32>,
         #[graphql(default = 50)] first: usize,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Entity>> {
-        let q = EntityQuery {
+    ) -> async_graphql::Result<Connection<String, EligibilityRow, EligibilityFields>> {
+        let q = EligibilityQuery {
             owner,
+            track,
+            level,
+            lifecycle,
             eligible,
+            technology,
+            version,
+            wave,
             limit: Some(first),
-            cursor: after,
-            ..Default::default()
+            cursor: after.clone(),
         };
-        connection(fleet(ctx), &q)
+        let page = super::fleet::page(fleet(ctx), &q)
+            .map_err(|e| async_graphql::Error::new(e.to_string()))?;
+        let mut c = Connection::with_additional_fields(
+            after.is_some(),
+            page.next_cursor.is_some(),
+            EligibilityFields {
+                summary: page.summary,
+            },
+        );
+        c.edges.extend(page.items.into_iter().filter_map(|row| {
+            let r: EntityRef = row.entity.parse().ok()?;
+            Some(Edge::new(cursor_of(&r), row))
+        }));
+        Ok(c)
     }
 
     /// A group (`group:default/payments`, `default/payments` or `payments`).
@@ -157,6 +185,13 @@ impl Query {
             r,
         }))
     }
+}
+
+/// What a fleet eligibility connection says besides its page.
+#[derive(SimpleObject)]
+pub struct EligibilityFields {
+    /// Counts over every row the query selects, not only this page.
+    summary: EligibilitySummary,
 }
 
 fn connection(

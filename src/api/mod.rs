@@ -17,6 +17,7 @@ pub mod graphql;
 mod graphql_governance;
 pub mod groups;
 mod ops;
+mod preview;
 mod standards;
 
 use std::sync::{Arc, OnceLock};
@@ -75,6 +76,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(entities::refresh))
         .routes(routes!(entities::fact_history))
         .routes(routes!(fleet::eligibility))
+        .routes(routes!(preview::preview))
         .routes(routes!(groups::health))
         .routes(routes!(groups::trend))
         .routes(routes!(standards::checks))

@@ -54,26 +54,11 @@ pub(super) struct Scored {
 pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
     let loaded = load_standards(&args.config, args.checks.as_deref())?;
     let engine = &loaded.engine;
-    let example = args.catalog.is_empty() && args.facts.is_none();
-    let catalog = if example {
-        Some(load_catalog(
-            &BundledFiles,
-            &[PathBuf::from(EXAMPLE_CATALOG)],
-        )?)
-    } else if args.catalog.is_empty() {
-        None
-    } else {
-        Some(load_catalog(&DiskFiles, &args.catalog)?)
-    };
-    let facts_file = if example {
-        Some((&BundledFiles as &dyn Files, Path::new(EXAMPLE_FACTS)))
-    } else {
-        args.facts.as_deref().map(|f| (&DiskFiles as &dyn Files, f))
-    };
-    let bytes = match facts_file {
-        Some((files, path)) => read_facts(files, path)?,
-        None => Vec::new(),
-    };
+    let FleetInput {
+        catalog,
+        bytes,
+        facts_path,
+    } = fleet_input(&args.catalog, args.facts.as_deref())?;
     // Read now, reported after the facts (whose errors come first), as they always were.
     let exemptions = match &args.exemptions {
         Some(p) => read_exemptions(p),
@@ -98,8 +83,8 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
             now,
         )
     };
-    let facts_error = |e: facts::FactsError| match facts_file {
-        Some((_, path)) => format!("{}:{e}", path.display()),
+    let facts_error = |e: facts::FactsError| match &facts_path {
+        Some(path) => format!("{}:{e}", path.display()),
         None => e.to_string(),
     };
     let stdout = std::io::stdout();
@@ -166,6 +151,43 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
     progress.finish_and_clear();
     out.flush().map_err(io)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The fleet to evaluate: catalog and facts file as given, or the bundled example fleet when
+/// neither is.
+pub(super) struct FleetInput {
+    pub catalog: Option<Catalog>,
+    pub bytes: Vec<u8>,
+    /// The facts file, for error messages.
+    pub facts_path: Option<PathBuf>,
+}
+
+pub(super) fn fleet_input(catalog: &[PathBuf], facts: Option<&Path>) -> Result<FleetInput, String> {
+    let example = catalog.is_empty() && facts.is_none();
+    let catalog = if example {
+        Some(load_catalog(
+            &BundledFiles,
+            &[PathBuf::from(EXAMPLE_CATALOG)],
+        )?)
+    } else if catalog.is_empty() {
+        None
+    } else {
+        Some(load_catalog(&DiskFiles, catalog)?)
+    };
+    let facts_file = if example {
+        Some((&BundledFiles as &dyn Files, Path::new(EXAMPLE_FACTS)))
+    } else {
+        facts.map(|f| (&DiskFiles as &dyn Files, f))
+    };
+    let bytes = match facts_file {
+        Some((files, path)) => read_facts(files, path)?,
+        None => Vec::new(),
+    };
+    Ok(FleetInput {
+        catalog,
+        bytes,
+        facts_path: facts_file.map(|(_, p)| p.to_path_buf()),
+    })
 }
 
 /// Entities per block of the streaming path: enough to keep a core busy for a while, few
@@ -291,7 +313,7 @@ fn read_exemptions(path: &Path) -> Result<Vec<Exemption>, String> {
 
 /// Merges catalog entities (of the scored kinds) and facts records into the entities to score:
 /// catalog entities first, in catalog order, then entities known only from the facts file.
-fn subjects(
+pub(super) fn subjects(
     engine: &Engine,
     catalog: Option<&Catalog>,
     records: Vec<FactRecord>,

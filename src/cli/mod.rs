@@ -1,7 +1,9 @@
 //! The `tech-health` command line: a thin edge over the core.
 
+mod check;
 mod evaluate;
 mod output;
+mod preview;
 mod scan;
 mod serve;
 
@@ -66,6 +68,13 @@ pub enum Command {
     /// Scan a repository checkout and print its facts (languages, build systems, runtimes,
     /// dependencies, CI, tests, infrastructure, radar technologies) as JSON.
     Scan(scan::ScanArgs),
+    /// Evaluate one repository checkout (its catalog-info.yaml and what the scanner finds in
+    /// it) with no server: levels, failing checks with how to fix, eligibility. Exit status 1
+    /// when a component is below a --require'd level, 2 on bad input.
+    Check(check::CheckArgs),
+    /// Preview candidate standards (a config folder) over a fleet — the bundled example fleet
+    /// by default: who drops a level, loses golden state or eligibility, per department.
+    Preview(preview::PreviewArgs),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
@@ -74,6 +83,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Evaluate(args) => evaluate::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Scan(args) => scan::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Preview(args) => preview::run(args),
         Command::Radar { config } => {
             let loaded = load_standards(&config, None)?;
             let json = serde_json::to_string_pretty(&loaded.engine.radar.to_loader_response())
@@ -114,11 +125,12 @@ fn validate(config: &ConfigArgs, catalog_paths: &[PathBuf]) -> Result<ExitCode, 
         Ok(loaded) => {
             let e = &loaded.engine;
             eprintln!(
-                "standards: {} checks, {} tracks, {} radar entries, {} fleet policy requirements: ok",
+                "standards: {} checks, {} tracks, {} radar entries, {} fleet policy requirements, {} rollout waves: ok",
                 e.checks.len(),
                 e.tracks.len(),
                 e.radar.entries.len(),
-                e.policy.requirement_count()
+                e.policy.requirement_count(),
+                e.policy.rollout.len()
             );
         }
         Err(msg) => {

@@ -2,6 +2,7 @@
 //! `golden-tech/` — and checking them against their schemas and against each other. Every
 //! problem is reported as `file:line:column: message`.
 
+pub mod overlay;
 pub mod schema;
 
 use std::fmt;
@@ -129,6 +130,17 @@ struct Located<T> {
 /// Loads and cross-checks the standards. `checks` replaces the check/track set of `config`
 /// (a file or folder, e.g. a JSON array of Tech Insights checks).
 pub fn load(config: &ConfigSource, checks: Option<&ConfigSource>) -> Result<Loaded, ConfigErrors> {
+    load_patched(config, checks, None)
+}
+
+/// [`load`], then `patch` — a document in the shape of a checks file (`{checks, tracks}`) —
+/// replaces the checks and tracks of the same id and adds the others (an impact preview's
+/// candidate change). Its problems are reported at their place in the patch.
+pub fn load_patched(
+    config: &ConfigSource,
+    checks: Option<&ConfigSource>,
+    patch: Option<Document>,
+) -> Result<Loaded, ConfigErrors> {
     let replaced = checks.is_some();
     let mut errors = Vec::new();
     let mut docs: Vec<Document> = Vec::new();
@@ -167,6 +179,15 @@ pub fn load(config: &ConfigSource, checks: Option<&ConfigSource>) -> Result<Load
         }
     }
 
+    if let Some(doc) = patch {
+        apply_patch(
+            doc,
+            &mut docs,
+            &mut check_defs,
+            &mut track_defs,
+            &mut errors,
+        );
+    }
     let radar = load_radar(config, &mut errors);
     let mut facts = FactTable::default();
     let checks = compile_checks(check_defs, &docs, &mut facts, &mut errors);
@@ -191,6 +212,36 @@ pub fn load(config: &ConfigSource, checks: Option<&ConfigSource>) -> Result<Load
     }
     let engine = Engine::new(facts, checks, tracks, policy, radar.unwrap_or_default());
     Ok(Loaded { engine, warnings })
+}
+
+/// Replaces same-id definitions with the patch's, adds the rest.
+fn apply_patch(
+    doc: Document,
+    docs: &mut Vec<Document>,
+    checks: &mut Vec<Located<CheckDef>>,
+    tracks: &mut Vec<Located<TrackDef>>,
+    errors: &mut Vec<SourceError>,
+) {
+    let schema_errors = schema::validate(&doc, schema::CHECKS);
+    if !schema_errors.is_empty() {
+        errors.extend(schema_errors);
+        return;
+    }
+    let (mut new_checks, mut new_tracks) = (Vec::new(), Vec::new());
+    collect_definitions(&doc, docs.len(), &mut new_checks, &mut new_tracks, errors);
+    docs.push(doc);
+    for c in new_checks {
+        match checks.iter_mut().find(|o| o.def.id == c.def.id) {
+            Some(old) => *old = c,
+            None => checks.push(c),
+        }
+    }
+    for t in new_tracks {
+        match tracks.iter_mut().find(|o| o.def.id == t.def.id) {
+            Some(old) => *old = t,
+            None => tracks.push(t),
+        }
+    }
 }
 
 fn collect_definitions(

@@ -1,5 +1,8 @@
 //! Fleet policy: what makes an entity eligible for automated fleet changes, and — when it is
-//! not — the blocking reasons, each a stable code and a sentence.
+//! not — the blocking reasons, each a stable code and a sentence. Eligible entities are rolled
+//! out in waves ([`waves`]).
+
+pub mod waves;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -10,6 +13,7 @@ use crate::radar::Radar;
 use crate::rules::condition::{self, ConditionError, Node, Reads};
 use crate::rules::filter::Filter;
 use crate::rules::{Check, FactTable, Status};
+pub use waves::{Rollout, RolloutDef};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -18,6 +22,8 @@ pub struct FleetPolicyDef {
     pub applies_to: Option<Value>,
     #[serde(default)]
     pub requirements: Vec<RequirementDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<RolloutDef>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -90,6 +96,8 @@ pub struct FleetPolicy {
     applies_to: Option<Filter>,
     requirements: Vec<Requirement>,
     slots: Slots,
+    /// The rollout waves of eligible entities.
+    pub rollout: Rollout,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -257,6 +265,21 @@ impl FleetPolicy {
                 Err(e) => errors.push(e),
             }
         }
+        let rollout = match def
+            .rollout
+            .as_ref()
+            .map(|r| Rollout::compile(r, checks, tracks, lenient))
+        {
+            None => Rollout::default(),
+            Some(Ok((rollout, warns))) => {
+                warnings.extend(warns);
+                rollout
+            }
+            Some(Err(errs)) => {
+                errors.extend(errs);
+                Rollout::default()
+            }
+        };
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -270,6 +293,7 @@ impl FleetPolicy {
                 applies_to,
                 requirements,
                 slots,
+                rollout,
             },
             warnings,
         ))

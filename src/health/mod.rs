@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::catalog::{Catalog, Entity, EntityRef};
 use crate::evaluate::{Engine, Evaluation, Exemption, Subject};
-use crate::facts;
+use crate::{facts, fleet};
 pub use rollup::{GroupRollup, GroupSummary, Tally};
 
 /// One collector's latest facts about an entity.
@@ -251,6 +251,50 @@ impl Fleet {
             title,
             self.catalog.is_department(group),
         )
+    }
+
+    /// The wave an eligible entity's rules put it in before any cap (caps apply per change:
+    /// see [`Fleet::waves`]); `None` when it is not eligible or no waves are defined.
+    pub fn natural_wave(&self, entity: &EntityRef) -> Option<usize> {
+        let s = self.scored.get(entity)?;
+        if !s.evaluation.eligibility.eligible {
+            return None;
+        }
+        self.engine
+            .policy
+            .rollout
+            .natural_wave(&fleet::waves::Standing {
+                groups: &self.groups_of(entity),
+                statuses: &s.evaluation.statuses,
+                standings: &s.evaluation.standings,
+            })
+    }
+
+    /// The wave of every eligible entity among `members` for one change (e.g.
+    /// `log4j-core<2.17.1`; per-owner caps count within it). Empty when no waves are defined.
+    pub fn waves<'a>(
+        &self,
+        change: &str,
+        members: impl Iterator<Item = &'a EntityRef>,
+    ) -> FxHashMap<EntityRef, u32> {
+        if self.engine.policy.rollout.is_empty() {
+            return FxHashMap::default();
+        }
+        let candidates: Vec<fleet::waves::Candidate> = members
+            .filter_map(|r| {
+                Some(fleet::waves::Candidate {
+                    entity: r,
+                    owner: self.catalog.get(r).and_then(Entity::owner),
+                    natural: self.natural_wave(r)?,
+                })
+            })
+            .collect();
+        let waves = self.engine.policy.rollout.assign(&candidates, change);
+        candidates
+            .iter()
+            .zip(waves)
+            .map(|(c, w)| (c.entity.clone(), w))
+            .collect()
     }
 
     /// Every entity owned by `group` or a group below it that is scored, in ref order.

@@ -398,7 +398,7 @@ impl Fleet {
             checks,
             eligibility: EligibilityView {
                 eligible: ev.eligibility.eligible,
-                wave: None,
+                wave: self.natural_wave(r).map(|w| w as i32),
                 blocking: summary.blocking,
             },
             stale: self.stale_facts(r),

@@ -27,7 +27,8 @@ pub const EXAMPLE_FACTS: &str = "examples/fleet/facts.json";
 /// Entities read from catalog files carry this source prefix; a reload replaces them all.
 const FILE_SOURCE: &str = "file:";
 
-fn standards_files(sources: &Sources) -> (&'static dyn Files, PathBuf) {
+/// Where the standards are read from: the config folder on disk, or the bundled files.
+pub fn standards_files(sources: &Sources) -> (&'static dyn Files, PathBuf) {
     match &sources.config_dir {
         Some(d) => (&DiskFiles, d.clone()),
         None => (&BundledFiles, PathBuf::new()),

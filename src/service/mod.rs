@@ -22,7 +22,7 @@ pub use catalog::SyncOutcome;
 pub use change::{EntityChange, FactItem, ItemError, PushOutcome};
 use collectors::Collectors;
 pub use governance::{CampaignEntry, Governance};
-pub use load::ReloadReport;
+pub use load::{ReloadReport, standards_files};
 
 /// Why the service cannot start or a change cannot be made.
 #[derive(Debug, thiserror::Error)]

@@ -240,6 +240,8 @@ export interface EligibilitySummary {
   eligible: number;
   blocked: number;
   byReason: Record<string, number>;
+  /** Rollout wave → eligible entities in it. */
+  byWave: Record<string, number>;
 }
 
 /** `GET /api/v1/fleet/eligibility` */
