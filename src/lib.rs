@@ -9,6 +9,7 @@ pub mod config;
 pub mod evaluate;
 pub mod facts;
 pub mod fleet;
+pub mod github;
 pub mod health;
 pub mod radar;
 pub mod rules;
