@@ -1,5 +1,6 @@
 //! The `tech-health` command line: a thin edge over the core.
 
+mod collect;
 mod evaluate;
 mod output;
 mod scan;
@@ -66,6 +67,10 @@ pub enum Command {
     /// Scan a repository checkout and print its facts (languages, build systems, runtimes,
     /// dependencies, CI, tests, infrastructure, radar technologies) as JSON.
     Scan(scan::ScanArgs),
+    /// Run a fact collector once and print what it found (JSON on stdout, request and
+    /// rate-limit counts on stderr).
+    #[command(subcommand)]
+    Collect(collect::CollectSource),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
@@ -74,6 +79,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Evaluate(args) => evaluate::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Scan(args) => scan::run(args),
+        Command::Collect(source) => collect::run(source),
         Command::Radar { config } => {
             let loaded = load_standards(&config, None)?;
             let json = serde_json::to_string_pretty(&loaded.engine.radar.to_loader_response())
