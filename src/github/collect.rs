@@ -3,36 +3,22 @@
 //! keeping the last good ones (marked stale) for the repositories that failed.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use chrono::Utc;
 use futures_util::future::join_all;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::client::{Client, Fetched};
 use super::discover::{self, Owner};
 use super::facts::{self, ci_settled, ci_state, github_facts};
-use super::fetch::{self, CATALOG_FILES, Target};
+use super::fetch::{self, Target};
 use super::graphql::{self, Ask, Read};
+use super::probe::{Probe, probe};
 use super::state::{
     Collection, CollectionError, CollectorState, RepoCollection, RepoState, RepoSummary,
 };
 use super::{GitHubCollector, GitHubError};
-use crate::catalog::parse_descriptors;
-use crate::scanner::{FileTree, ScanWarning, scan};
-
-/// What the default branch probe found.
-enum Probe {
-    /// 304: the branch is as the last run saw it.
-    Unchanged,
-    Head {
-        sha: String,
-        date: Option<String>,
-        protected: Option<bool>,
-        etag: Option<String>,
-    },
-    Failed(String),
-}
+use crate::scanner::FileTree;
 
 /// What to do with one repository in this run.
 enum Plan {
@@ -275,7 +261,8 @@ impl GitHubCollector {
             };
             outcome[*i] = Some(files.map(|files| {
                 let state = &mut states[*i];
-                let (facts, entities) = self.scan_files(&files);
+                let (facts, entities) =
+                    fetch::scan_files(&files, self.radar.as_deref(), self.settings.max_files);
                 state.head = Some(sha.clone());
                 state.branch_etag = etag.clone();
                 state.head_date = files
@@ -330,44 +317,10 @@ impl GitHubCollector {
         }
         (out, next)
     }
-
-    /// The scanner's facts and the catalog entities of one repository's files.
-    fn scan_files(&self, files: &fetch::RepoFiles) -> (Map<String, Value>, Vec<Value>) {
-        let mut facts = scan(&files.tree, self.radar.as_deref());
-        if files.truncated {
-            facts.scan_warnings.push(ScanWarning {
-                file: ".".into(),
-                message: format!(
-                    "the repository has more than {} files; only that many were scanned",
-                    self.settings.max_files
-                ),
-            });
-        }
-        let mut entities = Vec::new();
-        for name in CATALOG_FILES {
-            let Some(text) = files.tree.text(name) else {
-                continue;
-            };
-            let path = Path::new(name);
-            let (found, problems) = parse_descriptors(path, text);
-            entities.extend(found.iter().map(|e| e.to_envelope()));
-            facts
-                .scan_warnings
-                .extend(problems.iter().map(|p| ScanWarning {
-                    file: name.to_string(),
-                    message: p.to_string(),
-                }));
-        }
-        let facts = match facts.to_json() {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        };
-        (facts, entities)
-    }
 }
 
 /// The scanner collector's name, as in `checks/collectors/scanner.schema.json`.
-const SCANNER: &str = "scanner";
+pub(super) const SCANNER: &str = "scanner";
 /// This collector's name, as in `checks/collectors/github.schema.json`.
 const GITHUB: &str = "github";
 
@@ -377,41 +330,6 @@ fn target(repo: &RepoSummary, sha: &str) -> Target {
         name: repo.name.clone(),
         sha: sha.to_string(),
     }
-}
-
-/// Probes the default branch; `None` for repositories not scanned (archived, empty).
-async fn probe(client: &Client, repo: &RepoSummary, before: &RepoState) -> Option<Probe> {
-    if repo.archived {
-        return None;
-    }
-    let branch = repo.default_branch.as_deref()?;
-    // A 304 is only of use when the last facts are at hand.
-    let etag = before
-        .branch_etag
-        .as_deref()
-        .filter(|_| before.facts.contains_key(SCANNER) && before.branch.as_deref() == Some(branch));
-    let path = format!("/repos/{}/{}/branches/{branch}", repo.owner, repo.name);
-    Some(match client.get(&path, etag).await {
-        Ok(Fetched::NotModified) => Probe::Unchanged,
-        Ok(Fetched::NotFound) => {
-            Probe::Failed(format!("the default branch `{branch}` was not found"))
-        }
-        Ok(Fetched::Ok { body, etag, .. }) => {
-            match body.pointer("/commit/sha").and_then(Value::as_str) {
-                Some(sha) => Probe::Head {
-                    sha: sha.to_string(),
-                    date: body
-                        .pointer("/commit/commit/committer/date")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                    protected: body.get("protected").and_then(Value::as_bool),
-                    etag,
-                },
-                None => Probe::Failed(format!("GET {path}: no `commit.sha` in the answer")),
-            }
-        }
-        Err(e) => Probe::Failed(e.to_string()),
-    })
 }
 
 /// A repository not refreshed: its last facts with the reason.

@@ -3,13 +3,17 @@
 //! exactly the files the scanner reads — found by running the scanner over what is fetched so
 //! far and fetching what it asked for, until it asks for nothing new.
 
-use serde_json::Value;
+use std::path::Path;
+
+use serde_json::{Map, Value};
 
 use super::client::Client;
 use super::files::{RemoteTree, blob_content};
 use super::graphql::{self, Ask, Listing, Read};
 use super::settings::GitHubSettings;
-use crate::scanner::scan;
+use crate::catalog::parse_descriptors;
+use crate::radar::Radar;
+use crate::scanner::{ScanWarning, scan};
 
 /// The commit of one repository to read.
 #[derive(Debug, Clone)]
@@ -177,4 +181,42 @@ pub async fn read(
             (None, None) => Err("not read".to_string()),
         })
         .collect()
+}
+
+/// The scanner's facts and the catalog entities of one repository's files.
+pub fn scan_files(
+    files: &RepoFiles,
+    radar: Option<&Radar>,
+    max_files: usize,
+) -> (Map<String, Value>, Vec<Value>) {
+    let mut facts = scan(&files.tree, radar);
+    if files.truncated {
+        facts.scan_warnings.push(ScanWarning {
+            file: ".".into(),
+            message: format!(
+                "the repository has more than {} files; only that many were scanned",
+                max_files
+            ),
+        });
+    }
+    let mut entities = Vec::new();
+    for name in CATALOG_FILES {
+        let Some(text) = files.tree.text(name) else {
+            continue;
+        };
+        let path = Path::new(name);
+        let (found, problems) = parse_descriptors(path, text);
+        entities.extend(found.iter().map(|e| e.to_envelope()));
+        facts
+            .scan_warnings
+            .extend(problems.iter().map(|p| ScanWarning {
+                file: name.to_string(),
+                message: p.to_string(),
+            }));
+    }
+    let facts = match facts.to_json() {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    (facts, entities)
 }

@@ -28,6 +28,7 @@ mod facts;
 mod fetch;
 mod files;
 mod graphql;
+mod probe;
 mod rate;
 mod settings;
 mod state;

@@ -1,0 +1,55 @@
+//! The cheap question asked of every repository on every run: where is the default branch's
+//! head? Conditional on the last ETag, so an unmoved branch answers 304 at no rate-limit cost.
+
+use serde_json::Value;
+
+use super::client::{Client, Fetched};
+use super::state::{RepoState, RepoSummary};
+
+/// What the default branch probe found.
+pub enum Probe {
+    /// 304: the branch is as the last run saw it.
+    Unchanged,
+    Head {
+        sha: String,
+        date: Option<String>,
+        protected: Option<bool>,
+        etag: Option<String>,
+    },
+    Failed(String),
+}
+
+/// Probes the default branch; `None` for repositories not scanned (archived, empty).
+pub async fn probe(client: &Client, repo: &RepoSummary, before: &RepoState) -> Option<Probe> {
+    if repo.archived {
+        return None;
+    }
+    let branch = repo.default_branch.as_deref()?;
+    // A 304 is only of use when the last facts are at hand.
+    let etag = before.branch_etag.as_deref().filter(|_| {
+        before.facts.contains_key(super::collect::SCANNER)
+            && before.branch.as_deref() == Some(branch)
+    });
+    let path = format!("/repos/{}/{}/branches/{branch}", repo.owner, repo.name);
+    Some(match client.get(&path, etag).await {
+        Ok(Fetched::NotModified) => Probe::Unchanged,
+        Ok(Fetched::NotFound) => {
+            Probe::Failed(format!("the default branch `{branch}` was not found"))
+        }
+        Ok(Fetched::Ok { body, etag, .. }) => {
+            match body.pointer("/commit/sha").and_then(Value::as_str) {
+                Some(sha) => Probe::Head {
+                    sha: sha.to_string(),
+                    date: body
+                        .pointer("/commit/commit/committer/date")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    protected: body.get("protected").and_then(Value::as_bool),
+                    etag,
+                },
+                None => Probe::Failed(format!("GET {path}: no `commit.sha` in the answer")),
+            }
+        }
+        Err(e) => Probe::Failed(e.to_string()),
+    })
+}
