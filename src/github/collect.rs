@@ -47,6 +47,7 @@ impl GitHubCollector {
         let mut pages = BTreeMap::new();
         let mut errors = Vec::new();
         let mut found: Vec<RepoSummary> = Vec::new();
+        let mut slugs = std::collections::HashSet::new();
         let mut unlisted_owners = Vec::new();
         let owners = (self.settings.orgs.iter().map(|o| Owner::Org(o)))
             .chain(self.settings.users.iter().map(|u| Owner::User(u)));
@@ -54,7 +55,7 @@ impl GitHubCollector {
             match discover::list(&client, owner, &previous.pages, &mut pages).await {
                 Ok(repos) => {
                     for r in repos {
-                        if !found.iter().any(|f| f.slug() == r.slug()) {
+                        if slugs.insert(r.slug()) {
                             found.push(r);
                         }
                     }

@@ -128,11 +128,16 @@ pub async fn read(
         .collect();
 
     // Contents: the catalog file, then whatever the scanner asks for.
+    // A tree whose scan asked for nothing new is complete; it is not scanned again.
+    let mut complete = vec![false; targets.len()];
     for round in 0..BLOB_ROUNDS {
         let mut asks = Vec::new();
         let mut owners = Vec::new();
         for (i, t) in targets.iter().enumerate() {
             let Some(tree) = &trees[i] else { continue };
+            if complete[i] {
+                continue;
+            }
             let mut wanted = if round == 0 {
                 CATALOG_FILES
                     .iter()
@@ -144,6 +149,7 @@ pub async fn read(
             };
             scan(tree, None);
             wanted.extend(tree.take_wanted());
+            complete[i] = wanted.is_empty();
             for path in wanted {
                 asks.push(ask(t, format!("{}:{path}", t.sha), Read::Blob));
                 owners.push((i, path));
