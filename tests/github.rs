@@ -80,7 +80,11 @@ async fn fixture_fake() -> FakeGitHub {
         .find(|r| r.name == "rust-crate")
         .unwrap()
         .ci = "failure".into();
-    // Four per page: the list of fourteen takes four pages, followed along the Link header.
+    let mut empty = repos[0].clone();
+    empty.name = "empty".into();
+    empty.files.clear();
+    repos.push(empty);
+    // Four per page: the list of fifteen takes four pages, followed along the Link header.
     FakeGitHub::start(repos, 4, false, None).await
 }
 
@@ -89,10 +93,14 @@ async fn a_first_collection_gives_what_a_local_scan_gives_plus_githubs_facts() {
     let fake = fixture_fake().await;
     let run = collect(&fake, &CollectorState::default()).await;
     assert!(run.errors.is_empty(), "{:?}", run.errors);
-    assert_eq!(run.repos.len(), 14, "every page of the list was read");
+    assert_eq!(run.repos.len(), 15, "every page of the list was read");
 
     let (scanner_schema, github_schema) = (validator("scanner"), validator("github"));
-    for r in run.repos.iter().filter(|r| r.slug != "acme/docker-args") {
+    for r in run
+        .repos
+        .iter()
+        .filter(|r| !["acme/docker-args", "acme/empty"].contains(&r.slug.as_str()))
+    {
         assert!(r.rescanned && r.stale.is_none(), "{}", r.slug);
         let scanned = Value::Object(facts(r, "scanner").clone());
         assert_eq!(
@@ -146,6 +154,10 @@ async fn a_first_collection_gives_what_a_local_scan_gives_plus_githubs_facts() {
     let archived = repo(&run, "acme/docker-args");
     assert_eq!(facts(archived, "github")["archived"], true);
     assert!(!archived.facts.contains_key("scanner") && !archived.rescanned);
+    // Empty: nothing to scan, and not an error.
+    let empty = repo(&run, "acme/empty");
+    assert!(empty.stale.is_none() && !empty.facts.contains_key("scanner"));
+    assert_eq!(facts(empty, "github")["repository"], "acme/empty");
 
     // The collector's own accounts agree with what GitHub (the fake) would charge.
     let charged = fake.counts();
@@ -164,12 +176,12 @@ async fn an_unchanged_refresh_costs_at_most_one_point_per_repository() {
     let charged = fake.counts();
     assert!(refresh.errors.is_empty(), "{:?}", refresh.errors);
     assert!(charged.points <= refresh.repos.len() as u64, "{charged:?}");
-    assert_eq!(
-        charged.points, 0,
-        "every list page and branch answered 304: {charged:?}"
-    );
+    // Every list page and branch answers 304; only the empty repository's branch, which does
+    // not exist yet, answers 404 again (no ETag to send).
+    assert_eq!(charged.points, 1, "{charged:?}");
+    assert_eq!(charged.not_modified, 4 + 13, "{charged:?}");
     assert_eq!(charged.graphql_queries, 0);
-    assert_eq!(refresh.rate_limit_points, 0);
+    assert_eq!(refresh.rate_limit_points, 1);
     for (before, after) in first.repos.iter().zip(&refresh.repos) {
         assert_eq!(before.facts, after.facts, "{}", after.slug);
         assert!(!after.rescanned);
@@ -214,13 +226,18 @@ async fn transient_faults_are_retried_and_cost_no_facts() {
         1,
     );
     fake.fail("POST graphql", Fault::Status(503), 1);
+    fake.fail(
+        "\"python-uv\"",
+        Fault::GraphqlRateLimited { reset_in: 1 },
+        1,
+    );
 
     let run = collect(&fake, &CollectorState::default()).await;
     assert!(run.errors.is_empty(), "{:?}", run.errors);
     for r in run
         .repos
         .iter()
-        .filter(|r| !r.slug.ends_with("docker-args"))
+        .filter(|r| !r.slug.ends_with("docker-args") && !r.slug.ends_with("empty"))
     {
         assert!(
             r.stale.is_none() && r.facts.contains_key("scanner"),
@@ -232,9 +249,10 @@ async fn transient_faults_are_retried_and_cost_no_facts() {
         Value::Object(facts(repo(&run, "acme/go-service"), "scanner").clone()),
         local_scan(&fake, "acme/go-service")
     );
-    // Every retry is a request the fake saw.
+    // Every retry is a request the fake saw, and what it charged is what the collector counted.
     assert_eq!(run.requests, fake.counts().requests);
-    assert!(run.requests >= 14 + 5, "{}", run.requests);
+    assert_eq!(run.rate_limit_points, fake.counts().points);
+    assert!(run.requests >= 15 + 6, "{}", run.requests);
 }
 
 #[tokio::test]
@@ -307,7 +325,7 @@ async fn a_missing_organisation_is_an_error_and_others_still_collect() {
         .unwrap()
         .collect_all(&CollectorState::default())
         .await;
-    assert_eq!(run.repos.len(), 14);
+    assert_eq!(run.repos.len(), 15);
     assert_eq!(run.errors.len(), 1, "{:?}", run.errors);
     assert_eq!(run.errors[0].subject, "nobody");
     assert!(

@@ -148,7 +148,10 @@ impl Client {
                 Ok(Fetched::Ok { body, etag, next })
             }
             _ => {
-                self.points.fetch_add(1, Ordering::Relaxed);
+                // GitHub charges refusals, not its own failures.
+                if status < 500 {
+                    self.points.fetch_add(1, Ordering::Relaxed);
+                }
                 Err(GitHubError::Answer(format!(
                     "GET {path}: {status} {}",
                     message_of(&body)
@@ -157,45 +160,65 @@ impl Client {
         }
     }
 
-    /// Runs one GraphQL query.
+    /// Runs one GraphQL query. GitHub reports an exhausted GraphQL limit as a `RATE_LIMITED`
+    /// error (with a 200 or a 403); the query is sent again once the limit resets.
     pub async fn graphql(&self, query: &str) -> Result<GraphqlReply, GitHubError> {
         let payload = json!({ "query": query });
         let path = self.graphql_path.as_str();
-        let (status, _, body) = self
-            .send("graphql", || async {
-                self.graphql._post(path, Some(&payload)).await
-            })
-            .await?;
-        let parsed: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-        let cost = parsed
-            .pointer("/data/rateLimit/cost")
-            .and_then(Value::as_u64)
-            .unwrap_or(1);
-        self.points.fetch_add(cost, Ordering::Relaxed);
-        if !(200..300).contains(&status) {
-            return Err(GitHubError::Answer(format!(
-                "GraphQL: {status} {}",
-                message_of(&body)
-            )));
-        }
-        let errors = parsed
-            .get("errors")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        match parsed.get("data") {
-            Some(data) if !data.is_null() => Ok(GraphqlReply {
-                data: data.clone(),
-                errors,
-            }),
-            _ => Err(GitHubError::Answer(format!(
-                "GraphQL: no data: {}",
-                errors
-                    .first()
-                    .and_then(|e| e.get("message"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("the answer holds neither data nor errors")
-            ))),
+        let mut attempt = 0;
+        loop {
+            let (status, _, body) = self
+                .send("graphql", || async {
+                    self.graphql._post(path, Some(&payload)).await
+                })
+                .await?;
+            let parsed: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+            let errors = parsed
+                .get("errors")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let limited = errors
+                .iter()
+                .any(|e| e.get("type").and_then(Value::as_str) == Some("RATE_LIMITED"));
+            if limited {
+                if attempt >= self.max_retries {
+                    return Err(GitHubError::Answer(format!(
+                        "GraphQL: rate limited (gave up after {} tries)",
+                        attempt + 1
+                    )));
+                }
+                // `send` paused every request until the reset when the headers said so.
+                tokio::time::sleep(self.backoff.wait(attempt)).await;
+                self.wait_for_pause().await;
+                attempt += 1;
+                continue;
+            }
+            let cost = parsed
+                .pointer("/data/rateLimit/cost")
+                .and_then(Value::as_u64)
+                .unwrap_or(1);
+            self.points.fetch_add(cost, Ordering::Relaxed);
+            if !(200..300).contains(&status) {
+                return Err(GitHubError::Answer(format!(
+                    "GraphQL: {status} {}",
+                    message_of(&body)
+                )));
+            }
+            return match parsed.get("data") {
+                Some(data) if !data.is_null() => Ok(GraphqlReply {
+                    data: data.clone(),
+                    errors,
+                }),
+                _ => Err(GitHubError::Answer(format!(
+                    "GraphQL: no data: {}",
+                    errors
+                        .first()
+                        .and_then(|e| e.get("message"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("the answer holds neither data nor errors")
+                ))),
+            };
         }
     }
 

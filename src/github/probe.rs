@@ -33,9 +33,8 @@ pub async fn probe(client: &Client, repo: &RepoSummary, before: &RepoState) -> O
     let path = format!("/repos/{}/{}/branches/{branch}", repo.owner, repo.name);
     Some(match client.get(&path, etag).await {
         Ok(Fetched::NotModified) => Probe::Unchanged,
-        Ok(Fetched::NotFound) => {
-            Probe::Failed(format!("the default branch `{branch}` was not found"))
-        }
+        // An empty repository names a default branch that has no commit yet.
+        Ok(Fetched::NotFound) => return None,
         Ok(Fetched::Ok { body, etag, .. }) => {
             match body.pointer("/commit/sha").and_then(Value::as_str) {
                 Some(sha) => Probe::Head {

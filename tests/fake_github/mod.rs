@@ -56,6 +56,10 @@ pub enum Fault {
     SecondaryLimit {
         retry_after: u64,
     },
+    /// GraphQL's way: 200 with a `RATE_LIMITED` error and `x-ratelimit-remaining: 0`.
+    GraphqlRateLimited {
+        reset_in: u64,
+    },
     /// Answers (normally) only after this delay.
     Slow(Duration),
 }

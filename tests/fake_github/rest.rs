@@ -40,8 +40,19 @@ async fn admit(s: &Shared, headers: &HeaderMap, key: &str) -> Result<(), Respons
             s,
             StatusCode::from_u16(code).unwrap(),
             "Server Error",
-            1,
+            0,
         )),
+        Some(Fault::GraphqlRateLimited { reset_in }) => {
+            let mut r = axum::Json(json!({
+                "errors": [{ "type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1." }]
+            }))
+            .into_response();
+            limit_headers(s, r.headers_mut());
+            let h = r.headers_mut();
+            h.insert("x-ratelimit-remaining", HeaderValue::from(0));
+            h.insert("x-ratelimit-reset", HeaderValue::from(now() + reset_in));
+            Err(r)
+        }
         Some(Fault::PrimaryLimit { reset_in }) => {
             let mut r = error(s, StatusCode::FORBIDDEN, "API rate limit exceeded", 0);
             let h = r.headers_mut();
@@ -206,7 +217,7 @@ pub async fn branch(
     }
     let Some(r) = s
         .repo(&format!("{owner}/{name}"))
-        .filter(|r| r.default_branch == branch)
+        .filter(|r| r.default_branch == branch && !r.files.is_empty())
     else {
         return error(&s, StatusCode::NOT_FOUND, "Branch not found", 1);
     };
