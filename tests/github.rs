@@ -359,3 +359,23 @@ async fn one_repository_is_collected_on_demand() {
         "the others' state is kept"
     );
 }
+
+#[tokio::test]
+async fn requests_in_flight_stay_within_the_concurrency_setting() {
+    let fake = fixture_fake().await;
+    // Slow branch answers pile up unless the collector holds back.
+    fake.fail(
+        "/branches/",
+        Fault::Slow(Duration::from_millis(150)),
+        usize::MAX,
+    );
+    let mut s = settings(&fake);
+    s.concurrency = 3;
+    let run = GitHubCollector::new(s)
+        .unwrap()
+        .collect_all(&CollectorState::default())
+        .await;
+    assert!(run.errors.is_empty(), "{:?}", run.errors);
+    let max = fake.counts().max_in_flight;
+    assert!((2..=3).contains(&max), "{max} requests at once");
+}

@@ -77,12 +77,15 @@ pub struct Counts {
     pub points: u64,
     pub graphql_queries: u64,
     pub not_modified: u64,
+    /// The most requests the fake was answering at once.
+    pub max_in_flight: u64,
 }
 
 pub struct Shared {
     repos: RwLock<BTreeMap<String, Arc<FakeRepo>>>,
     faults: Mutex<Vec<Armed>>,
     counts: Mutex<Counts>,
+    in_flight: Mutex<u64>,
     token: Option<String>,
     /// Repositories per page of a list, at most (GitHub: `per_page`, at most 100).
     page_size: usize,
@@ -128,6 +131,7 @@ impl FakeGitHub {
             repos: RwLock::new(repos.into_iter().map(|r| (r.slug(), Arc::new(r))).collect()),
             faults: Mutex::new(Vec::new()),
             counts: Mutex::new(Counts::default()),
+            in_flight: Mutex::new(0),
             token: token.map(str::to_string),
             page_size,
             origin: RwLock::new(String::new()),
@@ -154,7 +158,11 @@ impl FakeGitHub {
                     },
                 ),
             )
-            .with_state(shared.clone());
+            .with_state(shared.clone())
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                in_flight,
+            ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let origin = format!("http://{}", listener.local_addr().unwrap());
         *shared.origin.write().unwrap() = origin.clone();
@@ -292,4 +300,21 @@ fn now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs()
+}
+
+/// Tracks how many requests are being answered at once.
+async fn in_flight(
+    State(s): State<Arc<Shared>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    {
+        let mut n = s.in_flight.lock().unwrap();
+        *n += 1;
+        let mut c = s.counts.lock().unwrap();
+        c.max_in_flight = c.max_in_flight.max(*n);
+    }
+    let response = next.run(request).await;
+    *s.in_flight.lock().unwrap() -= 1;
+    response
 }
