@@ -140,6 +140,7 @@ async fn a_first_collection_gives_what_a_local_scan_gives_plus_githubs_facts() {
     assert_eq!(github["defaultBranchCiStatus"], "success");
     assert_eq!(github["lastCommitDate"], "2026-11-20T16:04:11Z");
     assert_eq!(github["archived"], false);
+    assert_eq!(github["dependencyUpdatesEnabled"], false);
     assert!(github["daysSinceLastCommit"].as_i64().unwrap() >= 0);
     assert_eq!(
         facts(repo(&run, "acme/go-service"), "github")["branchProtection"],
@@ -190,6 +191,10 @@ async fn an_unchanged_refresh_costs_at_most_one_point_per_repository() {
     // One push: only that repository is read again, and its new facts show.
     fake.push("acme/node-npm", |r| {
         r.files.insert(".nvmrc".into(), b"22.11.0\n".to_vec());
+        r.files.insert(
+            ".github/dependabot.yml".into(),
+            b"version: 2\nupdates:\n  - package-ecosystem: npm\n    directory: /\n    schedule:\n      interval: weekly\n".to_vec(),
+        );
         r.ci = "pending".into();
     });
     fake.reset_counts();
@@ -198,6 +203,7 @@ async fn an_unchanged_refresh_costs_at_most_one_point_per_repository() {
     assert!(node.rescanned);
     assert_eq!(facts(node, "scanner")["runtimes"]["node"], "22.11.0");
     assert_eq!(facts(node, "github")["defaultBranchCiStatus"], "pending");
+    assert_eq!(facts(node, "github")["dependencyUpdatesEnabled"], true);
     assert_eq!(after_push.repos.iter().filter(|r| r.rescanned).count(), 1);
     assert!(fake.counts().points <= 6, "{:?}", fake.counts());
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::client::{Client, Fetched};
 use super::discover::{self, Owner};
-use super::facts::{self, ci_settled, ci_state, github_facts};
+use super::facts::{ci_settled, ci_state, github_facts};
 use super::fetch::{self, Target};
 use super::graphql::{self, Ask, Read};
 use super::probe::{Probe, probe};
@@ -18,7 +18,6 @@ use super::state::{
     Collection, CollectionError, CollectorState, RepoCollection, RepoState, RepoSummary,
 };
 use super::{GitHubCollector, GitHubError};
-use crate::scanner::FileTree;
 
 /// What to do with one repository in this run.
 enum Plan {
@@ -262,7 +261,7 @@ impl GitHubCollector {
             };
             outcome[*i] = Some(files.map(|files| {
                 let state = &mut states[*i];
-                let (facts, entities) =
+                let scanned =
                     fetch::scan_files(&files, self.radar.as_deref(), self.settings.max_files);
                 state.head = Some(sha.clone());
                 state.branch_etag = etag.clone();
@@ -274,17 +273,9 @@ impl GitHubCollector {
                     .map(str::to_string)
                     .or(date.clone());
                 state.ci_state = files.commit.as_ref().map(ci_state);
-                state.facts.insert(SCANNER.into(), facts);
-                state.entities = entities;
-                let paths: Vec<String> = files
-                    .tree
-                    .files()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|f| f.path)
-                    .collect();
-                let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-                state.dependency_updates = Some(facts::dependency_updates(&refs));
+                state.facts.insert(SCANNER.into(), scanned.facts);
+                state.entities = scanned.entities;
+                state.dependency_updates = Some(scanned.dependency_updates);
             }));
         }
 
@@ -301,11 +292,9 @@ impl GitHubCollector {
             };
             let rescanned = rescanned && stale.is_none();
             state.branch = repo.default_branch.clone();
-            let dependency_updates = state.dependency_updates;
-            state.facts.insert(
-                GITHUB.into(),
-                github_facts(repo, &state, dependency_updates, now),
-            );
+            state
+                .facts
+                .insert(GITHUB.into(), github_facts(repo, &state, now));
             out.push(RepoCollection {
                 slug: repo.slug(),
                 url: repo.url.clone(),

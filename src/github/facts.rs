@@ -31,7 +31,6 @@ pub fn dependency_updates(paths: &[&str]) -> bool {
 pub fn github_facts(
     repo: &RepoSummary,
     state: &RepoState,
-    dependency_updates: Option<bool>,
     now: DateTime<Utc>,
 ) -> Map<String, Value> {
     let mut f = Map::new();
@@ -56,7 +55,7 @@ pub fn github_facts(
     if let Some(ci) = &state.ci_state {
         f.insert("defaultBranchCiStatus".into(), Value::String(ci.clone()));
     }
-    if let Some(d) = dependency_updates {
+    if let Some(d) = state.dependency_updates {
         f.insert("dependencyUpdatesEnabled".into(), Value::Bool(d));
     }
     f

@@ -13,7 +13,7 @@ use super::graphql::{self, Ask, Listing, Read};
 use super::settings::GitHubSettings;
 use crate::catalog::parse_descriptors;
 use crate::radar::Radar;
-use crate::scanner::{ScanWarning, scan};
+use crate::scanner::{FileTree, ScanWarning, scan};
 
 /// The commit of one repository to read.
 #[derive(Debug, Clone)]
@@ -189,12 +189,18 @@ pub async fn read(
         .collect()
 }
 
-/// The scanner's facts and the catalog entities of one repository's files.
-pub fn scan_files(
-    files: &RepoFiles,
-    radar: Option<&Radar>,
-    max_files: usize,
-) -> (Map<String, Value>, Vec<Value>) {
+/// What the files of one repository say.
+pub struct Scanned {
+    /// The scanner's facts.
+    pub facts: Map<String, Value>,
+    /// The entities of its catalog file, as envelopes.
+    pub entities: Vec<Value>,
+    /// Dependabot or Renovate is configured.
+    pub dependency_updates: bool,
+}
+
+/// Scans one repository's files and reads its catalog file.
+pub fn scan_files(files: &RepoFiles, radar: Option<&Radar>, max_files: usize) -> Scanned {
     let mut facts = scan(&files.tree, radar);
     if files.truncated {
         facts.scan_warnings.push(ScanWarning {
@@ -220,9 +226,14 @@ pub fn scan_files(
                 message: p.to_string(),
             }));
     }
-    let facts = match facts.to_json() {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    };
-    (facts, entities)
+    let listed = files.tree.files().unwrap_or_default();
+    let paths: Vec<&str> = listed.iter().map(|f| f.path.as_str()).collect();
+    Scanned {
+        facts: match facts.to_json() {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        },
+        entities,
+        dependency_updates: super::facts::dependency_updates(&paths),
+    }
 }
