@@ -30,7 +30,12 @@ pub async fn probe(client: &Client, repo: &RepoSummary, before: &RepoState) -> O
         before.facts.contains_key(super::collect::SCANNER)
             && before.branch.as_deref() == Some(branch)
     });
-    let path = format!("/repos/{}/{}/branches/{branch}", repo.owner, repo.name);
+    let path = format!(
+        "/repos/{}/{}/branches/{}",
+        repo.owner,
+        repo.name,
+        encode_branch(branch)
+    );
     Some(match client.get(&path, etag).await {
         Ok(Fetched::NotModified) => Probe::Unchanged,
         // An empty repository names a default branch that has no commit yet.
@@ -51,4 +56,27 @@ pub async fn probe(client: &Client, repo: &RepoSummary, before: &RepoState) -> O
         }
         Err(e) => Probe::Failed(e.to_string()),
     })
+}
+
+/// A branch name in a URL path: `/` stays (GitHub reads `release/1.x` whole), everything but
+/// unreserved characters is percent-encoded.
+fn encode_branch(branch: &str) -> String {
+    let mut out = String::with_capacity(branch.len());
+    for b in branch.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn branch_names_are_safe_in_a_path() {
+        assert_eq!(super::encode_branch("release/1.x"), "release/1.x");
+        assert_eq!(super::encode_branch("feat#1 ü"), "feat%231%20%C3%BC");
+    }
 }
