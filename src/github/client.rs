@@ -250,7 +250,8 @@ impl Client {
                 })
                 .await
             };
-            let (next, failure) = match answer {
+            // What went wrong, the wait before trying again, and why.
+            let (failure, wait, reason) = match answer {
                 Ok(Ok((status, headers, body))) => {
                     let a = answer_of(status, &headers);
                     if let Some(pause) = rate::pause_after(&a, now_secs()) {
@@ -258,26 +259,26 @@ impl Client {
                     }
                     match rate::decide(&a, now_secs(), attempt, &self.backoff) {
                         Next::Done => return Ok((status, headers, body)),
-                        retry => (retry, format!("{what}: {status} {}", message_of(&body))),
+                        Next::Retry { wait, reason } => (
+                            format!("{what}: {status} {}", message_of(&body)),
+                            wait,
+                            reason,
+                        ),
                     }
                 }
                 Ok(Err(e)) => (
-                    Next::Retry {
-                        wait: self.backoff.wait(attempt),
-                        reason: format!("connection error: {e}"),
-                    },
                     format!("{what}: {e}"),
+                    self.backoff.wait(attempt),
+                    format!("connection error: {e}"),
                 ),
-                Err(_) => (
-                    Next::Retry {
-                        wait: self.backoff.wait(attempt),
-                        reason: format!("no answer within {} ms", self.timeout.as_millis()),
-                    },
-                    format!("{what}: no answer within {} ms", self.timeout.as_millis()),
-                ),
-            };
-            let Next::Retry { wait, reason } = next else {
-                unreachable!("Done returned above")
+                Err(_) => {
+                    let reason = format!("no answer within {} ms", self.timeout.as_millis());
+                    (
+                        format!("{what}: {reason}"),
+                        self.backoff.wait(attempt),
+                        reason,
+                    )
+                }
             };
             if attempt >= self.max_retries {
                 return Err(GitHubError::Answer(format!(
