@@ -138,6 +138,7 @@ async fn a_first_collection_gives_what_a_local_scan_gives_plus_githubs_facts() {
     assert_eq!(github["defaultBranch"], "main");
     assert_eq!(github["branchProtection"], true);
     assert_eq!(github["defaultBranchCiStatus"], "success");
+    assert_eq!(github["ciGreenOnDefaultBranch"], true);
     assert_eq!(github["lastCommitDate"], "2026-11-20T16:04:11Z");
     assert_eq!(github["archived"], false);
     assert_eq!(github["dependencyUpdatesEnabled"], false);
@@ -149,6 +150,10 @@ async fn a_first_collection_gives_what_a_local_scan_gives_plus_githubs_facts() {
     assert_eq!(
         facts(repo(&run, "acme/rust-crate"), "github")["defaultBranchCiStatus"],
         "failure"
+    );
+    assert_eq!(
+        facts(repo(&run, "acme/rust-crate"), "github")["ciGreenOnDefaultBranch"],
+        false
     );
 
     // Archived: reported, not scanned.
@@ -204,6 +209,12 @@ async fn an_unchanged_refresh_costs_at_most_one_point_per_repository() {
     assert_eq!(facts(node, "scanner")["runtimes"]["node"], "22.11.0");
     assert_eq!(facts(node, "github")["defaultBranchCiStatus"], "pending");
     assert_eq!(facts(node, "github")["dependencyUpdatesEnabled"], true);
+    assert!(
+        facts(node, "github")
+            .get("ciGreenOnDefaultBranch")
+            .is_none(),
+        "unknown while pending"
+    );
     assert_eq!(after_push.repos.iter().filter(|r| r.rescanned).count(), 1);
     assert!(fake.counts().points <= 6, "{:?}", fake.counts());
 

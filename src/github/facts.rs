@@ -54,6 +54,12 @@ pub fn github_facts(
     }
     if let Some(ci) = &state.ci_state {
         f.insert("defaultBranchCiStatus".into(), Value::String(ci.clone()));
+        // What the bundled check `ci-green-default-branch` reads.
+        match ci.as_str() {
+            "success" => f.insert("ciGreenOnDefaultBranch".into(), Value::Bool(true)),
+            "failure" | "error" => f.insert("ciGreenOnDefaultBranch".into(), Value::Bool(false)),
+            _ => None,
+        };
     }
     if let Some(d) = state.dependency_updates {
         f.insert("dependencyUpdatesEnabled".into(), Value::Bool(d));
