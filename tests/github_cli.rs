@@ -119,3 +119,72 @@ async fn bad_collector_settings_are_named_with_file_and_line() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success() && stderr.contains("`orgs`"), "{stderr}");
 }
+
+#[tokio::test]
+async fn collected_facts_feed_the_evaluation() {
+    let mut repos = fixture_repos("acme");
+    for r in repos.iter_mut() {
+        match r.name.as_str() {
+            "go-service" => r.protected = false,
+            "rust-crate" => r.ci = "failure".into(),
+            _ => {}
+        }
+    }
+    let fake = FakeGitHub::start(repos, 100, false, None).await;
+    let o = cli(
+        vec![
+            "collect".into(),
+            "github".into(),
+            "--org".into(),
+            "acme".into(),
+            "--base-url".into(),
+            fake.base_url.clone(),
+        ],
+        vec![],
+    )
+    .await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out: Value = serde_json::from_slice(&o.stdout).unwrap();
+
+    // A facts file: each repository's catalog entity with its scanner and GitHub facts.
+    let mut records = String::new();
+    for r in out["repos"].as_array().unwrap() {
+        let mut facts = r["facts"]["scanner"].as_object().unwrap().clone();
+        facts.extend(r["facts"]["github"].as_object().unwrap().clone());
+        let entity = format!(
+            "component:default/{}",
+            r["entities"][0]["metadata"]["name"].as_str().unwrap()
+        );
+        records.push_str(&serde_json::json!({ "entity": entity, "facts": facts }).to_string());
+        records.push('\n');
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let facts_file = dir.path().join("facts.ndjson");
+    std::fs::write(&facts_file, records).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_tech-health"))
+        .args([
+            "evaluate",
+            "--facts",
+            facts_file.to_str().unwrap(),
+            "--format",
+            "ndjson",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let results: Vec<Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let result = |name: &str, check: &str| {
+        let entity = format!("component:default/{name}");
+        let line = results.iter().find(|l| l["entity"] == entity).unwrap();
+        line["results"][check].as_str().unwrap().to_string()
+    };
+    assert_eq!(result("maven-service", "branch-protection"), "pass");
+    assert_eq!(result("go-service", "branch-protection"), "fail");
+    assert_eq!(result("maven-service", "ci-green-default-branch"), "pass");
+    assert_eq!(result("rust-crate", "ci-green-default-branch"), "fail");
+    assert_eq!(result("maven-service", "ci-runs-tests"), "pass");
+}
