@@ -102,8 +102,16 @@ pub fn read_documents(file: &Path) -> Result<Vec<Document>, SourceError> {
 /// skipped. Syntax errors are reported with their position.
 pub fn parse_documents(file: &Path, text: &str) -> Result<Vec<Document>, SourceError> {
     // YAML 1.2 core booleans only, as Backstage's own parser reads them: `yes`, `y`, `on`
-    // stay strings.
-    let options = serde_saphyr::options! { strict_booleans: true };
+    // stay strings. The parser's default budget (1,024 documents, 250k nodes) is made for one
+    // config file; a generated `all.yaml` may hold a whole catalog. Nesting stays bounded.
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        budget: serde_saphyr::budget! {
+            max_documents: 10_000_000,
+            max_events: 500_000_000,
+            max_nodes: 200_000_000,
+        },
+    };
     let nodes: Vec<Node> =
         serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
             let pos = e.location().map(|l| Pos {

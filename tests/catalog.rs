@@ -318,3 +318,22 @@ fn the_bundled_example_fleet_loads_as_from_disk() {
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+#[test]
+fn one_generated_file_may_hold_a_whole_catalog() {
+    // Beyond the YAML parser's default budget of 1,024 documents and 250k nodes.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("all.yaml");
+    let mut text = String::new();
+    for i in 0..20_000 {
+        text.push_str(&format!(
+            "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc-{i}\n  \
+             tags: [a, b, c]\n  annotations: {{ github.com/project-slug: acme/svc-{i} }}\n\
+             spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
+        ));
+    }
+    std::fs::write(&file, text).expect("write");
+    let catalog = Catalog::load(&DiskFiles, &[file]);
+    assert_eq!(catalog.entities().len(), 20_000);
+    assert!(catalog.get(&r("component:default/svc-19999")).is_some());
+}

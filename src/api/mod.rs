@@ -1,9 +1,11 @@
 //! The HTTP edge: REST under `/api/v1` (documented with utoipa, the document served at
-//! `/api/v1/openapi.json`), GraphQL at `/graphql`, health and metrics. Handlers are thin:
+//! `/api/v1/openapi.json`), GraphQL at `/graphql`, health and metrics, and the routes of
+//! Backstage's tech-radar and Tech Insights backends (`compat`). Handlers are thin:
 //! parse, ask the fleet or the service, map errors.
 
 pub mod auth;
 mod catalog;
+mod compat;
 pub mod entities;
 pub mod error;
 mod facts;
@@ -127,6 +129,7 @@ pub fn router(app: Arc<App>) -> Result<Router, String> {
             "/graphql",
             axum::routing::get(graphql::graphiql).post(graphql::handler),
         )
+        .merge(compat::routes())
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .with_state(state)
         .layer(axum::middleware::from_fn(ops::track))

@@ -90,12 +90,18 @@ impl Fleet {
 
     /// The latest value of a fact about an entity from any collector (not the catalog's own).
     pub fn fact(&self, entity: &EntityRef, name: &str) -> Option<&Value> {
+        self.fact_source(entity, name)
+            .and_then(|c| c.facts.get(name))
+    }
+
+    /// The collector batch the latest value of a fact comes from; `None` when no collector
+    /// reported it (the value, if any, is the catalog's own).
+    pub fn fact_source(&self, entity: &EntityRef, name: &str) -> Option<&CollectorFacts> {
         self.facts
             .get(entity)?
             .iter()
             .filter(|c| c.facts.contains_key(name))
             .max_by_key(|c| c.observed_at)
-            .and_then(|c| c.facts.get(name))
     }
 
     pub fn evaluate_entity(&self, entity: &Entity, now: DateTime<Utc>) -> Evaluation {

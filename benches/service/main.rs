@@ -1,0 +1,519 @@
+//! The service under load, at fleet scale: a generated catalog of N components (`BENCH_N`,
+//! default 100000) in 200 teams under 8 departments under one root, with realistic facts,
+//! served by the real `tech-health serve` process on each store (SQLite; Postgres when
+//! `BENCH_POSTGRES_URL` or `TECH_HEALTH_TEST_POSTGRES_URL` is set). Measures:
+//!
+//! - start-up and loading every fact through `POST /api/v1/facts`;
+//! - full-fleet re-evaluation with results and rollups persisted (`POST /api/v1/admin/reload`);
+//! - one pushed fact reflected in the entity's health and its groups' rollups (p50/p99);
+//! - `GET …/health` under an open-loop load of `BENCH_RATE` req/s (default 5000) for
+//!   `BENCH_SECONDS` (default 10) from a second process on loopback, and the closed-loop maximum;
+//! - the root department's rollup over the whole fleet (p50/p99);
+//! - the server's resident memory (peak and at the end).
+//!
+//!     cargo bench --bench service                 # BENCH_N=10000 for a quick look
+//!     BENCH_DATABASES=sqlite cargo bench --bench service
+
+mod fleet;
+mod load;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sqlx::Connection;
+
+use fleet::BenchFleet;
+use load::{Latencies, LoadArgs, LoadReport};
+
+const TOKEN: &str = "bench-admin-token";
+const BATCH: usize = 2000;
+const PUSHES: usize = 300;
+
+fn main() -> ExitCode {
+    let result = if std::env::var(load::ROLE_ENV).as_deref() == Ok("load") {
+        load::run_role()
+    } else {
+        run()
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("service bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
+    match std::env::var(name) {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| format!("{name}={v:?} is not valid")),
+        Err(_) => Ok(default),
+    }
+}
+
+struct Report {
+    store: &'static str,
+    startup: Duration,
+    seed: Duration,
+    items: usize,
+    reload_server: Vec<f64>,
+    reload_client: Vec<f64>,
+    push: Latencies,
+    visible: Latencies,
+    load: LoadReport,
+    rss_peak_mib: f64,
+    rss_end_mib: f64,
+}
+
+fn run() -> Result<(), String> {
+    // `cargo bench` passes `--bench`; a filter argument that names another bench skips this one.
+    if std::env::args()
+        .skip(1)
+        .any(|a| !a.starts_with('-') && !"service".contains(&a))
+    {
+        return Ok(());
+    }
+    let n: usize = env_or("BENCH_N", 100_000)?;
+    let rate: u64 = env_or("BENCH_RATE", 5000)?;
+    let seconds: u64 = env_or("BENCH_SECONDS", 10)?;
+    let databases: String = env_or("BENCH_DATABASES", "sqlite,postgres".to_string())?;
+    let target = target_dir()?;
+    let dir = target.join(format!("bench-service-{n}"));
+    eprintln!("generating {n} components in {}", dir.display());
+    let fleet = fleet::generate(&dir, n)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut reports = Vec::new();
+    for db in databases
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let (store, url) = match db {
+            "sqlite" => {
+                let file = dir.join("bench.db");
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+                }
+                ("sqlite", format!("sqlite://{}", file.display()))
+            }
+            "postgres" => match postgres_base() {
+                Some(base) => ("postgres", runtime.block_on(fresh_schema(&base))?),
+                None => {
+                    eprintln!("postgres: skipped (set BENCH_POSTGRES_URL)");
+                    continue;
+                }
+            },
+            other => return Err(format!("BENCH_DATABASES: unknown store `{other}`")),
+        };
+        eprintln!("== {store}");
+        reports.push(runtime.block_on(bench_store(store, &url, &fleet, rate, seconds))?);
+    }
+    print_reports(n, rate, seconds, &reports);
+    Ok(())
+}
+
+fn target_dir() -> Result<PathBuf, String> {
+    // The bench executable lives in <target>/release/deps/.
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    exe.ancestors()
+        .nth(3)
+        .map(Path::to_path_buf)
+        .ok_or_else(|| "cannot find the target folder".to_string())
+}
+
+fn postgres_base() -> Option<String> {
+    ["BENCH_POSTGRES_URL", "TECH_HEALTH_TEST_POSTGRES_URL"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+}
+
+/// A fresh schema for this run (the previous run's is dropped).
+async fn fresh_schema(base: &str) -> Result<String, String> {
+    let mut conn = sqlx::PgConnection::connect(base)
+        .await
+        .map_err(|e| format!("Postgres at {base}: {e}"))?;
+    for sql in [
+        "DROP SCHEMA IF EXISTS tech_health_bench CASCADE",
+        "CREATE SCHEMA tech_health_bench",
+    ] {
+        sqlx::query(sql)
+            .execute(&mut conn)
+            .await
+            .map_err(|e| format!("{sql}: {e}"))?;
+    }
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Ok(format!(
+        "{base}{sep}options=-c%20search_path%3Dtech_health_bench"
+    ))
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // SAFETY: signalling our own child process.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(url: &str, fleet: &BenchFleet) -> Result<Server, String> {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tech-health"));
+    cmd.args([
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--log-format",
+        "json",
+        "--database",
+        url,
+    ]);
+    for f in &fleet.catalog {
+        cmd.arg("--catalog").arg(f);
+    }
+    let mut child = cmd
+        .env("TECH_HEALTH_ADMIN_TOKEN", TOKEN)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start tech-health serve: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    let base = line
+        .trim()
+        .strip_prefix("tech-health listening on ")
+        .ok_or_else(|| format!("tech-health serve did not start: {line:?}"))?
+        .to_string();
+    Ok(Server { child, base })
+}
+
+async fn bench_store(
+    store: &'static str,
+    url: &str,
+    fleet: &BenchFleet,
+    rate: u64,
+    seconds: u64,
+) -> Result<Report, String> {
+    let t = Instant::now();
+    let server = start_server(url, fleet)?;
+    let startup = t.elapsed();
+    eprintln!(
+        "started in {:.2} s at {}",
+        startup.as_secs_f64(),
+        server.base
+    );
+    let client = reqwest::Client::new();
+
+    let t = Instant::now();
+    for (k, batch) in fleet.items.chunks(BATCH).enumerate() {
+        let outcome = post(
+            &client,
+            &server.base,
+            "/api/v1/facts",
+            &Value::from(batch.to_vec()),
+        )
+        .await?;
+        if outcome["accepted"].as_u64() != Some(batch.len() as u64) {
+            return Err(format!("batch {k}: not all facts accepted: {outcome}"));
+        }
+    }
+    let seed = t.elapsed();
+    eprintln!(
+        "{} fact items loaded in {:.2} s",
+        fleet.items.len(),
+        seed.as_secs_f64()
+    );
+
+    let (mut reload_server, mut reload_client) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        let t = Instant::now();
+        let report = post(&client, &server.base, "/api/v1/admin/reload", &json!({})).await?;
+        reload_client.push(t.elapsed().as_secs_f64());
+        reload_server.push(report["seconds"].as_f64().unwrap_or(f64::NAN));
+        if report["scored"].as_u64() != Some(fleet.components.len() as u64) {
+            return Err(format!(
+                "reload scored the wrong number of entities: {report}"
+            ));
+        }
+    }
+    eprintln!("full re-evaluation: {reload_client:.3?} s");
+
+    let (push, visible) = pushes(&client, &server.base, fleet).await?;
+    eprintln!(
+        "push p99 {} µs, visible p99 {} µs",
+        push.p99_us, visible.p99_us
+    );
+
+    let paths: Vec<String> = fleet
+        .components
+        .iter()
+        .map(|c| format!("/api/v1/entities/component/default/{c}/health"))
+        .collect();
+    let args = LoadArgs {
+        base: server.base.clone(),
+        paths,
+        root_path: format!("/api/v1/groups/default/{}/health", fleet::ROOT),
+        rate,
+        seconds,
+    };
+    let load = run_load_process(&args)?;
+    let (rss_peak_mib, rss_end_mib) = rss(server.child.id())?;
+    Ok(Report {
+        store,
+        startup,
+        seed,
+        items: fleet.items.len(),
+        reload_server,
+        reload_client,
+        push,
+        visible,
+        load,
+        rss_peak_mib,
+        rss_end_mib,
+    })
+}
+
+async fn post(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    body: &Value,
+) -> Result<Value, String> {
+    let resp = client
+        .post(format!("{base}{path}"))
+        .bearer_auth(TOKEN)
+        .json(body)
+        .send()
+        .await
+        .map_err(|e| format!("POST {path}: {e}"))?;
+    let status = resp.status();
+    let body: Value = resp.json().await.map_err(|e| format!("POST {path}: {e}"))?;
+    if !status.is_success() {
+        return Err(format!("POST {path}: {status}: {body}"));
+    }
+    Ok(body)
+}
+
+async fn get_json(client: &reqwest::Client, base: &str, path: &str) -> Result<Value, String> {
+    let resp = client
+        .get(format!("{base}{path}"))
+        .send()
+        .await
+        .map_err(|e| format!("GET {path}: {e}"))?;
+    let status = resp.status();
+    let body: Value = resp.json().await.map_err(|e| format!("GET {path}: {e}"))?;
+    if !status.is_success() {
+        return Err(format!("GET {path}: {status}: {body}"));
+    }
+    Ok(body)
+}
+
+/// Pushes one CI fact at a time (the default branch turning red or green again) and times it:
+/// `push` until the service answers (committed and published), `visible` until the entity's
+/// health and its team's rollup have been read back showing it.
+async fn pushes(
+    client: &reqwest::Client,
+    base: &str,
+    fleet: &BenchFleet,
+) -> Result<(Latencies, Latencies), String> {
+    let (mut push, mut visible) = (Vec::new(), Vec::new());
+    let start = Instant::now();
+    let mut pushed = 0;
+    for k in 0..fleet.components.len() {
+        if pushed == PUSHES {
+            break;
+        }
+        let i = fleet::mix(k as u64, 99) as usize % fleet.components.len();
+        let mut ci = fleet.ci_facts[i].clone();
+        let Some(green) = ci.get("ciGreenOnDefaultBranch").and_then(Value::as_bool) else {
+            continue;
+        };
+        ci.insert("ciGreenOnDefaultBranch".into(), json!(!green));
+        let name = &fleet.components[i];
+        let entity = format!("component:default/{name}");
+        let team = format!("group:default/{}", fleet.owners[i]);
+        let t = Instant::now();
+        let outcome = post(
+            client,
+            base,
+            "/api/v1/facts",
+            &json!([{"entity": entity, "collector": "ci", "facts": ci}]),
+        )
+        .await?;
+        push.push(t.elapsed().as_micros() as u64);
+        let health = get_json(
+            client,
+            base,
+            &format!("/api/v1/entities/component/default/{name}/health"),
+        )
+        .await?;
+        get_json(
+            client,
+            base,
+            &format!("/api/v1/groups/default/{}/health", fleet.owners[i]),
+        )
+        .await?;
+        visible.push(t.elapsed().as_micros() as u64);
+        let groups: Vec<&str> = outcome["groups"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if !groups.contains(&team.as_str()) || !groups.contains(&"group:default/engineering") {
+            return Err(format!(
+                "the push to {entity} did not update {team} and the root: {outcome}"
+            ));
+        }
+        let seen = health["checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| c["facts"]["ciGreenOnDefaultBranch"] == json!(!green));
+        if !seen {
+            return Err(format!("{entity}: the pushed fact is not in its health"));
+        }
+        pushed += 1;
+    }
+    let elapsed = start.elapsed();
+    Ok((
+        Latencies::of(push, 0, elapsed),
+        Latencies::of(visible, 0, elapsed),
+    ))
+}
+
+fn run_load_process(args: &LoadArgs) -> Result<LoadReport, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = Command::new(exe)
+        .env(load::ROLE_ENV, "load")
+        .env(
+            load::ARGS_ENV,
+            serde_json::to_string(args).map_err(|e| e.to_string())?,
+        )
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot start the load process: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("the load process failed: {}", out.status));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("load report: {e}"))
+}
+
+/// Peak and current resident set of a process, in MiB.
+fn rss(pid: u32) -> Result<(f64, f64), String> {
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map(|kib| kib / 1024.0)
+            .unwrap_or(f64::NAN)
+    };
+    Ok((field("VmHWM:"), field("VmRSS:")))
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn ms(us: u64) -> String {
+    format!("{:.2} ms", us as f64 / 1000.0)
+}
+
+fn print_reports(n: usize, rate: u64, seconds: u64, reports: &[Report]) {
+    println!(
+        "\nservice benchmark: {n} components, 200 teams, 8 departments; {rate} req/s for {seconds} s\n"
+    );
+    println!(
+        "| measure | target | {} |",
+        reports
+            .iter()
+            .map(|r| r.store)
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    println!("|---|---|{}", "---|".repeat(reports.len()));
+    let row = |name: &str, target: &str, f: &dyn Fn(&Report) -> String| {
+        let cells: Vec<String> = reports.iter().map(f).collect();
+        println!("| {name} | {target} | {} |", cells.join(" | "));
+    };
+    row(
+        "start-up (migrate, load catalog, evaluate, persist)",
+        "",
+        &|r| format!("{:.2} s", r.startup.as_secs_f64()),
+    );
+    row("load all facts over the API", "", &|r| {
+        format!(
+            "{:.1} s ({:.0} items/s)",
+            r.seed.as_secs_f64(),
+            r.items as f64 / r.seed.as_secs_f64()
+        )
+    });
+    row(
+        "full re-evaluation, persisted (median of 3, server / client)",
+        "≤ 5 s",
+        &|r| {
+            format!(
+                "{:.2} s / {:.2} s",
+                median(&r.reload_server),
+                median(&r.reload_client)
+            )
+        },
+    );
+    row(
+        "one pushed fact committed and published, p50 / p99",
+        "p99 ≤ 20 ms",
+        &|r| format!("{} / {}", ms(r.push.p50_us), ms(r.push.p99_us)),
+    );
+    row("… and read back (entity + team), p50 / p99", "", &|r| {
+        format!("{} / {}", ms(r.visible.p50_us), ms(r.visible.p99_us))
+    });
+    row(
+        "GET …/health open loop: achieved rate, failed",
+        "≥ 5,000 req/s",
+        &|r| {
+            format!(
+                "{:.0} req/s, {} failed",
+                r.load.health.rate, r.load.health.failed
+            )
+        },
+    );
+    row("GET …/health p50 / p99", "p99 ≤ 5 ms", &|r| {
+        format!(
+            "{} / {}",
+            ms(r.load.health.p50_us),
+            ms(r.load.health.p99_us)
+        )
+    });
+    row("GET …/health closed loop, 32 connections", "", &|r| {
+        format!("{:.0} req/s", r.load.max_rate)
+    });
+    row("root department rollup p50 / p99", "p99 ≤ 10 ms", &|r| {
+        format!("{} / {}", ms(r.load.root.p50_us), ms(r.load.root.p99_us))
+    });
+    row("server resident memory, peak / end", "≤ 500 MB", &|r| {
+        format!("{:.0} / {:.0} MiB", r.rss_peak_mib, r.rss_end_mib)
+    });
+}
