@@ -5,6 +5,7 @@ pub mod api;
 pub mod catalog;
 pub mod certification;
 pub mod cli;
+pub mod collectors;
 pub mod config;
 pub mod evaluate;
 pub mod facts;

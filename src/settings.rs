@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::collectors::settings::CollectorsSettings;
 use crate::source::{SourceError, parse_single};
 use crate::store::Retention;
 
@@ -123,6 +124,9 @@ pub struct SettingsFile {
     /// Origins allowed to call the API from a browser (CORS); none by default.
     #[serde(default)]
     pub cors_origins: Vec<String>,
+    /// Collectors run at their cadence, and the GitHub webhook secret.
+    #[serde(default)]
+    pub collectors: CollectorsSettings,
 }
 
 impl SettingsFile {
@@ -132,6 +136,7 @@ impl SettingsFile {
             .map_err(|e| SourceError::new(path, None, format!("cannot read settings file: {e}")))?;
         let doc = parse_single(path, &text)?;
         let mut s: SettingsFile = crate::config::deserialize_at(&doc, &doc.value, "")?;
+        s.collectors.validate(&doc)?;
         let base = path.parent().unwrap_or(Path::new("."));
         let rel = |p: &mut PathBuf| {
             if p.is_relative() {

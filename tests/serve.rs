@@ -1,8 +1,10 @@
 //! `tech-health serve` as a user runs it: it starts, answers, stops cleanly on SIGTERM, and bad
 //! settings stop it at start-up with the file and line.
 
+mod fake_catalog;
+
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn bin() -> Command {
@@ -30,15 +32,7 @@ fn serves_the_demo_and_stops_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("tech-health listening on ")
-        .unwrap_or_else(|| panic!("{line}"))
-        .to_string();
+    let base = listening(&mut child);
     // The default database is a SQLite file in the data folder, created on first start.
     assert!(dir.path().join("tech-health.db").exists());
     let body = ureq_get(&format!("{base}/api/v1/groups/default/payments/health"));
@@ -73,6 +67,25 @@ fn serves_the_demo_and_stops_on_sigterm() {
         lines.iter().any(|l| l["fields"]["message"] == "stopped"),
         "{logs}"
     );
+}
+
+/// The base URL `serve` prints once it listens.
+fn listening(child: &mut Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    line.trim()
+        .strip_prefix("tech-health listening on ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string()
+}
+
+/// The JSON body of a GET.
+fn get_json(url: &str) -> serde_json::Value {
+    let response = ureq_get(url);
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {response}"))
 }
 
 /// A tiny blocking GET over loopback, so the test needs no async runtime.
@@ -147,4 +160,52 @@ fn bad_standards_stop_start_up_with_file_and_line() {
         err.contains("tracks.yaml:") && err.contains("ci-configurd"),
         "{err}"
     );
+}
+
+/// `serve --config FILE` with a Backstage catalog in its settings: the token comes from the
+/// environment variable the settings name, and the scheduler syncs the catalog on start.
+#[test]
+fn serve_syncs_the_catalog_named_in_its_settings() {
+    use fake_catalog::{FakeCatalog, component};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let entities = vec![
+        component("payments-api", "group:default/team-a", "production"),
+        component("ledger", "group:default/team-a", "production"),
+        component("prototype", "group:default/team-b", "experimental"),
+    ];
+    let fake = runtime.block_on(FakeCatalog::start("catalog-token", entities));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tech-health.yaml");
+    let text = format!(
+        "bind: 127.0.0.1:0\ncollectors:\n  backstage:\n    - cron: \"0 0 3 * * *\"\n      \
+         baseUrl: {}\n      filter: [kind=component]\n      tokenEnv: CATALOG_TOKEN\n",
+        fake.base
+    );
+    std::fs::write(&config, text).unwrap();
+    let mut child = bin()
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env("TECH_HEALTH_DATA_DIR", dir.path())
+        .env("CATALOG_TOKEN", "catalog-token")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = listening(&mut child);
+    let mut total = serde_json::Value::Null;
+    for _ in 0..100 {
+        total = get_json(&format!("{base}/api/v1/entities"))["total"].clone();
+        if total == 3 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let list = get_json(&format!("{base}/api/v1/collectors"));
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(total, 3, "every component of the catalog: {list}");
+    assert_eq!(list[0]["cadence"], "0 0 3 * * *");
+    assert_eq!(list[0]["lastRuns"][0]["status"], "ok", "{list}");
+    let next = list[0]["nextRun"].as_str().unwrap_or_default();
+    assert!(next.ends_with("T03:00:00Z"), "{list}");
 }

@@ -5,7 +5,9 @@ mod service_support;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use serde_json::json;
 use service_support::TestDb;
-use tech_health::store::{self, ChangeSet, FactRow, GroupRow, ResultRow, Retention, StoredEntity};
+use tech_health::store::{
+    self, ChangeSet, FactRow, GroupRow, ResultRow, Retention, RunRow, StaleMark, StoredEntity,
+};
 
 fn entity(r: &str) -> StoredEntity {
     let (kind, rest) = r.split_once(':').unwrap();
@@ -249,7 +251,126 @@ async fn history_is_pruned_by_age_and_count(db: &TestDb) {
     );
 }
 
+fn run(collector: &str, at: chrono::DateTime<Utc>, status: &str, errors: &[&str]) -> RunRow {
+    RunRow {
+        id: 0,
+        collector: collector.into(),
+        trigger: "schedule".into(),
+        scope: "all".into(),
+        started_at: at,
+        finished_at: at + Duration::seconds(2),
+        status: status.into(),
+        entities_touched: 3,
+        errors: errors.iter().map(|e| e.to_string()).collect(),
+    }
+}
+
+fn mark(r: &str, collector: &str, reason: &str, since: chrono::DateTime<Utc>) -> StaleMark {
+    StaleMark {
+        entity_ref: r.into(),
+        collector: collector.into(),
+        reason: reason.into(),
+        since,
+    }
+}
+
+async fn stale_marks_and_collector_runs(db: &TestDb) {
+    let s = store::open(&db.url).await.unwrap();
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+    s.commit(
+        &ChangeSet {
+            upsert_entities: vec![entity(A), entity(B)],
+            facts: vec![facts(A, "ci", 1, t0), facts(B, "ci", 2, t0)],
+            ..Default::default()
+        },
+        t0,
+    )
+    .await
+    .unwrap();
+    // A mark needs facts to mark: the one on B's absent `github` facts is dropped.
+    let t1 = t0 + Duration::hours(1);
+    let marks = ChangeSet {
+        stale: vec![
+            mark(A, "ci", "CI answered 503", t1),
+            mark(B, "github", "rate limited", t1),
+        ],
+        ..Default::default()
+    };
+    s.commit(&marks, t1).await.unwrap();
+    assert_eq!(
+        s.stale_marks().await.unwrap(),
+        vec![mark(A, "ci", "CI answered 503", t1)]
+    );
+    // Marked again later: the reason is the latest, the time the first.
+    let t2 = t1 + Duration::hours(1);
+    let again = ChangeSet {
+        stale: vec![mark(A, "ci", "CI timed out", t2)],
+        ..Default::default()
+    };
+    s.commit(&again, t2).await.unwrap();
+    assert_eq!(
+        s.stale_marks().await.unwrap(),
+        vec![mark(A, "ci", "CI timed out", t1)]
+    );
+    assert_eq!(
+        s.latest_facts().await.unwrap()[0],
+        facts(A, "ci", 1, t0),
+        "the facts stay"
+    );
+    // Fresh facts clear the mark.
+    let fresh = ChangeSet {
+        facts: vec![facts(A, "ci", 5, t2)],
+        ..Default::default()
+    };
+    s.commit(&fresh, t2).await.unwrap();
+    assert!(s.stale_marks().await.unwrap().is_empty());
+
+    let first = s
+        .record_run(&run("backstage", t0, "ok", &[]))
+        .await
+        .unwrap();
+    let second = s
+        .record_run(&run(
+            "backstage",
+            t1,
+            "failed",
+            &["the catalog refused the request (401)"],
+        ))
+        .await
+        .unwrap();
+    s.record_run(&run("github", t2, "ok", &[])).await.unwrap();
+    assert!(second > first);
+    let runs = s.runs("backstage", 10).await.unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(
+        runs[0],
+        RunRow {
+            id: second,
+            ..run(
+                "backstage",
+                t1,
+                "failed",
+                &["the catalog refused the request (401)"]
+            )
+        }
+    );
+    assert_eq!(runs[1].id, first);
+    assert_eq!(s.runs("backstage", 1).await.unwrap().len(), 1);
+    assert!(s.runs("nobody", 10).await.unwrap().is_empty());
+
+    // Runs are kept as long as fact history.
+    let retention = Retention {
+        max_age_days: 30,
+        max_per_entity: 100,
+    };
+    let later = t0 + Duration::days(30) + Duration::minutes(30);
+    // Gone: the two batches of t0 and the run of t0.
+    assert_eq!(s.prune_history(retention, later).await.unwrap(), 3);
+    assert_eq!(s.runs("backstage", 10).await.unwrap().len(), 1);
+}
+
 on_both_stores! {
+    stale_marks_and_collector_runs => super::stale_marks_and_collector_runs;
     round_trip => super::round_trip;
     a_failed_change_writes_nothing => super::a_failed_change_writes_nothing;
     history_is_pruned_by_age_and_count => super::history_is_pruned_by_age_and_count;

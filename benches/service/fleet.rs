@@ -17,6 +17,8 @@ const LIFECYCLES: [&str; 4] = ["production", "production", "experimental", "depr
 const TYPES: [&str; 3] = ["service", "website", "library"];
 
 pub struct BenchFleet {
+    /// Where its files are.
+    pub dir: PathBuf,
     /// The catalog files to pass to `serve --catalog`.
     pub catalog: Vec<PathBuf>,
     /// Component names, in generation order.
@@ -53,6 +55,7 @@ pub fn generate(dir: &Path, n: usize) -> Result<BenchFleet, String> {
 
     let mut yaml = String::with_capacity(n * 400);
     let mut fleet = BenchFleet {
+        dir: dir.to_path_buf(),
         catalog: vec![org, components_file.clone()],
         components: Vec::with_capacity(n),
         owners: Vec::with_capacity(n),
@@ -78,6 +81,13 @@ pub fn generate(dir: &Path, n: usize) -> Result<BenchFleet, String> {
         let entity = format!("component:default/{name}");
         let mut ci = Map::new();
         for (collector, facts) in collectors.split(&facts) {
+            // The example fleet's repository facts are written by hand, not by the scanner, and
+            // lack fields its schema requires (e.g. `dependencies`): they go in as `custom`.
+            let collector = if collector == "scanner" {
+                "custom".to_string()
+            } else {
+                collector
+            };
             if collector == "ci" {
                 ci = facts.clone();
             }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 pub const ROLE_ENV: &str = "TECH_HEALTH_BENCH_ROLE";
+/// Names a JSON file holding the `LoadArgs`.
 pub const ARGS_ENV: &str = "TECH_HEALTH_BENCH_LOAD";
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -66,10 +67,9 @@ impl Latencies {
 
 /// Runs in the second process: reads its arguments from the environment, prints a JSON report.
 pub fn run_role() -> Result<(), String> {
-    let args: LoadArgs = serde_json::from_str(
-        &std::env::var(ARGS_ENV).map_err(|_| format!("{ARGS_ENV} is not set"))?,
-    )
-    .map_err(|e| format!("{ARGS_ENV}: {e}"))?;
+    let file = std::env::var(ARGS_ENV).map_err(|_| format!("{ARGS_ENV} is not set"))?;
+    let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
+    let args: LoadArgs = serde_json::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -11,8 +11,10 @@
 //! - the root department's rollup over the whole fleet (p50/p99);
 //! - the server's resident memory (peak and at the end).
 //!
-//!     cargo bench --bench service                 # BENCH_N=10000 for a quick look
-//!     BENCH_DATABASES=sqlite cargo bench --bench service
+//! ```text
+//! cargo bench --bench service                 # BENCH_N=10000 for a quick look
+//! BENCH_DATABASES=sqlite cargo bench --bench service
+//! ```
 
 mod fleet;
 mod load;
@@ -276,7 +278,7 @@ async fn bench_store(
         rate,
         seconds,
     };
-    let load = run_load_process(&args)?;
+    let load = run_load_process(&args, &fleet.dir)?;
     let (rss_peak_mib, rss_end_mib) = rss(server.child.id())?;
     Ok(Report {
         store,
@@ -309,7 +311,8 @@ async fn post(
     let status = resp.status();
     let body: Value = resp.json().await.map_err(|e| format!("POST {path}: {e}"))?;
     if !status.is_success() {
-        return Err(format!("POST {path}: {status}: {body}"));
+        let text: String = body.to_string().chars().take(600).collect();
+        return Err(format!("POST {path}: {status}: {text}"));
     }
     Ok(body)
 }
@@ -400,14 +403,14 @@ async fn pushes(
     ))
 }
 
-fn run_load_process(args: &LoadArgs) -> Result<LoadReport, String> {
+fn run_load_process(args: &LoadArgs, dir: &Path) -> Result<LoadReport, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let file = dir.join("load-args.json");
+    let json = serde_json::to_string(args).map_err(|e| e.to_string())?;
+    std::fs::write(&file, json).map_err(|e| format!("{}: {e}", file.display()))?;
     let out = Command::new(exe)
         .env(load::ROLE_ENV, "load")
-        .env(
-            load::ARGS_ENV,
-            serde_json::to_string(args).map_err(|e| e.to_string())?,
-        )
+        .env(load::ARGS_ENV, &file)
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot start the load process: {e}"))?;

@@ -8,9 +8,12 @@ use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::auth::FACTS_WRITE;
 use super::error::{ApiError, ErrorBody};
 use super::{AppState, cursor_of, parse_cursor};
 use crate::catalog::EntityRef;
+use crate::collectors::Trigger;
+use crate::collectors::run::entity_scope;
 use crate::health::Fleet;
 use crate::health::view::{EntityHealth, EntitySummary};
 use crate::service::PushOutcome;
@@ -42,7 +45,8 @@ fn not_found(r: &EntityRef) -> ApiError {
     ApiError::NotFound(format!("{r} is not in the catalog or is not scored"))
 }
 
-/// Re-evaluates one entity now and returns its health.
+/// Re-evaluates one entity now and returns its health. With a token holding `facts:write`,
+/// every collector that can re-collects the entity first (its runs are recorded).
 #[utoipa::path(post, path = "/api/v1/entities/{kind}/{namespace}/{name}/refresh", tag = "entities",
     params(("kind" = String, Path), ("namespace" = String, Path), ("name" = String, Path)),
     responses((status = 200, body = EntityHealth), (status = 404, body = ErrorBody)))]
@@ -53,6 +57,18 @@ pub async fn refresh(
 ) -> Result<Json<EntityHealth>, ApiError> {
     s.auth.allow_read(&headers).await?;
     let r = entity_ref(&kind, &namespace, &name);
+    if s.app.fleet().scored.get(&r).is_none() {
+        return Err(not_found(&r));
+    }
+    let writer = s.auth.identify(&headers).await?;
+    if writer.is_some_and(|p| p.has(FACTS_WRITE)) {
+        let scope = entity_scope(&s.app, &r);
+        for entry in s.app.runner.able(&scope) {
+            s.app
+                .run_collector(&entry, scope.clone(), Trigger::Refresh, true)
+                .await;
+        }
+    }
     let _: PushOutcome = s.app.refresh(std::slice::from_ref(&r)).await?;
     s.app
         .fleet()

@@ -18,6 +18,9 @@ pub enum ApiError {
     Unauthorized,
     #[error("the token is not valid")]
     BadToken,
+    /// A webhook delivery whose signature is missing or wrong.
+    #[error("{0}")]
+    BadSignature(String),
     #[error("the token lacks the scope `{0}`")]
     Forbidden(String),
     #[error("{0}")]
@@ -60,6 +63,9 @@ impl ApiError {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request", Value::Null),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", Value::Null),
             ApiError::BadToken => (StatusCode::UNAUTHORIZED, "invalid-token", Value::Null),
+            ApiError::BadSignature(_) => {
+                (StatusCode::UNAUTHORIZED, "invalid-signature", Value::Null)
+            }
             ApiError::Forbidden(s) => (StatusCode::FORBIDDEN, "forbidden", json!({ "scope": s })),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", Value::Null),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too-large", Value::Null),

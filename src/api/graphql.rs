@@ -258,6 +258,10 @@ impl Entity {
     async fn eligibility(&self) -> async_graphql::Result<EligibilityView> {
         Ok(self.health()?.eligibility.clone())
     }
+    /// Collectors whose facts could not be refreshed: the facts still count, marked stale.
+    async fn stale(&self) -> Vec<crate::health::StaleFacts> {
+        self.fleet.stale_facts(&self.r)
+    }
 }
 
 pub struct Group {

@@ -5,6 +5,7 @@
 
 pub mod auth;
 mod catalog;
+pub mod collectors;
 mod compat;
 pub mod entities;
 pub mod error;
@@ -47,7 +48,7 @@ pub struct AppState {
 #[openapi(
     info(title = "tech-health", description = "Golden Tech health of a Backstage catalog: levels per track, golden state, fleet eligibility."),
     modifiers(&Security),
-    tags((name = "entities"), (name = "groups"), (name = "facts"), (name = "fleet"), (name = "catalog"), (name = "standards"), (name = "admin"), (name = "ops"))
+    tags((name = "entities"), (name = "groups"), (name = "facts"), (name = "fleet"), (name = "catalog"), (name = "collectors"), (name = "standards"), (name = "admin"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -80,6 +81,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::upsert))
         .routes(routes!(catalog::delete))
         .routes(routes!(facts::reload))
+        .routes(routes!(collectors::list))
+        .routes(routes!(collectors::github))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

@@ -107,6 +107,10 @@ async fn serve(
     println!("tech-health listening on http://{addr}");
     let _ = std::io::stdout().flush();
     tokio::spawn(housekeeping(app.clone()));
+    let scheduled = crate::collectors::schedule::spawn(app.clone());
+    if !scheduled.is_empty() {
+        tracing::info!(collectors = scheduled.len(), "collectors scheduled");
+    }
     #[cfg(unix)]
     tokio::spawn(reload_on_hangup(app.clone()));
     axum::serve(listener, router)

@@ -23,6 +23,28 @@ pub struct CollectorFacts {
     pub collector: String,
     pub facts: Map<String, Value>,
     pub observed_at: DateTime<Utc>,
+    /// Set when the collector could not refresh them: they still count, marked.
+    pub stale: Option<Staleness>,
+}
+
+/// Why facts are stale, and since when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Staleness {
+    pub reason: String,
+    pub since: DateTime<Utc>,
+}
+
+/// Facts of one collector that it could not refresh, as the health of an entity shows them.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[serde(rename_all = "camelCase")]
+pub struct StaleFacts {
+    pub collector: String,
+    /// Why the collector could not refresh them.
+    pub reason: String,
+    /// Since when they are stale.
+    pub since: DateTime<Utc>,
+    /// When the facts that still count were observed.
+    pub observed_at: DateTime<Utc>,
 }
 
 /// The latest evaluation of one entity.
@@ -86,6 +108,27 @@ impl Fleet {
             }
         }
         row
+    }
+
+    /// The collectors whose facts about `entity` are stale, by collector name.
+    pub fn stale_facts(&self, entity: &EntityRef) -> Vec<StaleFacts> {
+        let mut out: Vec<StaleFacts> = self
+            .facts
+            .get(entity)
+            .into_iter()
+            .flat_map(|list| list.iter())
+            .filter_map(|c| {
+                let s = c.stale.as_ref()?;
+                Some(StaleFacts {
+                    collector: c.collector.clone(),
+                    reason: s.reason.clone(),
+                    since: s.since,
+                    observed_at: c.observed_at,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.collector.cmp(&b.collector));
+        out
     }
 
     /// The latest value of a fact about an entity from any collector (not the catalog's own).

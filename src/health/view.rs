@@ -120,6 +120,8 @@ pub struct EntityHealth {
     pub tracks: Vec<TrackHealth>,
     pub checks: Vec<CheckResult>,
     pub eligibility: EligibilityView,
+    /// Collectors whose facts could not be refreshed: the facts still count, marked stale.
+    pub stale: Vec<crate::health::StaleFacts>,
 }
 
 /// One row of an entity list.
@@ -399,6 +401,7 @@ impl Fleet {
                 wave: None,
                 blocking: summary.blocking,
             },
+            stale: self.stale_facts(r),
         })
     }
 }

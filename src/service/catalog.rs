@@ -18,7 +18,22 @@ use crate::store::{ChangeSet, GroupRow};
 /// Entities posted by a client are marked with this source; file reloads leave them alone.
 pub const API_SOURCE: &str = "api";
 
+/// What a source sync changed.
+#[derive(Debug, Clone, Default)]
+pub struct SyncOutcome {
+    /// Entities added or changed.
+    pub upserted: Vec<EntityRef>,
+    /// Entities gone from the source, removed with their facts.
+    pub removed: Vec<EntityRef>,
+    /// Entities the source gave that are not valid (skipped).
+    pub errors: Vec<String>,
+}
+
 fn parse_entity(index: usize, body: &Value) -> Result<Entity, ItemError> {
+    parse_entity_from(Path::new("request"), index, body)
+}
+
+fn parse_entity_from(file: &Path, index: usize, body: &Value) -> Result<Entity, ItemError> {
     let label = body
         .pointer("/metadata/name")
         .and_then(Value::as_str)
@@ -33,7 +48,7 @@ fn parse_entity(index: usize, body: &Value) -> Result<Entity, ItemError> {
             message,
         }],
     };
-    let (mut parsed, problems) = parse_descriptors(Path::new("request"), &body.to_string());
+    let (mut parsed, problems) = parse_descriptors(file, &body.to_string());
     let errors: Vec<String> = problems
         .iter()
         .filter(|p| p.is_error())
@@ -109,6 +124,84 @@ impl App {
             change,
         )
         .await
+    }
+
+    /// Replaces what a source (e.g. `collector:backstage`) gave before: new and changed entities
+    /// are upserted, and — when `complete` — those it no longer has are removed with their facts,
+    /// as are the `removed` ones it gave. Invalid entities are skipped and reported.
+    pub async fn sync_source(
+        &self,
+        source: &str,
+        bodies: &[Value],
+        complete: bool,
+        removed: &[EntityRef],
+    ) -> Result<SyncOutcome, ServiceError> {
+        let mut outcome = SyncOutcome::default();
+        let mut incoming: rustc_hash::FxHashMap<EntityRef, Entity> = Default::default();
+        for (i, b) in bodies.iter().enumerate() {
+            match parse_entity_from(Path::new(source), i, b) {
+                Ok(e) => {
+                    incoming.insert(e.entity_ref.clone(), e);
+                }
+                Err(e) => outcome.errors.push(format!(
+                    "{source}: entity `{}`: {}",
+                    e.entity,
+                    e.errors
+                        .iter()
+                        .map(|f| f.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )),
+            }
+        }
+        let _writer = self.writer.lock().await;
+        let fleet = self.fleet();
+        let ours = |e: &Entity| e.origin.file == Path::new(source);
+        let changed: Vec<&Entity> = incoming
+            .values()
+            .filter(|e| {
+                fleet
+                    .catalog
+                    .get(&e.entity_ref)
+                    .is_none_or(|old| !ours(old) || old.to_envelope() != e.to_envelope())
+            })
+            .collect();
+        let gone: Vec<EntityRef> = fleet
+            .catalog
+            .entities()
+            .iter()
+            .filter(|e| ours(e) && !incoming.contains_key(&e.entity_ref))
+            .filter(|e| complete || removed.contains(&e.entity_ref))
+            .map(|e| e.entity_ref.clone())
+            .collect();
+        if changed.is_empty() && gone.is_empty() {
+            return Ok(outcome);
+        }
+        outcome.upserted = changed.iter().map(|e| e.entity_ref.clone()).collect();
+        outcome.upserted.sort();
+        outcome.removed = gone.clone();
+        outcome.removed.sort();
+        let mut touched: FxHashSet<EntityRef> = outcome.upserted.iter().cloned().collect();
+        touched.extend(gone.iter().cloned());
+        let change = ChangeSet {
+            upsert_entities: changed
+                .iter()
+                .map(|e| stored(e, source.to_string()))
+                .collect(),
+            delete_entities: gone.iter().map(EntityRef::to_string).collect(),
+            ..Default::default()
+        };
+        let mut all: Vec<Entity> = fleet
+            .catalog
+            .entities()
+            .iter()
+            .filter(|e| !touched.contains(&e.entity_ref))
+            .cloned()
+            .collect();
+        all.extend(changed.into_iter().cloned());
+        self.apply_catalog(&fleet, Catalog::from_entities(all), touched, change)
+            .await?;
+        Ok(outcome)
     }
 
     async fn apply_catalog(

@@ -13,8 +13,8 @@ use super::collectors::FactError;
 use super::{App, ServiceError};
 use crate::catalog::EntityRef;
 use crate::evaluate::Engine;
-use crate::health::{CollectorFacts, Fleet, Scored, view};
-use crate::store::{ChangeSet, FactRow, GroupRow, ResultRow};
+use crate::health::{CollectorFacts, Fleet, Scored, Staleness, view};
+use crate::store::{ChangeSet, FactRow, GroupRow, ResultRow, StaleMark};
 
 /// One item of `POST /api/v1/facts`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -184,11 +184,13 @@ impl App {
                 Some(c) => {
                     c.facts = row.facts.as_object().cloned().unwrap_or_default();
                     c.observed_at = row.observed_at;
+                    c.stale = None;
                 }
                 None => list.push(CollectorFacts {
                     collector: row.collector.clone(),
                     facts: row.facts.as_object().cloned().unwrap_or_default(),
                     observed_at: row.observed_at,
+                    stale: None,
                 }),
             }
             next.facts.insert(entity.clone(), Arc::new(list));
@@ -204,6 +206,51 @@ impl App {
         let mut outcome = self.reevaluate(next, &touched, change, now).await?;
         outcome.accepted = n;
         Ok(outcome)
+    }
+
+    /// Marks the facts a collector could not refresh as stale (they keep counting). Marks on
+    /// facts that do not exist are dropped; a repeated mark keeps its first `since`. Returns
+    /// the entities marked.
+    pub async fn mark_stale(
+        &self,
+        marks: &[(EntityRef, String, String)],
+    ) -> Result<Vec<EntityRef>, ServiceError> {
+        let _writer = self.writer.lock().await;
+        let now = self.now();
+        let mut next = (*self.fleet()).clone();
+        let mut rows = Vec::new();
+        let mut marked = Vec::new();
+        for (r, collector, reason) in marks {
+            let Some(list) = next.facts.get(r) else {
+                continue;
+            };
+            let mut list = (**list).clone();
+            let Some(c) = list.iter_mut().find(|c| c.collector == *collector) else {
+                continue;
+            };
+            let since = c.stale.as_ref().map_or(now, |s| s.since);
+            c.stale = Some(Staleness {
+                reason: reason.clone(),
+                since,
+            });
+            next.facts.insert(r.clone(), Arc::new(list));
+            rows.push(StaleMark {
+                entity_ref: r.to_string(),
+                collector: collector.clone(),
+                reason: reason.clone(),
+                since,
+            });
+            marked.push(r.clone());
+        }
+        if !rows.is_empty() {
+            let change = ChangeSet {
+                stale: rows,
+                ..Default::default()
+            };
+            self.store.commit(&change, now).await?;
+            self.publish(next);
+        }
+        Ok(marked)
     }
 
     /// Re-evaluates entities now (e.g. after an exemption expired, or on request).

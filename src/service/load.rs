@@ -11,9 +11,10 @@ use serde_json::Value;
 use super::collectors::Collectors;
 use super::{App, ServiceError, Sources};
 use crate::catalog::{Catalog, Entity, EntityRef, Severity};
+use crate::collectors::Runner;
 use crate::config::{self, ConfigSource};
 use crate::evaluate::Engine;
-use crate::health::{CollectorFacts, Fleet};
+use crate::health::{CollectorFacts, Fleet, Staleness};
 use crate::settings::SettingsFile;
 use crate::source::{BundledFiles, DiskFiles, Files};
 use crate::store::{self, ChangeSet, FactRow, GroupRow, StoredEntity};
@@ -153,18 +154,32 @@ pub fn facts_map(rows: Vec<FactRow>) -> imbl::HashMap<EntityRef, Arc<Vec<Collect
             collector: row.collector,
             facts,
             observed_at: row.observed_at,
+            stale: None,
         });
     }
     by.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()
 }
 
 impl App {
-    /// Opens the store, loads everything and evaluates the fleet.
+    /// Opens the store, loads everything and evaluates the fleet; collector secrets come from
+    /// the process environment.
     pub async fn start(
         settings: SettingsFile,
         sources: Sources,
         database_url: &str,
     ) -> Result<Arc<App>, ServiceError> {
+        Self::start_with_env(settings, sources, database_url, &|k| std::env::var(k).ok()).await
+    }
+
+    /// As [`App::start`], reading the environment variables the settings name through `env`.
+    pub async fn start_with_env(
+        settings: SettingsFile,
+        sources: Sources,
+        database_url: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Arc<App>, ServiceError> {
+        let runner =
+            Runner::from_settings(&settings.collectors, env).map_err(ServiceError::Config)?;
         let (engine, collectors) = load_standards(&sources)?;
         let store = store::open(database_url).await?;
         let retention = settings.retention();
@@ -184,6 +199,7 @@ impl App {
         );
         let app = Arc::new(App {
             store,
+            runner: Arc::new(runner),
             settings,
             sources,
             retention,
@@ -194,6 +210,28 @@ impl App {
         });
         app.reload_inner(true).await?;
         Ok(app)
+    }
+
+    /// The latest facts in the store, with their stale marks.
+    async fn stored_facts(
+        &self,
+    ) -> Result<imbl::HashMap<EntityRef, Arc<Vec<CollectorFacts>>>, ServiceError> {
+        let mut facts = facts_map(self.store.latest_facts().await?);
+        for m in self.store.stale_marks().await? {
+            let Ok(r) = m.entity_ref.parse::<EntityRef>() else {
+                continue;
+            };
+            let Some(list) = facts.get(&r) else { continue };
+            let mut list = (**list).clone();
+            if let Some(c) = list.iter_mut().find(|c| c.collector == m.collector) {
+                c.stale = Some(Staleness {
+                    reason: m.reason,
+                    since: m.since,
+                });
+            }
+            facts.insert(r, Arc::new(list));
+        }
+        Ok(facts)
     }
 
     /// Re-reads the standards (and catalog files, when configured) and re-evaluates the whole
@@ -248,7 +286,7 @@ impl App {
         );
         fleet.exemptions = current.exemptions.clone();
         fleet.facts = if starting {
-            facts_map(self.store.latest_facts().await?)
+            self.stored_facts().await?
         } else {
             current.facts.clone()
         };
@@ -263,7 +301,7 @@ impl App {
                         .is_ok_and(|e| fleet.catalog.get(&e).is_some())
                 })
                 .collect();
-            let mut merged = facts_map(self.store.latest_facts().await?);
+            let mut merged = self.stored_facts().await?;
             for (r, v) in facts_map(rows.clone()) {
                 let mut list = merged.get(&r).map(|l| (**l).clone()).unwrap_or_default();
                 list.extend(v.iter().cloned());

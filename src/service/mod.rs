@@ -16,6 +16,7 @@ use parking_lot::RwLock;
 use crate::health::Fleet;
 use crate::settings::SettingsFile;
 use crate::store::{Retention, Store, StoreError};
+pub use catalog::SyncOutcome;
 pub use change::{EntityChange, FactItem, ItemError, PushOutcome};
 use collectors::Collectors;
 pub use load::ReloadReport;
@@ -49,6 +50,8 @@ pub struct Sources {
 
 pub struct App {
     pub store: Arc<dyn Store>,
+    /// The collectors that run by themselves, at their cadence and on demand.
+    pub runner: Arc<crate::collectors::Runner>,
     pub settings: SettingsFile,
     pub sources: Sources,
     pub retention: Retention,
@@ -78,7 +81,7 @@ impl App {
         *self.clock.write() = at;
     }
 
-    fn publish(&self, fleet: Fleet) {
+    pub(crate) fn publish(&self, fleet: Fleet) {
         metrics::gauge!("tech_health_entities_scored").set(fleet.scored.len() as f64);
         metrics::gauge!("tech_health_catalog_entities").set(fleet.catalog.entities().len() as f64);
         *self.fleet.write() = Arc::new(fleet);

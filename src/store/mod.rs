@@ -2,6 +2,8 @@
 //! One trait, two implementations — SQLite (the default, a file) and Postgres — chosen from the
 //! URL scheme, each with its own migrations under `migrations/`.
 
+mod connect;
+mod rows;
 mod sql;
 
 use std::path::Path;
@@ -60,6 +62,37 @@ pub struct ResultRow {
     pub evaluated_at: DateTime<Utc>,
 }
 
+/// A collector's facts about an entity that it could not refresh: they stay, marked with why
+/// and since when, until a fresh batch from that collector clears the mark.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaleMark {
+    pub entity_ref: String,
+    pub collector: String,
+    pub reason: String,
+    /// When the facts first went stale (a repeated mark keeps the first time).
+    pub since: DateTime<Utc>,
+}
+
+/// One run of a collector, as recorded (and as `GET /api/v1/collectors` shows it).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = CollectorRun)]
+pub struct RunRow {
+    /// Assigned by the store; ignored when recording.
+    pub id: i64,
+    pub collector: String,
+    /// `schedule`, `refresh` or `webhook`.
+    pub trigger: String,
+    /// `all`, an entity ref, or `repository:owner/name`.
+    pub scope: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    /// `ok`, `partial` (some errors) or `failed` (nothing collected).
+    pub status: String,
+    pub entities_touched: i64,
+    pub errors: Vec<String>,
+}
+
 /// A group's rollup; also kept as that day's snapshot.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupRow {
@@ -76,7 +109,10 @@ pub struct ChangeSet {
     pub upsert_entities: Vec<StoredEntity>,
     /// Removed with their facts, history and results.
     pub delete_entities: Vec<String>,
+    /// Facts written here clear their stale mark.
     pub facts: Vec<FactRow>,
+    /// Marks the stored facts of (entity, collector) stale; absent facts are left alone.
+    pub stale: Vec<StaleMark>,
     pub results: Vec<ResultRow>,
     /// Results of entities that are no longer scored.
     pub delete_results: Vec<String>,
@@ -89,6 +125,7 @@ impl ChangeSet {
         self.upsert_entities.is_empty()
             && self.delete_entities.is_empty()
             && self.facts.is_empty()
+            && self.stale.is_empty()
             && self.results.is_empty()
             && self.delete_results.is_empty()
             && self.aggregates.is_empty()
@@ -149,8 +186,15 @@ pub trait Store: Send + Sync {
         group_refs: &[String],
         since: NaiveDate,
     ) -> Result<Vec<(String, NaiveDate, Value)>>;
-    /// Deletes history beyond the retention limits; returns how many rows went.
+    /// Deletes fact history beyond the retention limits, and collector runs older than its
+    /// age limit; returns how many rows went.
     async fn prune_history(&self, retention: Retention, now: DateTime<Utc>) -> Result<u64>;
+    /// Every stale mark on the latest facts.
+    async fn stale_marks(&self) -> Result<Vec<StaleMark>>;
+    /// Records a collector run; returns its id.
+    async fn record_run(&self, run: &RunRow) -> Result<i64>;
+    /// The latest runs of one collector, newest first.
+    async fn runs(&self, collector: &str, limit: i64) -> Result<Vec<RunRow>>;
     async fn ping(&self) -> Result<()>;
     async fn counts(&self) -> Result<Counts>;
 }

@@ -3,111 +3,21 @@
 //! `QueryBuilder`), so one macro writes both implementations; only the migrations and the
 //! connection set-up differ.
 
-use std::path::Path;
-use std::str::FromStr;
-use std::time::Duration;
-
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
 use sqlx::types::Json;
 use sqlx::{QueryBuilder, Row};
 
-use super::{ChangeSet, Counts, FactRow, Result, ResultRow, Retention, Store, StoredEntity};
+pub use super::connect::{PostgresStore, SqliteStore};
+use super::rows::{fact_row, result_row};
+use super::{
+    ChangeSet, Counts, FactRow, Result, ResultRow, Retention, RunRow, StaleMark, Store,
+    StoredEntity,
+};
 
 /// Rows per multi-row statement: well under both databases' bind-parameter limits.
 const BATCH: usize = 400;
-
-pub struct SqliteStore {
-    pool: SqlitePool,
-}
-
-impl SqliteStore {
-    /// Opens the database file, creating it and its folder on first start.
-    pub async fn open(path: &Path) -> Result<SqliteStore> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
-        }
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true);
-        Self::with_options(options, 4).await
-    }
-
-    /// A private in-memory database (one connection), for tests and previews.
-    pub async fn memory() -> Result<SqliteStore> {
-        Self::with_options(SqliteConnectOptions::from_str("sqlite::memory:")?, 1).await
-    }
-
-    async fn with_options(options: SqliteConnectOptions, max: u32) -> Result<SqliteStore> {
-        let options = options
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool })
-    }
-}
-
-pub struct PostgresStore {
-    pool: PgPool,
-}
-
-impl PostgresStore {
-    pub async fn connect(url: &str) -> Result<PostgresStore> {
-        let options = PgConnectOptions::from_str(url)?;
-        let pool = PgPoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PostgresStore { pool })
-    }
-}
-
-fn fact_row<R: Row>(row: &R) -> Result<FactRow>
-where
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> Json<Value>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> &'r str: sqlx::ColumnIndex<R>,
-{
-    Ok(FactRow {
-        entity_ref: row.try_get("entity_ref")?,
-        collector: row.try_get("collector")?,
-        facts: row.try_get::<Json<Value>, _>("facts")?.0,
-        observed_at: row.try_get("observed_at")?,
-    })
-}
-
-fn result_row<R: Row>(row: &R) -> Result<ResultRow>
-where
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> Json<Value>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> &'r str: sqlx::ColumnIndex<R>,
-{
-    Ok(ResultRow {
-        entity_ref: row.try_get("entity_ref")?,
-        golden: row.try_get("golden")?,
-        eligible: row.try_get("eligible")?,
-        levels: row.try_get::<Json<Value>, _>("levels")?.0,
-        statuses: row.try_get::<Json<Value>, _>("statuses")?.0,
-        blocking: row.try_get::<Json<Value>, _>("blocking")?.0,
-        evaluated_at: row.try_get("evaluated_at")?,
-    })
-}
 
 macro_rules! sql_store {
     ($store:ident, $db:ty, $name:literal) => {
@@ -164,7 +74,8 @@ macro_rules! sql_store {
                     });
                     q.push(
                         " ON CONFLICT (entity_ref, collector) DO UPDATE SET \
-                         facts = excluded.facts, observed_at = excluded.observed_at",
+                         facts = excluded.facts, observed_at = excluded.observed_at, \
+                         stale_reason = NULL, stale_since = NULL",
                     );
                     q.build().execute(&mut *tx).await?;
                     let mut q = QueryBuilder::<$db>::new(
@@ -176,6 +87,17 @@ macro_rules! sql_store {
                             .push_bind(Json(&f.facts))
                             .push_bind(f.observed_at);
                     });
+                    q.build().execute(&mut *tx).await?;
+                }
+                for m in &change.stale {
+                    let mut q = QueryBuilder::<$db>::new("UPDATE facts SET stale_reason = ");
+                    q.push_bind(&m.reason)
+                        .push(", stale_since = COALESCE(stale_since, ")
+                        .push_bind(m.since)
+                        .push(") WHERE entity_ref = ")
+                        .push_bind(&m.entity_ref)
+                        .push(" AND collector = ")
+                        .push_bind(&m.collector);
                     q.build().execute(&mut *tx).await?;
                 }
                 for chunk in change.delete_results.chunks(BATCH) {
@@ -390,7 +312,76 @@ macro_rules! sql_store {
                 );
                 q.push_bind(i64::from(retention.max_per_entity)).push(")");
                 let by_count = q.build().execute(&self.pool).await?.rows_affected();
-                Ok(by_age + by_count)
+                let mut q =
+                    QueryBuilder::<$db>::new("DELETE FROM collector_runs WHERE started_at < ");
+                q.push_bind(cutoff);
+                let runs = q.build().execute(&self.pool).await?.rows_affected();
+                Ok(by_age + by_count + runs)
+            }
+
+            async fn stale_marks(&self) -> Result<Vec<StaleMark>> {
+                let rows = sqlx::query(
+                    "SELECT entity_ref, collector, stale_reason, stale_since FROM facts \
+                     WHERE stale_reason IS NOT NULL ORDER BY entity_ref, collector",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(StaleMark {
+                            entity_ref: r.try_get("entity_ref")?,
+                            collector: r.try_get("collector")?,
+                            reason: r.try_get("stale_reason")?,
+                            since: r.try_get("stale_since")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn record_run(&self, run: &RunRow) -> Result<i64> {
+                let mut q = QueryBuilder::<$db>::new(
+                    "INSERT INTO collector_runs (collector, trigger, scope, started_at, \
+                     finished_at, status, entities_touched, errors) ",
+                );
+                q.push_values([run], |mut b, r| {
+                    b.push_bind(&r.collector)
+                        .push_bind(&r.trigger)
+                        .push_bind(&r.scope)
+                        .push_bind(r.started_at)
+                        .push_bind(r.finished_at)
+                        .push_bind(&r.status)
+                        .push_bind(r.entities_touched)
+                        .push_bind(Json(&r.errors));
+                });
+                q.push(" RETURNING id");
+                let row = q.build().fetch_one(&self.pool).await?;
+                Ok(row.try_get("id")?)
+            }
+
+            async fn runs(&self, collector: &str, limit: i64) -> Result<Vec<RunRow>> {
+                let mut q = QueryBuilder::<$db>::new(
+                    "SELECT id, collector, trigger, scope, started_at, finished_at, status, \
+                     entities_touched, errors FROM collector_runs WHERE collector = ",
+                );
+                q.push_bind(collector)
+                    .push(" ORDER BY started_at DESC, id DESC LIMIT ")
+                    .push_bind(limit);
+                let rows = q.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(RunRow {
+                            id: r.try_get("id")?,
+                            collector: r.try_get("collector")?,
+                            trigger: r.try_get("trigger")?,
+                            scope: r.try_get("scope")?,
+                            started_at: r.try_get("started_at")?,
+                            finished_at: r.try_get("finished_at")?,
+                            status: r.try_get("status")?,
+                            entities_touched: r.try_get("entities_touched")?,
+                            errors: r.try_get::<Json<Vec<String>>, _>("errors")?.0,
+                        })
+                    })
+                    .collect()
             }
 
             async fn ping(&self) -> Result<()> {

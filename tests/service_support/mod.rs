@@ -94,11 +94,15 @@ pub struct Running {
     pub base: String,
     pub http: reqwest::Client,
     task: tokio::task::JoinHandle<()>,
+    scheduler: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
         self.task.abort();
+        for t in &self.scheduler {
+            t.abort();
+        }
     }
 }
 
@@ -118,6 +122,11 @@ pub async fn serve(db: &TestDb, settings: SettingsFile, sources: Sources) -> Run
     let app = App::start(settings, sources, &db.url)
         .await
         .expect("app starts");
+    serve_app(app).await
+}
+
+/// Serves an app that is already started (e.g. with [`App::start_with_env`]).
+pub async fn serve_app(app: Arc<App>) -> Running {
     let router = tech_health::api::router(app.clone()).expect("router");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -131,10 +140,16 @@ pub async fn serve(db: &TestDb, settings: SettingsFile, sources: Sources) -> Run
         base: format!("http://{addr}"),
         http: reqwest::Client::new(),
         task,
+        scheduler: Vec::new(),
     }
 }
 
 impl Running {
+    /// Starts the collectors' scheduler, as `serve` does.
+    pub fn start_scheduler(&mut self) {
+        self.scheduler = tech_health::collectors::schedule::spawn(self.app.clone());
+    }
+
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
         let r = self
             .http

@@ -79,6 +79,7 @@ const pairs: Record<string, string> = {
   CheckResult: 'CheckResult',
   Eligibility: 'EligibilityView',
   EntityHealth: 'EntityHealth',
+  StaleFacts: 'StaleFacts',
   EntitySummary: 'EntitySummary',
   EntityPage: 'EntityPage',
   LevelCount: 'LevelCount',

@@ -107,6 +107,18 @@ export interface EntityHealth {
   /** Every check, in the standards' order. */
   checks: CheckResult[];
   eligibility: Eligibility;
+  /** Collectors whose facts could not be refreshed: they still count, marked stale. */
+  stale: StaleFacts[];
+}
+
+export interface StaleFacts {
+  collector: string;
+  /** Why the collector could not refresh them. */
+  reason: string;
+  /** Since when they are stale. */
+  since: string;
+  /** When the facts that still count were observed. */
+  observedAt: string;
 }
 
 export interface EntitySummary {

@@ -142,6 +142,29 @@ describe('EntityTechHealthCard', () => {
     ).toBeInTheDocument();
   });
 
+  it('says which facts could not be refreshed, and why', async () => {
+    api.getEntityHealth.mockResolvedValue({
+      ...billingServiceHealth,
+      stale: [
+        {
+          collector: 'github',
+          reason: 'api.github.com answered 502 Bad Gateway',
+          since: '2026-11-28T10:00:00Z',
+          observedAt: '2026-11-27T09:00:00Z',
+        },
+      ],
+    });
+    await renderWithApi(
+      <EntityTechHealthCard />,
+      api,
+      componentEntity('billing-service'),
+    );
+    expect(
+      await screen.findByText(/Some facts could not be refreshed \(github\)/),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/answered 502 Bad Gateway/)).toBeInTheDocument();
+  });
+
   it('keeps the result and reports a failed refresh', async () => {
     api.getEntityHealth.mockResolvedValue(billingServiceHealth);
     api.refreshEntity.mockRejectedValue(new Error('refresh timed out'));

@@ -10,7 +10,7 @@ import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import RefreshIcon from '@material-ui/icons/Refresh';
 import { useEntityHealth } from '../../hooks/useEntityHealth';
-import { EvaluatedAt, GoldenBadge } from '../common';
+import { EvaluatedAt, GoldenBadge, StaleFactsNotice } from '../common';
 import { NoHealthPanel, isNotFound } from '../common/NoHealthPanel';
 import { EligibilitySummary } from './EligibilitySummary';
 import { FailingChecks } from './FailingChecks';
@@ -69,6 +69,11 @@ export const EntityTechHealthCard = () => {
           <GoldenBadge golden={health.golden} />
           <EvaluatedAt at={health.evaluatedAt} />
         </Box>
+        {health.stale.length > 0 && (
+          <Box mt={2}>
+            <StaleFactsNotice stale={health.stale} />
+          </Box>
+        )}
         {refreshing && <Progress />}
         {refreshError && (
           <Box mt={2}>

@@ -12,7 +12,12 @@ import Typography from '@material-ui/core/Typography';
 import { useMemo, useState } from 'react';
 import type { Status } from '../../api/types';
 import { useEntityHealth } from '../../hooks/useEntityHealth';
-import { ALL_STATUSES, EvaluatedAt, GoldenBadge } from '../common';
+import {
+  ALL_STATUSES,
+  EvaluatedAt,
+  GoldenBadge,
+  StaleFactsNotice,
+} from '../common';
 import { NoHealthPanel, isNotFound } from '../common/NoHealthPanel';
 import { CheckList } from './CheckList';
 import { countStatuses, groupChecks } from './groupChecks';
@@ -68,6 +73,11 @@ export const EntityTechHealthContent = () => {
             </Button>
           </Box>
         </Grid>
+        {health.stale.length > 0 && (
+          <Grid item xs={12}>
+            <StaleFactsNotice stale={health.stale} />
+          </Grid>
+        )}
         <Grid item xs={12}>
           <StatusFilter
             selected={statuses}

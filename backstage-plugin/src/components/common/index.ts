@@ -4,3 +4,4 @@ export { GoldenBadge } from './GoldenBadge';
 export { BlockingReasons } from './BlockingReasons';
 export { EvaluatedAt } from './EvaluatedAt';
 export { EntityLink } from './EntityLink';
+export { StaleFactsNotice } from './StaleFacts';

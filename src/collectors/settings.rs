@@ -1,0 +1,101 @@
+//! The `collectors:` section of the settings file: which collectors run, at which cadence, and
+//! the secret GitHub webhooks are signed with.
+
+use std::str::FromStr;
+
+use croner::Cron;
+use serde::Deserialize;
+
+use crate::source::{Document, SourceError};
+
+/// `collectors:` — every key optional.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CollectorsSettings {
+    /// Backstage catalogs whose entities are synchronised into the store.
+    #[serde(default)]
+    pub backstage: Vec<BackstageSetting>,
+    /// Verifies `POST /api/v1/webhooks/github`.
+    #[serde(default)]
+    pub github_webhook: Option<WebhookSetting>,
+}
+
+/// One Backstage catalog read through `GET /api/catalog/entities/by-query`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackstageSetting {
+    /// Names the collector's runs, metrics and entity source [default: `backstage`].
+    #[serde(default = "default_backstage_name")]
+    pub name: String,
+    /// When it runs: `sec min hour day month weekday` (seconds optional), e.g. `0 */15 * * * *`.
+    pub cron: String,
+    /// The Backstage backend, e.g. `https://backstage.example` (the API is under `/api/catalog`).
+    pub base_url: String,
+    /// Backstage filters, e.g. `kind=component,spec.lifecycle=production`; several are OR-ed.
+    #[serde(default)]
+    pub filter: Vec<String>,
+    /// Environment variable holding a static bearer token.
+    #[serde(default)]
+    pub token_env: Option<String>,
+    /// Per request [default: 30].
+    #[serde(default = "default_timeout_secs")]
+    pub timeout_secs: u64,
+    /// Entities per page [default: 500].
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+}
+
+fn default_backstage_name() -> String {
+    "backstage".into()
+}
+fn default_timeout_secs() -> u64 {
+    30
+}
+fn default_page_size() -> u32 {
+    500
+}
+
+/// A webhook secret, read from the environment.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookSetting {
+    pub secret_env: String,
+}
+
+/// Parses a cadence; seconds are optional (`*/5 * * * *` or `0 */5 * * * *`).
+pub fn parse_cron(text: &str) -> Result<Cron, String> {
+    Cron::from_str(text).map_err(|e| format!("`{text}` is not a cron expression: {e}"))
+}
+
+impl CollectorsSettings {
+    /// What serde cannot check: cadences, URLs, unique names; errors point at the line.
+    pub fn validate(&self, doc: &Document) -> Result<(), SourceError> {
+        let mut names = Vec::new();
+        for (i, b) in self.backstage.iter().enumerate() {
+            let at = |field: &str| format!("/collectors/backstage/{i}/{field}");
+            parse_cron(&b.cron).map_err(|e| doc.error_at(&at("cron"), e))?;
+            if !(b.base_url.starts_with("http://") || b.base_url.starts_with("https://")) {
+                return Err(doc.error_at(
+                    &at("baseUrl"),
+                    format!("`{}` is not an http(s) URL", b.base_url),
+                ));
+            }
+            if b.page_size == 0 || b.timeout_secs == 0 {
+                let field = if b.page_size == 0 {
+                    "pageSize"
+                } else {
+                    "timeoutSecs"
+                };
+                return Err(doc.error_at(&at(field), "must be at least 1"));
+            }
+            if names.contains(&b.name) {
+                return Err(doc.error_at(
+                    &at("name"),
+                    format!("a collector named `{}` is configured twice", b.name),
+                ));
+            }
+            names.push(b.name.clone());
+        }
+        Ok(())
+    }
+}
