@@ -31,11 +31,13 @@ mod graphql;
 mod probe;
 mod rate;
 mod settings;
+mod source;
 mod state;
 
 pub use client::next_link;
 pub use facts::SCHEMA;
 pub use settings::{GITHUB_API, GitHubSettings};
+pub use source::GitHubSource;
 pub use state::{
     Collection, CollectionError, CollectorState, FactsByCollector, PageState, RepoCollection,
     RepoState, RepoSummary,
