@@ -5,8 +5,9 @@
 //!
 //! Cheap to repeat: every REST answer is conditional on its last ETag (a 304 costs no
 //! rate-limit point), and a repository is read again only when its default branch head moved
-//! (or its CI state was still pending). An unchanged refresh costs no point at all beyond the
-//! pages of repository lists that changed. Polite: requests in flight are bounded, rate limits
+//! (or its CI state was still pending). An unchanged refresh costs no point at all, but for
+//! the pages of repository lists that changed and one per empty repository (its missing branch
+//! answers 404, which carries no ETag). Polite: requests in flight are bounded, rate limits
 //! (`x-ratelimit-*`, `Retry-After`) are waited out, 5xx and timeouts are retried with
 //! exponential backoff and jitter. A repository that cannot be refreshed keeps its last good
 //! facts, marked `stale` with the reason.
