@@ -1,6 +1,7 @@
 //! The `tech-health` command line: a thin edge over the core.
 
 mod check;
+mod collect;
 mod evaluate;
 mod output;
 mod preview;
@@ -75,6 +76,10 @@ pub enum Command {
     /// Preview candidate standards (a config folder) over a fleet — the bundled example fleet
     /// by default: who drops a level, loses golden state or eligibility, per department.
     Preview(preview::PreviewArgs),
+    /// Run a fact collector once and print what it found (JSON on stdout, request and
+    /// rate-limit counts on stderr).
+    #[command(subcommand)]
+    Collect(collect::CollectSource),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
@@ -85,6 +90,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Scan(args) => scan::run(args),
         Command::Check(args) => check::run(args),
         Command::Preview(args) => preview::run(args),
+        Command::Collect(source) => collect::run(source),
         Command::Radar { config } => {
             let loaded = load_standards(&config, None)?;
             let json = serde_json::to_string_pretty(&loaded.engine.radar.to_loader_response())

@@ -35,7 +35,7 @@ pub use findings::Dependency;
 pub use languages::LanguageShare;
 pub use repo::{MAX_READ_BYTES, ScanWarning};
 pub use technologies::Technology;
-pub use tree::{DirTree, FileTree, MemoryTree, TreeFile};
+pub use tree::{DirTree, FileTree, MemoryTree, TreeFile, is_ignored_dir};
 
 use serde_json::{Map, Value};
 
