@@ -9,6 +9,8 @@
 //! - `GET …/health` under an open-loop load of `BENCH_RATE` req/s (default 5000) for
 //!   `BENCH_SECONDS` (default 10) from a second process on loopback, and the closed-loop maximum;
 //! - the root department's rollup over the whole fleet (p50/p99);
+//! - the whole fleet's eligibility as streamed NDJSON, first to last byte;
+//! - an impact preview of a stricter check over the whole fleet;
 //! - the server's resident memory (peak and at the end).
 //!
 //! ```text
@@ -69,6 +71,8 @@ struct Report {
     push: Latencies,
     visible: Latencies,
     load: LoadReport,
+    export: Vec<(f64, usize)>,
+    preview: Vec<(f64, u64)>,
     rss_peak_mib: f64,
     rss_end_mib: f64,
 }
@@ -279,6 +283,15 @@ async fn bench_store(
         seconds,
     };
     let load = run_load_process(&args, &fleet.dir)?;
+    let mut export = Vec::new();
+    for _ in 0..3 {
+        export.push(eligibility_export(&client, &server.base, fleet.components.len()).await?);
+    }
+    let mut preview = Vec::new();
+    for _ in 0..3 {
+        preview.push(impact_preview(&client, &server.base).await?);
+    }
+    eprintln!("eligibility export {export:.3?}, preview {preview:.3?}");
     let (rss_peak_mib, rss_end_mib) = rss(server.child.id())?;
     Ok(Report {
         store,
@@ -290,6 +303,8 @@ async fn bench_store(
         push,
         visible,
         load,
+        export,
+        preview,
         rss_peak_mib,
         rss_end_mib,
     })
@@ -403,6 +418,56 @@ async fn pushes(
     ))
 }
 
+/// The whole fleet's eligibility as streamed NDJSON: seconds from the request to the last byte,
+/// and the rows received (checked against the fleet's size).
+async fn eligibility_export(
+    client: &reqwest::Client,
+    base: &str,
+    components: usize,
+) -> Result<(f64, usize), String> {
+    let t = Instant::now();
+    let body = client
+        .get(format!("{base}/api/v1/fleet/eligibility"))
+        .header("accept", "application/x-ndjson")
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| format!("eligibility export: {e}"))?
+        .bytes()
+        .await
+        .map_err(|e| format!("eligibility export: {e}"))?;
+    let seconds = t.elapsed().as_secs_f64();
+    let rows = body
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+    if rows < components {
+        return Err(format!(
+            "eligibility export: {rows} rows for {components} components"
+        ));
+    }
+    Ok((seconds, rows))
+}
+
+/// A stricter standard previewed over the whole fleet: Silver in fleet readiness asks for 60 %
+/// coverage instead of 50 %. Seconds, and how many entities would change.
+async fn impact_preview(client: &reqwest::Client, base: &str) -> Result<(f64, u64), String> {
+    let patch = "checks:\n  - id: coverage-50\n    name: Test coverage at least 60%\n    \
+                 severity: error\n    rule:\n      conditions:\n        all:\n          \
+                 - { fact: testCoverage, operator: greaterThanInclusive, value: 60 }\n";
+    let t = Instant::now();
+    let answer = post(client, base, "/api/v1/preview", &json!({ "patch": patch })).await?;
+    let seconds = t.elapsed().as_secs_f64();
+    let changed = answer["summary"]["changed"].as_u64().unwrap_or(0);
+    if changed == 0 {
+        return Err(format!(
+            "the stricter preview changed nobody: {}",
+            answer["summary"]
+        ));
+    }
+    Ok((seconds, changed))
+}
+
 fn run_load_process(args: &LoadArgs, dir: &Path) -> Result<LoadReport, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let file = dir.join("load-args.json");
@@ -439,6 +504,12 @@ fn median(v: &[f64]) -> f64 {
     let mut v = v.to_vec();
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn median_by<T: Copy + Default>(v: &[T], key: impl Fn(&T) -> f64) -> T {
+    let mut v = v.to_vec();
+    v.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    v.get(v.len() / 2).copied().unwrap_or_default()
 }
 
 fn ms(us: u64) -> String {
@@ -516,6 +587,22 @@ fn print_reports(n: usize, rate: u64, seconds: u64, reports: &[Report]) {
     row("root department rollup p50 / p99", "p99 ≤ 10 ms", &|r| {
         format!("{} / {}", ms(r.load.root.p50_us), ms(r.load.root.p99_us))
     });
+    row(
+        "eligibility NDJSON export, whole fleet (median of 3)",
+        "≤ 200 ms",
+        &|r| {
+            let (s, rows) = median_by(&r.export, |e| e.0);
+            format!("{:.0} ms ({rows} rows)", s * 1000.0)
+        },
+    );
+    row(
+        "impact preview of a stricter check (median of 3)",
+        "≤ 5 s",
+        &|r| {
+            let (s, changed) = median_by(&r.preview, |e| e.0);
+            format!("{s:.2} s ({changed} entities change)")
+        },
+    );
     row("server resident memory, peak / end", "≤ 500 MB", &|r| {
         format!("{:.0} / {:.0} MiB", r.rss_peak_mib, r.rss_end_mib)
     });
