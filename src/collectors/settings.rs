@@ -6,6 +6,7 @@ use std::str::FromStr;
 use croner::Cron;
 use serde::Deserialize;
 
+use crate::github::GitHubSettings;
 use crate::source::{Document, SourceError};
 
 /// `collectors:` — every key optional.
@@ -15,6 +16,9 @@ pub struct CollectorsSettings {
     /// Backstage catalogs whose entities are synchronised into the store.
     #[serde(default)]
     pub backstage: Vec<BackstageSetting>,
+    /// GitHub organisations and users whose repositories are scanned.
+    #[serde(default)]
+    pub github: Vec<GitHubSetting>,
     /// Verifies `POST /api/v1/webhooks/github`.
     #[serde(default)]
     pub github_webhook: Option<WebhookSetting>,
@@ -47,6 +51,28 @@ pub struct BackstageSetting {
 
 fn default_backstage_name() -> String {
     "backstage".into()
+}
+
+/// One GitHub collector: a name and a cadence, beside the keys of [`GitHubSettings`] (`orgs`,
+/// `users`, `baseUrl`, `tokenEnv`, `concurrency`, …). Unknown keys are refused.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GitHubSetting {
+    /// Names the collector's runs, metrics and entity source [default: `github`].
+    #[serde(default = "default_github_name")]
+    pub name: String,
+    /// When it runs, as for `backstage`.
+    pub cron: String,
+    /// Whether the entities of each repository's `catalog-info.yaml` become catalog entries
+    /// [default: false: a Backstage catalog lists them already].
+    #[serde(default)]
+    pub entities: bool,
+    #[serde(flatten)]
+    pub github: GitHubSettings,
+}
+
+fn default_github_name() -> String {
+    "github".into()
 }
 fn default_timeout_secs() -> u64 {
     30
@@ -95,6 +121,20 @@ impl CollectorsSettings {
                 ));
             }
             names.push(b.name.clone());
+        }
+        for (i, g) in self.github.iter().enumerate() {
+            let at = |field: &str| format!("/collectors/github/{i}/{field}");
+            parse_cron(&g.cron).map_err(|e| doc.error_at(&at("cron"), e))?;
+            g.github
+                .validate()
+                .map_err(|e| doc.error_at(&format!("/collectors/github/{i}"), e.to_string()))?;
+            if names.contains(&g.name) {
+                return Err(doc.error_at(
+                    &at("name"),
+                    format!("a collector named `{}` is configured twice", g.name),
+                ));
+            }
+            names.push(g.name.clone());
         }
         Ok(())
     }
