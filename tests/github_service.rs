@@ -132,7 +132,11 @@ async fn github_collects_evaluates_and_serves(db: &TestDb) {
     assert_eq!(run["trigger"], "schedule");
     s.stop_scheduler();
     let (_, list) = s.get("/api/v1/collectors").await;
-    let listed = list.as_array().unwrap().iter().find(|c| c["name"] == "github");
+    let listed = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "github");
     assert_eq!(listed.unwrap()["kind"], "github", "{list}");
     for name in &names {
         let h = health(&s, name).await;
@@ -201,8 +205,12 @@ async fn github_collects_evaluates_and_serves(db: &TestDb) {
         "{go}"
     );
     let (_, list) = s.get("/api/v1/collectors").await;
-    let last = &list.as_array().unwrap().iter().find(|c| c["name"] == "github").unwrap()
-        ["lastRuns"][0];
+    let last = &list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "github")
+        .unwrap()["lastRuns"][0];
     assert_eq!(last["status"], "partial", "{last}");
     assert!(
         last["errors"]
@@ -240,7 +248,11 @@ async fn github_collects_evaluates_and_serves(db: &TestDb) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(check(&go, "ci-green-default-branch")["status"], "fail", "{go}");
+    assert_eq!(
+        check(&go, "ci-green-default-branch")["status"],
+        "fail",
+        "{go}"
+    );
     assert!(go["stale"].as_array().unwrap().is_empty(), "fresh: {go}");
     assert_eq!(hooked["trigger"], "webhook", "{hooked}");
     assert_eq!(hooked["scope"], "repository:acme/go-service");

@@ -8,10 +8,10 @@ use croner::Cron;
 use parking_lot::{Mutex, RwLock};
 
 use super::backstage::BackstageCollector;
-use crate::github::{GitHubCollector, GitHubSource};
-use crate::radar::Radar;
 use super::settings::{CollectorsSettings, parse_cron};
 use super::{Collector, Scope};
+use crate::github::{GitHubCollector, GitHubSource};
+use crate::radar::Radar;
 
 /// What started a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -132,7 +132,11 @@ impl App {
             return;
         }
         let name = entry.collector.name();
-        match self.store.save_collector_state(name, &state, Utc::now()).await {
+        match self
+            .store
+            .save_collector_state(name, &state, Utc::now())
+            .await
+        {
             Ok(()) => entry.set_saved_state(Some(digest)),
             Err(e) => tracing::warn!(collector = name, "cannot store the collector's state: {e}"),
         }

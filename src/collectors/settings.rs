@@ -139,3 +139,54 @@ impl CollectorsSettings {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::settings::SettingsFile;
+
+    fn read(text: &str) -> Result<SettingsFile, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tech-health.yaml");
+        std::fs::write(&path, text).unwrap();
+        SettingsFile::read(&path).map_err(|e| e.to_string())
+    }
+
+    const GITHUB: &str = "collectors:\n  github:\n    - cron: \"0 */30 * * * *\"\n      \
+                          orgs: [acme]\n      baseUrl: https://github.example.com/api/v3\n      \
+                          concurrency: 4\n";
+
+    #[test]
+    fn a_github_collector_takes_the_collector_settings_beside_its_cadence() {
+        let s = read(GITHUB).unwrap();
+        let g = &s.collectors.github[0];
+        assert_eq!((g.name.as_str(), g.entities), ("github", false));
+        assert_eq!(g.github.orgs, ["acme"]);
+        assert_eq!(g.github.concurrency, 4);
+        assert_eq!(
+            g.github.graphql_endpoint(),
+            "https://github.example.com/api/graphql"
+        );
+        assert_eq!(g.github.token_env, "GITHUB_TOKEN", "defaults kept");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused_at_their_line() {
+        let typo = read(&format!("{GITHUB}      concurrancy: 2\n")).unwrap_err();
+        assert!(
+            typo.contains("tech-health.yaml:7:") && typo.contains("concurrancy"),
+            "{typo}"
+        );
+        let nothing = read(&GITHUB.replace("orgs: [acme]", "users: []")).unwrap_err();
+        assert!(
+            nothing.contains("tech-health.yaml:3:") && nothing.contains("orgs"),
+            "{nothing}"
+        );
+        let cron = read(&GITHUB.replace("0 */30 * * * *", "every hour")).unwrap_err();
+        assert!(cron.contains("tech-health.yaml:3:"), "{cron}");
+        let twice = format!(
+            "{GITHUB}  backstage:\n    - name: github\n      cron: \"* * * * *\"\n      \
+             baseUrl: http://127.0.0.1:7007\n"
+        );
+        assert!(read(&twice).unwrap_err().contains("configured twice"));
+    }
+}

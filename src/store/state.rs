@@ -28,8 +28,9 @@ macro_rules! state_sql {
         #[async_trait]
         impl CollectorStateStore for $store {
             async fn collector_state(&self, collector: &str) -> Result<Option<Value>> {
-                let mut q =
-                    QueryBuilder::<$db>::new("SELECT state FROM collector_state WHERE collector = ");
+                let mut q = QueryBuilder::<$db>::new(
+                    "SELECT state FROM collector_state WHERE collector = ",
+                );
                 q.push_bind(collector);
                 let row = q.build().fetch_optional(&self.pool).await?;
                 Ok(match row {

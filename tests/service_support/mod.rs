@@ -270,4 +270,3 @@ pub async fn deliver(
     let r = req.send().await.unwrap();
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
-
