@@ -8,7 +8,7 @@ mod service_support;
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use fake_catalog::{FakeCatalog, component};
 use serde_json::{Value, json};
 use service_support::{ADMIN, Running, TestDb, WRITER, run_after, serve_app, settings};
