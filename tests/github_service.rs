@@ -63,6 +63,15 @@ fn configured(catalog: &FakeCatalog, github: &FakeGitHub) -> SettingsFile {
     s
 }
 
+/// The service with both collectors configured, serving on a free port (scheduler not started).
+async fn start(db: &TestDb, catalog: &FakeCatalog, github: &FakeGitHub) -> Running {
+    let settings = configured(catalog, github);
+    let app = App::start_with_env(settings, Sources::default(), &db.url, &env)
+        .await
+        .expect("app starts");
+    serve_app(app).await
+}
+
 async fn health(s: &Running, name: &str) -> Value {
     let (status, h) = s
         .get(&format!("/api/v1/entities/component/default/{name}/health"))
@@ -112,15 +121,7 @@ async fn github_collects_evaluates_and_serves(db: &TestDb) {
             .collect(),
     )
     .await;
-    let app = App::start_with_env(
-        configured(&catalog, &github),
-        Sources::default(),
-        &db.url,
-        &env,
-    )
-    .await
-    .expect("app starts");
-    let mut s = serve_app(app).await;
+    let mut s = start(db, &catalog, &github).await;
     let before = Utc::now() - chrono::Duration::seconds(5);
     s.start_scheduler();
 
@@ -164,15 +165,7 @@ async fn github_collects_evaluates_and_serves(db: &TestDb) {
 
     // Restarted: the stored state makes an unchanged refresh nearly free.
     drop(s);
-    let app = App::start_with_env(
-        configured(&catalog, &github),
-        Sources::default(),
-        &db.url,
-        &env,
-    )
-    .await
-    .expect("app restarts");
-    let s = serve_app(app).await;
+    let s = start(db, &catalog, &github).await;
     github.reset_counts();
     let refresh = collect_all(&s).await;
     assert_eq!(refresh.status, "ok", "{:?}", refresh.errors);
