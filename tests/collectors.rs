@@ -8,10 +8,10 @@ mod service_support;
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use fake_catalog::{FakeCatalog, component};
 use serde_json::{Value, json};
-use service_support::{ADMIN, Running, TestDb, WRITER, serve_app, settings};
+use service_support::{ADMIN, Running, TestDb, WRITER, run_after, serve_app, settings};
 use tech_health::collectors::settings::BackstageSetting;
 use tech_health::service::{App, Sources};
 use tech_health::settings::SettingsFile;
@@ -50,29 +50,6 @@ fn catalog_entities() -> Vec<Value> {
                "metadata": {"name": "team-a", "namespace": "default"},
                "spec": {"type": "team", "children": []}}),
     ]
-}
-
-/// The first recorded run of the collector that started after `after`, waiting up to 15 s.
-async fn run_after(s: &Running, name: &str, after: DateTime<Utc>) -> Value {
-    for _ in 0..150 {
-        let (status, list) = s.get("/api/v1/collectors").await;
-        assert_eq!(status, 200, "{list}");
-        let c = list
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == name)
-            .unwrap_or_else(|| panic!("no collector {name}: {list}"));
-        let first = c["lastRuns"].as_array().unwrap().iter().rev().find(|run| {
-            let started: DateTime<Utc> = run["startedAt"].as_str().unwrap().parse().unwrap();
-            started > after
-        });
-        if let Some(run) = first {
-            return run.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no run of {name} after {after}");
 }
 
 async fn health(s: &Running, name: &str) -> (u16, Value) {

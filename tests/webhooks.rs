@@ -13,7 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use parking_lot::Mutex;
 use serde_json::{Map, Value, json};
-use service_support::{Running, TestDb, WRITER, serve_app, settings};
+use service_support::{Running, TestDb, WRITER, deliver, serve_app, settings};
 use tech_health::collectors::settings::WebhookSetting;
 use tech_health::collectors::webhook::sign;
 use tech_health::collectors::{
@@ -96,27 +96,6 @@ fn ci_green(health: &Value) -> &Value {
         .as_array()
         .and_then(|c| c.iter().find(|c| c["id"] == "ci-green-default-branch"))
         .expect("the check")
-}
-
-async fn deliver(
-    s: &Running,
-    event: &str,
-    body: &Value,
-    signature: Option<String>,
-) -> (u16, Value) {
-    let bytes = serde_json::to_vec(body).unwrap();
-    let mut req = s
-        .http
-        .post(format!("{}/api/v1/webhooks/github", s.base))
-        .header("content-type", "application/json")
-        .header("x-github-event", event)
-        .header("x-github-delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958")
-        .body(bytes);
-    if let Some(sig) = signature {
-        req = req.header("x-hub-signature-256", sig);
-    }
-    let r = req.send().await.unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
 async fn last_run(s: &Running) -> Value {

@@ -130,4 +130,13 @@ pub trait Collector: Send + Sync {
         format!("collector:{}", self.name())
     }
     async fn collect(&self, scope: &Scope) -> Result<Collection, CollectError>;
+    /// What it keeps between runs (e.g. ETags), stored after each run that changed it so that
+    /// a restarted service goes on from there; `None`: nothing to keep.
+    async fn saved_state(&self) -> Option<Value> {
+        None
+    }
+    /// Goes on from a state an earlier process stored.
+    async fn restore_state(&self, _state: Value) -> Result<(), String> {
+        Ok(())
+    }
 }

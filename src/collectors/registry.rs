@@ -10,6 +10,8 @@ use parking_lot::{Mutex, RwLock};
 use super::backstage::BackstageCollector;
 use super::settings::{CollectorsSettings, parse_cron};
 use super::{Collector, Scope};
+use crate::github::{GitHubCollector, GitHubSource};
+use crate::radar::Radar;
 
 /// What started a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +39,8 @@ pub struct Entry {
     /// Held while a run is in progress: one run at a time per collector.
     busy: tokio::sync::Mutex<()>,
     next_run: Mutex<Option<DateTime<Utc>>>,
+    /// A digest of the state stored last, so that an unchanged state is not written again.
+    saved_state: Mutex<Option<u64>>,
 }
 
 impl Entry {
@@ -60,6 +64,15 @@ impl Entry {
     pub(super) fn set_next_run(&self, at: Option<DateTime<Utc>>) {
         *self.next_run.lock() = at;
     }
+
+    /// The digest of the state stored last.
+    pub(super) fn saved_state(&self) -> Option<u64> {
+        *self.saved_state.lock()
+    }
+
+    pub(super) fn set_saved_state(&self, digest: Option<u64>) {
+        *self.saved_state.lock() = digest;
+    }
 }
 
 /// The collectors of this service.
@@ -70,10 +83,12 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// Builds the collectors the settings name; `env` reads the variables they refer to.
+    /// Builds the collectors the settings name; `env` reads the variables they refer to, and
+    /// the GitHub collectors map the technologies they find onto `radar`.
     pub fn from_settings(
         settings: &CollectorsSettings,
         env: &dyn Fn(&str) -> Option<String>,
+        radar: Option<Arc<Radar>>,
     ) -> Result<Runner, String> {
         let read = |var: &str, what: &str| {
             env(var)
@@ -96,6 +111,15 @@ impl Runner {
                 None => None,
             };
             runner.register(Arc::new(BackstageCollector::new(b, token)?), Some(&b.cron))?;
+        }
+        for g in &settings.github {
+            let mut collector = GitHubCollector::new(g.github.clone())
+                .map_err(|e| format!("collector {}: {e}", g.name))?;
+            if let Some(radar) = &radar {
+                collector = collector.with_radar(radar.clone());
+            }
+            let source = GitHubSource::new(g.name.clone(), collector, g.entities);
+            runner.register(Arc::new(source), Some(&g.cron))?;
         }
         Ok(runner)
     }
@@ -124,6 +148,7 @@ impl Runner {
             cadence,
             busy: tokio::sync::Mutex::new(()),
             next_run: Mutex::new(None),
+            saved_state: Mutex::new(None),
         }));
         Ok(())
     }

@@ -88,6 +88,7 @@ impl App {
             .increment(run.errors.len() as u64);
         metrics::histogram!("tech_health_collector_run_seconds", "collector" => name.clone())
             .record(clock.elapsed().as_secs_f64());
+        self.save_collector_state(entry).await;
         match self.store.record_run(&run).await {
             Ok(id) => run.id = id,
             Err(e) => tracing::warn!(collector = name, "cannot record the run: {e}"),
@@ -103,6 +104,42 @@ impl App {
             tracing::warn!(collector = name, scope = run.scope, status, errors = ?run.errors, "collector ran with errors");
         }
         Some(run)
+    }
+
+    /// Goes on from the states collectors stored before this process started.
+    pub async fn restore_collector_states(&self) -> Result<(), ServiceError> {
+        for entry in self.runner.entries() {
+            let name = entry.collector.name();
+            if let Some(state) = self.store.collector_state(name).await? {
+                let digest = digest(&state);
+                match entry.collector.restore_state(state).await {
+                    Ok(()) => entry.set_saved_state(Some(digest)),
+                    // A state from another version is only a cache: start afresh.
+                    Err(e) => tracing::warn!(collector = name, "{e}; starting afresh"),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores what the collector keeps between runs, when it changed.
+    async fn save_collector_state(&self, entry: &Entry) {
+        let Some(state) = entry.collector.saved_state().await else {
+            return;
+        };
+        let digest = digest(&state);
+        if entry.saved_state() == Some(digest) {
+            return;
+        }
+        let name = entry.collector.name();
+        match self
+            .store
+            .save_collector_state(name, &state, Utc::now())
+            .await
+        {
+            Ok(()) => entry.set_saved_state(Some(digest)),
+            Err(e) => tracing::warn!(collector = name, "cannot store the collector's state: {e}"),
+        }
     }
 
     async fn apply_collection(&self, collector: &dyn Collector, c: Collection) -> Applied {
@@ -246,6 +283,13 @@ fn fact_item(
         facts: serde_json::Value::Object(facts),
         observed_at: None,
     }
+}
+
+fn digest(state: &serde_json::Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    state.to_string().hash(&mut h);
+    h.finish()
 }
 
 fn target_label(t: &StaleTarget) -> String {

@@ -63,7 +63,16 @@ pub fn deserialize_at<T: DeserializeOwned>(
                 Segment::Unknown => {}
             }
         }
-        doc.error_at(&at, e.into_inner().to_string())
+        let message = e.into_inner().to_string();
+        // Behind `#[serde(flatten)]` an unknown key is reported at its object: point at the key.
+        let key = message
+            .strip_prefix("unknown field `")
+            .and_then(|m| m.split('`').next())
+            .map(|k| format!("{at}/{}", crate::source::pointer_token(k)));
+        if let Some(key) = key.filter(|k| value.pointer(k).is_some()) {
+            at = key;
+        }
+        doc.error_at(&at, message)
     })
 }
 

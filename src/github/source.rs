@@ -98,6 +98,17 @@ impl collectors::Collector for GitHubSource {
         *state = run.state.clone();
         Ok(self.convert(run, slug.is_none()))
     }
+
+    async fn saved_state(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(&*self.state.lock().await).ok()
+    }
+
+    async fn restore_state(&self, state: serde_json::Value) -> Result<(), String> {
+        let state: CollectorState = serde_json::from_value(state)
+            .map_err(|e| format!("collector {}: stored state unreadable: {e}", self.name))?;
+        *self.state.lock().await = state;
+        Ok(())
+    }
 }
 
 impl GitHubSource {

@@ -182,9 +182,10 @@ impl App {
         database_url: &str,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Arc<App>, ServiceError> {
-        let runner =
-            Runner::from_settings(&settings.collectors, env).map_err(ServiceError::Config)?;
         let (engine, collectors) = load_standards(&sources)?;
+        let radar = Arc::new(engine.radar.clone());
+        let runner = Runner::from_settings(&settings.collectors, env, Some(radar))
+            .map_err(ServiceError::Config)?;
         let store = store::open(database_url).await?;
         let retention = settings.retention();
         let kinds = if sources.kinds.is_empty() {
@@ -218,6 +219,7 @@ impl App {
             outbox_wake: Arc::default(),
         });
         app.load_governance().await?;
+        app.restore_collector_states().await?;
         app.reload_inner(true).await?;
         app.spawn_tasks();
         Ok(app)

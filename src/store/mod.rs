@@ -1,5 +1,6 @@
 //! The store: entities, facts and their history, results, group rollups and daily snapshots;
-//! exemptions with their audit log, campaigns with their progress, and the event outbox.
+//! exemptions with their audit log, campaigns with their progress, the event outbox, and what
+//! collectors keep between runs.
 //! One trait, two implementations — SQLite (the default, a file) and Postgres — chosen from the
 //! URL scheme, each with its own migrations under `migrations/`.
 
@@ -7,6 +8,7 @@ mod connect;
 mod governance;
 mod rows;
 mod sql;
+mod state;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -19,6 +21,7 @@ pub use governance::{
     AuditRow, CampaignRow, ExemptionRow, GovernanceStore, OutboxRow, ProgressRow,
 };
 pub use sql::{PostgresStore, SqliteStore};
+pub use state::CollectorStateStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -179,7 +182,7 @@ pub struct Counts {
 }
 
 #[async_trait]
-pub trait Store: GovernanceStore + Send + Sync {
+pub trait Store: GovernanceStore + CollectorStateStore + Send + Sync {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Applies a change in one transaction; `now` stamps rows and names the snapshot day.

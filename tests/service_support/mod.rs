@@ -5,6 +5,10 @@
 pub mod governance;
 
 use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
 
 use sqlx::Connection;
 use tech_health::service::{App, Sources};
@@ -160,6 +164,13 @@ impl Running {
         self.scheduler = tech_health::collectors::schedule::spawn(self.app.clone());
     }
 
+    /// Stops the scheduler (a run in progress is dropped, as when the service stops).
+    pub fn stop_scheduler(&mut self) {
+        for t in self.scheduler.drain(..) {
+            t.abort();
+        }
+    }
+
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
         let r = self
             .http
@@ -213,4 +224,49 @@ macro_rules! on_both_stores {
             )*
         }
     };
+}
+
+/// The first recorded run of the collector that started after `after`, waiting up to 15 s.
+pub async fn run_after(s: &Running, name: &str, after: DateTime<Utc>) -> Value {
+    for _ in 0..150 {
+        let (status, list) = s.get("/api/v1/collectors").await;
+        assert_eq!(status, 200, "{list}");
+        let c = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no collector {name}: {list}"));
+        let first = c["lastRuns"].as_array().unwrap().iter().rev().find(|run| {
+            let started: DateTime<Utc> = run["startedAt"].as_str().unwrap().parse().unwrap();
+            started > after
+        });
+        if let Some(run) = first {
+            return run.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no run of {name} after {after}");
+}
+
+/// Posts a GitHub webhook delivery, signed with `signature` when given.
+pub async fn deliver(
+    s: &Running,
+    event: &str,
+    body: &Value,
+    signature: Option<String>,
+) -> (u16, Value) {
+    let bytes = serde_json::to_vec(body).unwrap();
+    let mut req = s
+        .http
+        .post(format!("{}/api/v1/webhooks/github", s.base))
+        .header("content-type", "application/json")
+        .header("x-github-event", event)
+        .header("x-github-delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958")
+        .body(bytes);
+    if let Some(sig) = signature {
+        req = req.header("x-hub-signature-256", sig);
+    }
+    let r = req.send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
