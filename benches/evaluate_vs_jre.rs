@@ -10,9 +10,12 @@
 //! `<crate>/../shared/bench/gen_workload.py`; the workload is cached in
 //! `<target>/bench-workload-N-SEED`; json-rules-engine is the one the differential test installs.
 
+#[path = "support/env.rs"]
+mod env;
 #[path = "../tests/support/jre.rs"]
 mod jre;
 
+use env::env_or;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -35,16 +38,6 @@ fn main() -> ExitCode {
             eprintln!("evaluate_vs_jre: {e}");
             ExitCode::FAILURE
         }
-    }
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
-    match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .map_err(|_| format!("{name}={v:?} is not a number")),
-        Err(_) => Ok(default),
     }
 }
 

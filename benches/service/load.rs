@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+const MAX_IN_FLIGHT: usize = 256;
 pub const ROLE_ENV: &str = "TECH_HEALTH_BENCH_ROLE";
 /// Names a JSON file holding the `LoadArgs`.
 pub const ARGS_ENV: &str = "TECH_HEALTH_BENCH_LOAD";
@@ -120,13 +121,18 @@ async fn get(client: &reqwest::Client, base: &str, path: &str) -> Result<usize, 
 async fn open_loop(client: &reqwest::Client, args: &Arc<LoadArgs>) -> Latencies {
     let total = args.rate * args.seconds;
     let start = tokio::time::Instant::now();
+    // At most this many requests in flight (and so connections), as a load tool's `-c` sets; a
+    // request that waits for a free one still counts its wait, from the moment it was due.
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
     let mut tasks = Vec::with_capacity(total as usize);
     for k in 0..total {
         let due = start + Duration::from_nanos(k * 1_000_000_000 / args.rate);
         tokio::time::sleep_until(due).await;
         let client = client.clone();
         let args = args.clone();
+        let in_flight = in_flight.clone();
         tasks.push(tokio::spawn(async move {
+            let _slot = in_flight.acquire_owned().await;
             let path = &args.paths[(k as usize * 7919) % args.paths.len()];
             let ok = get(&client, &args.base, path).await.is_ok();
             (due.elapsed().as_micros() as u64, ok)

@@ -18,9 +18,12 @@
 //! BENCH_DATABASES=sqlite cargo bench --bench service
 //! ```
 
+#[path = "../support/env.rs"]
+mod env;
 mod fleet;
 mod load;
 
+use env::env_or;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -48,16 +51,6 @@ fn main() -> ExitCode {
             eprintln!("service bench: {e}");
             ExitCode::FAILURE
         }
-    }
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
-    match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .map_err(|_| format!("{name}={v:?} is not valid")),
-        Err(_) => Ok(default),
     }
 }
 
