@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::evaluate::Engine;
+use crate::evaluate::{Engine, Evaluation};
 use crate::health::{Scored, view};
 
 pub const LEVEL_CHANGED: &str = "entity.level-changed";
@@ -58,20 +58,27 @@ impl Event {
     }
 }
 
-/// What events are about for an entity: its levels, golden state and eligibility.
-#[derive(Debug, Clone, PartialEq)]
+/// One entity's standing under one set of standards: what events and impact previews are about.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Standing {
+    /// Track id → level id held (`null`: none); a preview leaves out tracks that do not apply.
     pub levels: BTreeMap<String, Option<String>>,
     pub golden: bool,
     pub eligible: bool,
+    /// Codes of the blocking reasons.
     pub blocking: Vec<String>,
 }
 
 impl Standing {
     pub fn of(engine: &Engine, scored: &Scored) -> Standing {
-        let ev = &scored.evaluation;
+        Standing::with_levels(view::levels(engine, scored), &scored.evaluation)
+    }
+
+    /// An evaluation's golden state, eligibility and blocking codes, with `levels` as the caller
+    /// reads them.
+    pub fn with_levels(levels: BTreeMap<String, Option<String>>, ev: &Evaluation) -> Standing {
         Standing {
-            levels: view::levels(engine, scored),
+            levels,
             golden: ev.golden,
             eligible: ev.eligibility.eligible,
             blocking: ev

@@ -10,18 +10,8 @@ use utoipa::ToSchema;
 
 use crate::catalog::{Catalog, EntityRef};
 use crate::evaluate::{Engine, Evaluation};
+pub use crate::governance::events::Standing;
 use crate::health::Fleet;
-
-/// One entity's standing under one set of standards.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct Standing {
-    /// Track id → level id held (`null`: none). Tracks that do not apply are left out.
-    pub levels: BTreeMap<String, Option<String>>,
-    pub golden: bool,
-    pub eligible: bool,
-    /// Codes of the blocking reasons.
-    pub blocking: Vec<String>,
-}
 
 /// An entity whose standing changes.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -87,18 +77,7 @@ fn standing(engine: &Engine, ev: &Evaluation) -> (Standing, BTreeMap<String, Opt
             ranks.insert(t.def.id.clone(), s.level);
         }
     }
-    let standing = Standing {
-        levels,
-        golden: ev.golden,
-        eligible: ev.eligibility.eligible,
-        blocking: ev
-            .eligibility
-            .reasons
-            .iter()
-            .map(|r| r.code.clone())
-            .collect(),
-    };
-    (standing, ranks)
+    (Standing::with_levels(levels, ev), ranks)
 }
 
 impl ImpactCounts {
