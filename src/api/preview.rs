@@ -13,7 +13,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::AppState;
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, JsonBody};
 use crate::config::overlay::Overlay;
 use crate::config::{self, ConfigSource};
 use crate::preview::{self, Preview};
@@ -45,7 +45,7 @@ pub struct PreviewRequest {
 pub async fn preview(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Json(req): Json<PreviewRequest>,
+    JsonBody(req): JsonBody<PreviewRequest>,
 ) -> Result<Json<Preview>, ApiError> {
     s.auth.require(&headers, PREVIEW).await?;
     let app = s.app.clone();
