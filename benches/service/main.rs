@@ -16,6 +16,7 @@
 //! ```text
 //! cargo bench --bench service                 # BENCH_N=10000 for a quick look
 //! BENCH_DATABASES=sqlite cargo bench --bench service
+//! BENCH_STEPS=reload,export cargo bench --bench service   # only some steps (facts always load)
 //! ```
 
 #[path = "../support/env.rs"]
@@ -82,6 +83,7 @@ fn run() -> Result<(), String> {
     let rate: u64 = env_or("BENCH_RATE", 5000)?;
     let seconds: u64 = env_or("BENCH_SECONDS", 10)?;
     let databases: String = env_or("BENCH_DATABASES", "sqlite,postgres".to_string())?;
+    let steps = Steps::from_env()?;
     let target = target_dir()?;
     let dir = target.join(format!("bench-service-{n}"));
     eprintln!("generating {n} components in {}", dir.display());
@@ -116,10 +118,43 @@ fn run() -> Result<(), String> {
             other => return Err(format!("BENCH_DATABASES: unknown store `{other}`")),
         };
         eprintln!("== {store}");
-        reports.push(runtime.block_on(bench_store(store, &url, &fleet, rate, seconds))?);
+        reports.push(runtime.block_on(bench_store(store, &url, &fleet, &steps, rate, seconds))?);
     }
     print_reports(n, rate, seconds, &reports);
     Ok(())
+}
+
+/// The steps to run after start-up and loading the facts (`BENCH_STEPS`, default all).
+struct Steps(Vec<String>);
+
+impl Steps {
+    const ALL: [&'static str; 5] = ["reload", "push", "load", "export", "preview"];
+
+    fn from_env() -> Result<Steps, String> {
+        let list: String = env_or("BENCH_STEPS", Self::ALL.join(","))?;
+        let steps: Vec<String> = list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        if let Some(bad) = steps.iter().find(|s| !Self::ALL.contains(&s.as_str())) {
+            return Err(format!(
+                "BENCH_STEPS: unknown step `{bad}` (steps: {})",
+                Self::ALL.join(", ")
+            ));
+        }
+        Ok(Steps(steps))
+    }
+
+    fn has(&self, step: &str) -> bool {
+        self.0.iter().any(|s| s == step)
+    }
+
+    /// How many times a repeated step runs: 3 (the median is reported), or 0 when not selected.
+    fn rounds(&self, step: &str) -> usize {
+        if self.has(step) { 3 } else { 0 }
+    }
 }
 
 fn target_dir() -> Result<PathBuf, String> {
@@ -210,6 +245,7 @@ async fn bench_store(
     store: &'static str,
     url: &str,
     fleet: &BenchFleet,
+    steps: &Steps,
     rate: u64,
     seconds: u64,
 ) -> Result<Report, String> {
@@ -244,7 +280,7 @@ async fn bench_store(
     );
 
     let (mut reload_server, mut reload_client) = (Vec::new(), Vec::new());
-    for _ in 0..3 {
+    for _ in 0..steps.rounds("reload") {
         let t = Instant::now();
         let report = post(&client, &server.base, "/api/v1/admin/reload", &json!({})).await?;
         reload_client.push(t.elapsed().as_secs_f64());
@@ -257,7 +293,11 @@ async fn bench_store(
     }
     eprintln!("full re-evaluation: {reload_client:.3?} s");
 
-    let (push, visible) = pushes(&client, &server.base, fleet).await?;
+    let (push, visible) = if steps.has("push") {
+        pushes(&client, &server.base, fleet).await?
+    } else {
+        Default::default()
+    };
     eprintln!(
         "push p99 {} µs, visible p99 {} µs",
         push.p99_us, visible.p99_us
@@ -275,13 +315,17 @@ async fn bench_store(
         rate,
         seconds,
     };
-    let load = run_load_process(&args, &fleet.dir)?;
+    let load = if steps.has("load") {
+        run_load_process(&args, &fleet.dir)?
+    } else {
+        LoadReport::default()
+    };
     let mut export = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..steps.rounds("export") {
         export.push(eligibility_export(&client, &server.base, fleet.components.len()).await?);
     }
     let mut preview = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..steps.rounds("preview") {
         preview.push(impact_preview(&client, &server.base).await?);
     }
     eprintln!("eligibility export {export:.3?}, preview {preview:.3?}");
