@@ -424,6 +424,7 @@ impl App {
         })
         .await
         .map_err(|e| ServiceError::Config(format!("evaluation failed: {e}")))?;
+        let scored = started.elapsed();
         // What moved for entities that were scored before (nothing on start: no before).
         let moved: Vec<Moved> = fleet
             .scored
@@ -476,6 +477,7 @@ impl App {
         let evaluated = started.elapsed();
         let events = !change.events.is_empty();
         self.store.commit(&change, now).await?;
+        let committed = started.elapsed();
         self.publish_governance(gov, events);
         let report = ReloadReport {
             entities: fleet.catalog.entities().len(),
@@ -494,7 +496,9 @@ impl App {
             scored = report.scored,
             seconds = report.seconds,
             load_seconds = loaded.as_secs_f64(),
-            evaluate_seconds = (evaluated - loaded).as_secs_f64(),
+            evaluate_seconds = (scored - loaded).as_secs_f64(),
+            derive_seconds = (evaluated - scored).as_secs_f64(),
+            commit_seconds = (committed - evaluated).as_secs_f64(),
             "fleet evaluated"
         );
         Ok(report)
