@@ -4,7 +4,8 @@ use std::ops::Bound;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -31,14 +32,11 @@ pub async fn health(
     State(s): State<AppState>,
     headers: HeaderMap,
     Path((kind, namespace, name)): Path<(String, String, String)>,
-) -> Result<Json<EntityHealth>, ApiError> {
+) -> Result<Response, ApiError> {
     s.auth.allow_read(&headers).await?;
     let r = entity_ref(&kind, &namespace, &name);
-    s.app
-        .fleet()
-        .health(&r)
-        .map(Json)
-        .ok_or_else(|| not_found(&r))
+    let body = s.app.fleet().health_json(&r).ok_or_else(|| not_found(&r))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 fn not_found(r: &EntityRef) -> ApiError {

@@ -37,6 +37,9 @@ pub struct Engine {
     pub policy: FleetPolicy,
     pub radar: Radar,
     check_index: FxHashMap<String, usize>,
+    /// Each check's fields that are the same for every entity, as JSON (see
+    /// `health::view`): written once, copied into every health answer.
+    pub(crate) check_json: std::sync::OnceLock<Vec<String>>,
 }
 
 /// One entity to evaluate: its ref and its facts, one slot per fact of the engine's table.
@@ -83,6 +86,7 @@ impl Engine {
             policy,
             radar,
             check_index,
+            check_json: std::sync::OnceLock::new(),
         }
     }
 

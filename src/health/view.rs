@@ -76,12 +76,12 @@ pub struct CheckResult {
     pub description: Option<String>,
     /// `error` or `warning`.
     pub severity: String,
-    /// `pass`, `fail`, `not-applicable`, `unknown` or `exempt`.
-    pub status: String,
-    pub message: String,
     pub how_to_fix: Option<String>,
     pub links: Vec<LinkView>,
     pub used_in: Vec<UsedIn>,
+    /// `pass`, `fail`, `not-applicable`, `unknown` or `exempt`.
+    pub status: String,
+    pub message: String,
     /// The fact values the check read.
     #[schema(value_type = Object)]
     pub facts: async_graphql::Json<Map<String, Value>>,
@@ -118,10 +118,11 @@ pub struct EntityHealth {
     pub golden: bool,
     pub evaluated_at: DateTime<Utc>,
     pub tracks: Vec<TrackHealth>,
-    pub checks: Vec<CheckResult>,
     pub eligibility: EligibilityView,
     /// Collectors whose facts could not be refreshed: the facts still count, marked stale.
     pub stale: Vec<crate::health::StaleFacts>,
+    /// Last: [`Fleet::health_json`] writes them after the rest.
+    pub checks: Vec<CheckResult>,
 }
 
 /// One row of an entity list.
@@ -233,7 +234,147 @@ fn exemption_for<'a>(
     })
 }
 
+/// What one check concluded about one entity, with why (the rest of its result is the same
+/// for every entity).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckOutcome {
+    status: &'static str,
+    message: String,
+    facts: Map<String, Value>,
+    missing_facts: Vec<String>,
+    exemption: Option<ExemptionView>,
+}
+
+/// A check's fields that do not depend on the entity, in [`CheckResult`]'s names and order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckStatic<'a> {
+    id: &'a str,
+    name: &'a str,
+    description: Option<&'a str>,
+    severity: &'static str,
+    how_to_fix: Option<&'a str>,
+    links: Vec<LinkView>,
+    used_in: Vec<UsedIn>,
+}
+
+/// Every check's entity-independent fields as JSON objects, written once per engine.
+fn check_json(engine: &Engine) -> &[String] {
+    engine.check_json.get_or_init(|| {
+        engine
+            .checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let fixed = CheckStatic {
+                    id: c.id(),
+                    name: &c.def.name,
+                    description: Some(c.def.description.as_str()).filter(|d| !d.is_empty()),
+                    severity: severity(c),
+                    how_to_fix: c.def.how_to_fix.as_deref(),
+                    links: links(c),
+                    used_in: used_in(engine, i),
+                };
+                serde_json::to_string(&fixed).unwrap_or_else(|_| "{}".into())
+            })
+            .collect()
+    })
+}
+
 impl Fleet {
+    fn check_outcome(
+        &self,
+        scored: &Scored,
+        row: &[Option<Value>],
+        exemptions: &[Exemption],
+        i: usize,
+    ) -> CheckOutcome {
+        let engine = &self.engine;
+        let c = &engine.checks[i];
+        let status = scored.evaluation.statuses[i];
+        let missing: Vec<String> = c
+            .missing_facts(row, &engine.facts)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let exemption = (status == Status::Exempt)
+            .then(|| exemption_for(engine, exemptions, i, scored.evaluated_at))
+            .flatten();
+        let message = match status {
+            Status::Pass => metadata_message(&c.def.success_metadata)
+                .unwrap_or_else(|| format!("Passes: {}.", c.def.name)),
+            Status::Fail => metadata_message(&c.def.failure_metadata)
+                .unwrap_or_else(|| format!("Fails: {}.", c.def.name)),
+            Status::NotApplicable => "Does not apply to this entity.".to_string(),
+            Status::Unknown => format!(
+                "Unknown: no value for {}.",
+                if missing.is_empty() {
+                    "a fact it reads".to_string()
+                } else {
+                    missing.join(", ")
+                }
+            ),
+            Status::Exempt => match exemption {
+                Some(e) => format!(
+                    "Exempt until {}: {}",
+                    e.expires.to_rfc3339(),
+                    e.justification
+                ),
+                None => "Exempt.".to_string(),
+            },
+        };
+        let facts: Map<String, Value> = c
+            .facts_read()
+            .into_iter()
+            .filter_map(|s| {
+                let v = row.get(s as usize)?.as_ref()?;
+                Some((engine.facts.name(s).to_string(), v.clone()))
+            })
+            .collect();
+        CheckOutcome {
+            status: status.as_str(),
+            message,
+            facts,
+            missing_facts: missing,
+            exemption: exemption.map(|e| ExemptionView {
+                justification: e.justification.clone(),
+                expires: e.expires,
+                author: e.author.clone(),
+            }),
+        }
+    }
+
+    /// [`Fleet::health`] as JSON, written directly: each check's entity-independent fields
+    /// (most of the answer) are copied from JSON written once per engine. The same value as
+    /// serialising [`EntityHealth`]; a test holds them equal.
+    pub fn health_json(&self, r: &EntityRef) -> Option<Vec<u8>> {
+        let entity = self.catalog.get(r)?;
+        let scored = self.scored.get(r)?;
+        let head = self.health_without_checks(entity, scored);
+        let mut out = serde_json::to_vec(&head).ok()?;
+        // `…,"checks":[]}`: the checks go between the brackets.
+        out.truncate(out.len().checked_sub(2)?);
+        let fixed = check_json(&self.engine);
+        let row = self.facts_row(entity);
+        let exemptions = self.exemptions.get(r).map_or(&[][..], Vec::as_slice);
+        out.reserve(fixed.iter().map(|f| f.len() + 256).sum());
+        for (i, f) in fixed.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            // `{static…}` + `{dynamic…}` → `{static…,dynamic…}`
+            out.extend_from_slice(&f.as_bytes()[..f.len() - 1]);
+            out.push(b',');
+            let outcome = self.check_outcome(scored, &row, exemptions, i);
+            let start = out.len();
+            serde_json::to_writer(&mut out, &outcome).ok()?;
+            out.remove(start);
+        }
+        out.extend_from_slice(b"]}");
+        Some(out)
+    }
+
     pub fn summary(&self, entity: &Entity, scored: &Scored) -> EntitySummary {
         let r = &entity.entity_ref;
         EntitySummary {
@@ -258,74 +399,39 @@ impl Fleet {
         let entity = self.catalog.get(r)?;
         let scored = self.scored.get(r)?;
         let engine = &self.engine;
-        let ev = &scored.evaluation;
         let row = self.facts_row(entity);
         let exemptions = self.exemptions.get(r).map_or(&[][..], Vec::as_slice);
-        let checks = engine
-            .checks
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let status = ev.statuses[i];
-                let missing: Vec<String> = c
-                    .missing_facts(&row, &engine.facts)
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect();
-                let exemption = (status == Status::Exempt)
-                    .then(|| exemption_for(engine, exemptions, i, scored.evaluated_at))
-                    .flatten();
-                let message = match status {
-                    Status::Pass => metadata_message(&c.def.success_metadata)
-                        .unwrap_or_else(|| format!("Passes: {}.", c.def.name)),
-                    Status::Fail => metadata_message(&c.def.failure_metadata)
-                        .unwrap_or_else(|| format!("Fails: {}.", c.def.name)),
-                    Status::NotApplicable => "Does not apply to this entity.".to_string(),
-                    Status::Unknown => format!(
-                        "Unknown: no value for {}.",
-                        if missing.is_empty() {
-                            "a fact it reads".to_string()
-                        } else {
-                            missing.join(", ")
-                        }
-                    ),
-                    Status::Exempt => match exemption {
-                        Some(e) => format!(
-                            "Exempt until {}: {}",
-                            e.expires.to_rfc3339(),
-                            e.justification
-                        ),
-                        None => "Exempt.".to_string(),
-                    },
-                };
-                let facts: Map<String, Value> = c
-                    .facts_read()
-                    .into_iter()
-                    .filter_map(|s| {
-                        let v = row.get(s as usize)?.as_ref()?;
-                        Some((engine.facts.name(s).to_string(), v.clone()))
-                    })
-                    .collect();
+        let checks = (0..engine.checks.len())
+            .map(|i| {
+                let c = &engine.checks[i];
+                let d = self.check_outcome(scored, &row, exemptions, i);
                 CheckResult {
                     id: c.id().to_string(),
                     name: c.def.name.clone(),
                     description: Some(c.def.description.clone()).filter(|d| !d.is_empty()),
                     severity: severity(c).to_string(),
-                    status: status.as_str().to_string(),
-                    message,
                     how_to_fix: c.def.how_to_fix.clone(),
                     links: links(c),
                     used_in: used_in(engine, i),
-                    facts: async_graphql::Json(facts),
-                    missing_facts: missing,
-                    exemption: exemption.map(|e| ExemptionView {
-                        justification: e.justification.clone(),
-                        expires: e.expires,
-                        author: e.author.clone(),
-                    }),
+                    status: d.status.to_string(),
+                    message: d.message,
+                    facts: async_graphql::Json(d.facts),
+                    missing_facts: d.missing_facts,
+                    exemption: d.exemption,
                 }
             })
             .collect();
+        Some(EntityHealth {
+            checks,
+            ..self.health_without_checks(entity, scored)
+        })
+    }
+
+    /// Everything [`Fleet::health`] says except the checks.
+    fn health_without_checks(&self, entity: &Entity, scored: &Scored) -> EntityHealth {
+        let r = &entity.entity_ref;
+        let engine = &self.engine;
+        let ev = &scored.evaluation;
         let tracks = engine
             .tracks
             .iter()
@@ -383,7 +489,7 @@ impl Fleet {
             })
             .collect();
         let summary = self.summary(entity, scored);
-        Some(EntityHealth {
+        EntityHealth {
             entity: summary.entity,
             kind: summary.kind,
             namespace: summary.namespace,
@@ -395,13 +501,13 @@ impl Fleet {
             golden: ev.golden,
             evaluated_at: scored.evaluated_at,
             tracks,
-            checks,
+            checks: Vec::new(),
             eligibility: EligibilityView {
                 eligible: ev.eligibility.eligible,
                 wave: self.natural_wave(r).map(|w| w as i32),
                 blocking: summary.blocking,
             },
             stale: self.stale_facts(r),
-        })
+        }
     }
 }
