@@ -190,17 +190,13 @@ pub(super) fn fleet_input(catalog: &[PathBuf], facts: Option<&Path>) -> Result<F
     })
 }
 
-/// Entities per block of the streaming path: enough to keep a core busy for a while, few
-/// enough that every core gets many blocks.
-const STREAM_BLOCK: usize = 1024;
-
-/// One streamed block: its NDJSON lines and a hash of each of its entities.
+/// One streamed chunk of the facts file: its NDJSON lines and a hash of each of its entities.
 struct Streamed {
     lines: Vec<u8>,
     entities: Vec<u64>,
 }
 
-/// NDJSON straight from the facts file: each block of records is parsed, evaluated and
+/// NDJSON straight from the facts file: each chunk of the file is read, evaluated and
 /// formatted on one core, one fact row reused, so the fleet's facts are never all held at
 /// once. `None` when an entity has several records: they merge (later facts winning) into
 /// its first line, so the caller takes the general path for such a file.
@@ -209,49 +205,70 @@ fn stream_ndjson(
     bytes: &[u8],
     evaluate: impl Fn(&EntityRef, &[Option<Value>]) -> Evaluation + Sync,
 ) -> Result<Option<Vec<Vec<u8>>>, facts::FactsError> {
-    let ranges = facts::split_records(bytes)?;
-    let progress = progress_bar(ranges.len());
+    let progress = stream_progress(bytes.len());
     let writer = output::NdjsonWriter::new(engine);
-    let blocks: Vec<Result<Streamed, facts::FactsError>> = ranges
-        .par_chunks(STREAM_BLOCK)
-        .enumerate()
-        .map(|(bi, chunk)| {
-            let mut block = Streamed {
-                lines: Vec::with_capacity(chunk.len() * 1024),
-                entities: Vec::with_capacity(chunk.len()),
-            };
-            let first = bi * STREAM_BLOCK;
-            facts::read_records(bytes, chunk, first, &engine.facts, |entity, facts| {
-                block.entities.push(FxBuildHasher.hash_one(&entity));
-                let evaluation = evaluate(&entity, facts);
-                writer.write(&mut block.lines, &entity, &evaluation);
-            })?;
-            progress.inc(chunk.len() as u64);
-            Ok(block)
-        })
-        .collect();
+    let chunks = facts::read_chunks(
+        bytes,
+        &engine.facts,
+        |len| Streamed {
+            // A line of output is about as long as its record.
+            lines: Vec::with_capacity(len + len / 2),
+            entities: Vec::new(),
+        },
+        |chunk, entity, facts| {
+            chunk.entities.push(FxBuildHasher.hash_one(&entity));
+            let evaluation = evaluate(&entity, facts);
+            writer.write(&mut chunk.lines, &entity, &evaluation);
+            if chunk.entities.len() % PROGRESS_STEP == 0 {
+                progress.inc(PROGRESS_STEP as u64);
+            }
+        },
+    )?;
     progress.finish_and_clear();
     // A repeated hash is almost surely a repeated entity; a rare false alarm costs only time.
-    let mut seen = FxHashSet::with_capacity_and_hasher(ranges.len(), FxBuildHasher);
-    let mut out = Vec::with_capacity(blocks.len());
-    for block in blocks {
-        let block = block?;
-        if !block.entities.into_iter().all(|id| seen.insert(id)) {
+    let count = chunks.iter().map(|c| c.entities.len()).sum();
+    let mut seen = FxHashSet::with_capacity_and_hasher(count, FxBuildHasher);
+    let mut out = Vec::with_capacity(chunks.len());
+    for chunk in chunks {
+        if !chunk.entities.into_iter().all(|id| seen.insert(id)) {
             return Ok(None);
         }
-        out.push(block.lines);
+        out.push(chunk.lines);
     }
     Ok(Some(out))
 }
 
+/// Entities counted at once by the streaming path's progress bar.
+const PROGRESS_STEP: usize = 256;
+
+/// A progress bar over `len` entities on stderr, when it is a terminal and the fleet large.
 fn progress_bar(len: usize) -> indicatif::ProgressBar {
-    if !std::io::stderr().is_terminal() || len < 10_000 {
+    if len < 10_000 {
         return indicatif::ProgressBar::hidden();
     }
-    let bar = indicatif::ProgressBar::new(len as u64);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} entities {elapsed}")
-    {
+    progress(
+        indicatif::ProgressBar::new(len as u64),
+        "{bar:40} {pos}/{len} entities {elapsed}",
+    )
+}
+
+/// A count of the entities streamed from a facts file of `len` bytes (how many there are is
+/// known only at the end).
+fn stream_progress(len: usize) -> indicatif::ProgressBar {
+    if len < 4 << 20 {
+        return indicatif::ProgressBar::hidden();
+    }
+    progress(
+        indicatif::ProgressBar::no_length(),
+        "{spinner} {pos} entities {elapsed}",
+    )
+}
+
+fn progress(bar: indicatif::ProgressBar, template: &str) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
         bar.set_style(style);
     }
     bar
