@@ -185,8 +185,8 @@ fn read_into(v: &mut Value, b: &[u8], p: usize, nesting: usize) -> Result<usize,
             (Value::String(s.to_owned()), end)
         }
         Some(b'[') if nesting < MAX_NESTING => return array_into(v, b, p, nesting + 1),
-        Some(b't') if b[p..].starts_with(b"true") => (Value::Bool(true), p + 4),
-        Some(b'f') if b[p..].starts_with(b"false") => (Value::Bool(false), p + 5),
+        Some(b't') if b[p..].starts_with(b"true") => return Ok(set_bool(v, true, p + 4)),
+        Some(b'f') if b[p..].starts_with(b"false") => return Ok(set_bool(v, false, p + 5)),
         Some(b'n') if b[p..].starts_with(b"null") => (Value::Null, p + 4),
         Some(b'0'..=b'9') => match whole_number(b, p) {
             Some((n, end)) => (Value::Number(Number::from(n)), end),
@@ -196,6 +196,16 @@ fn read_into(v: &mut Value, b: &[u8], p: usize, nesting: usize) -> Result<usize,
     };
     *v = value;
     Ok(end)
+}
+
+/// Sets `v` to a boolean; returns `end`. (Most facts are booleans, and most were booleans in
+/// the record before: a value that holds nothing to free is not dropped.)
+fn set_bool(v: &mut Value, value: bool, end: usize) -> usize {
+    match v {
+        Value::Bool(old) => *old = value,
+        _ => *v = Value::Bool(value),
+    }
+    end
 }
 
 /// Reads the array at `p` into `v`, element by element into the elements it had.
