@@ -100,12 +100,11 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
     if args.format == Format::Ndjson && catalog.is_none() {
         let streamed =
             stream_ndjson(engine, &bytes, |e, f| evaluate(e, f, None)).map_err(facts_error)?;
-        if let Some(blocks) = streamed {
+        if let Some(chunks) = streamed {
             exemptions.as_ref().map_err(String::clone)?;
-            for block in blocks {
-                out.write_all(&block).map_err(io)?;
-            }
-            out.flush().map_err(io)?;
+            // Nothing is buffered yet: the expanded chunks go straight to stdout.
+            write_expanded(out.get_mut(), &output::NdjsonWriter::new(engine), &chunks)
+                .map_err(io)?;
             return Ok(ExitCode::SUCCESS);
         }
     }
@@ -206,16 +205,17 @@ fn fleet_input_with(
     })
 }
 
-/// One streamed chunk of the facts file: its NDJSON lines and a hash of each of its entities.
+/// One streamed chunk of the facts file: its NDJSON lines (compact, see
+/// [`output::NdjsonWriter::write_compact`]) and a hash of each of its entities.
 struct Streamed {
     lines: Vec<u8>,
     entities: Vec<u64>,
 }
 
 /// NDJSON straight from the facts file: each chunk of the file is read, evaluated and
-/// formatted on one core, one fact row reused, so the fleet's facts are never all held at
-/// once. `None` when an entity has several records: they merge (later facts winning) into
-/// its first line, so the caller takes the general path for such a file.
+/// formatted (compactly) on one core, one fact row reused, so the fleet's facts are never all
+/// held at once. `None` when an entity has several records: they merge (later facts winning)
+/// into its first line, so the caller takes the general path for such a file.
 fn stream_ndjson(
     engine: &Engine,
     bytes: &[u8],
@@ -227,14 +227,14 @@ fn stream_ndjson(
         bytes,
         &engine.facts,
         |len| Streamed {
-            // A line of output is about as long as its record.
-            lines: Vec::with_capacity(len + len / 2),
+            // A compact line is about a quarter as long as its record.
+            lines: Vec::with_capacity(len / 3),
             entities: Vec::new(),
         },
         |chunk, entity, facts| {
             chunk.entities.push(FxBuildHasher.hash_one(&entity));
             let evaluation = evaluate(&entity, facts);
-            writer.write(&mut chunk.lines, &entity, &evaluation);
+            writer.write_compact(&mut chunk.lines, &entity, &evaluation);
             if chunk.entities.len() % PROGRESS_STEP == 0 {
                 progress.inc(PROGRESS_STEP as u64);
             }
@@ -252,6 +252,44 @@ fn stream_ndjson(
         out.push(chunk.lines);
     }
     Ok(Some(out))
+}
+
+/// Writes out in full, in order, the compact lines of `chunks`: a few chunks at a time are
+/// expanded on the cores while the ones before are written, each into a recycled buffer (so
+/// the full output, five times larger, is never held, and fresh memory is slow to touch).
+fn write_expanded(
+    out: &mut impl Write,
+    writer: &output::NdjsonWriter,
+    chunks: &[Vec<u8>],
+) -> std::io::Result<()> {
+    let (full, written) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+    let (recycle, empty) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            for batch in chunks.chunks(rayon::current_num_threads()) {
+                let mut bufs: Vec<Vec<u8>> = batch
+                    .iter()
+                    .map(|_| empty.try_recv().unwrap_or_default())
+                    .collect();
+                bufs.par_iter_mut().zip(batch).for_each(|(buf, compact)| {
+                    buf.clear();
+                    writer.expand(compact, buf);
+                });
+                for buf in bufs {
+                    if full.send(buf).is_err() {
+                        return; // the writer failed
+                    }
+                }
+            }
+        });
+        // Owned here, so that a failed write drops it and the expanding thread stops.
+        let written = written;
+        for buf in &written {
+            out.write_all(&buf)?;
+            let _ = recycle.send(buf);
+        }
+        out.flush()
+    })
 }
 
 /// Entities counted at once by the streaming path's progress bar.
