@@ -365,6 +365,14 @@ fn read_facts(files: &dyn Files, path: &Path) -> Result<Vec<u8>, String> {
 
 /// [`read_facts`] from the disk, in pieces read on every core: the pages of a 100 MB buffer
 /// take as long to fill as the rest of the start-up.
+#[cfg(not(unix))]
+fn read_facts_from_disk(path: &Path) -> Result<Vec<u8>, String> {
+    read_facts(&DiskFiles, path)
+}
+
+/// [`read_facts`] from the disk, in pieces read on every core: the pages of a 100 MB buffer
+/// take as long to fill as the rest of the start-up.
+#[cfg(unix)]
 fn read_facts_from_disk(path: &Path) -> Result<Vec<u8>, String> {
     use std::os::unix::fs::FileExt;
     const PIECE: usize = 4 << 20;
