@@ -259,3 +259,52 @@ fn records_of_one_entity_merge_into_its_first_line() {
     assert_eq!(rows[0]["results"]["readme"], "pass");
     assert_eq!(rows[1]["results"]["readme"], "unknown");
 }
+
+#[test]
+fn a_large_facts_file_streams_the_same_lines_as_the_general_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let checks = r#"[
+      {"id": "owner", "name": "owner", "rule": {"conditions": {"all": [{"fact": "hasOwner", "operator": "equal", "value": true}]}}},
+      {"id": "coverage", "name": "coverage", "rule": {"conditions": {"any": [{"fact": "coverage", "operator": "greaterThan", "value": 60}, {"fact": "languages", "operator": "contains", "value": "go"}]}}},
+      {"id": "lifecycle", "name": "lifecycle", "rule": {"conditions": {"all": [{"fact": "lifecycle", "operator": "notIn", "value": ["deprecated"]}]}}}
+    ]"#;
+    // Several chunks' worth of records, some with escapes the fast reader leaves to serde_json.
+    let records: Vec<String> = (0..6000)
+        .map(|i| {
+            let lifecycle = ["production", "deprecated", "experimental\\u0021"][i % 3];
+            let owner = if i % 7 == 0 { "null".to_string() } else { (i % 2 == 0).to_string() };
+            format!(
+                r#"{{"entity": "component:default/svc-{i}", "facts": {{"hasOwner": {owner}, "coverage": {}.5, "languages": ["java", "{}"], "lifecycle": "{lifecycle}", "notes": "{}"}}}}"#,
+                i % 100,
+                ["go", "rust"][i % 2],
+                "x".repeat(i % 200)
+            )
+        })
+        .collect();
+    let run = |name: &str, records: &[String]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("[{}]", records.join(",\n"))).unwrap();
+        let o = tech_health(&[
+            "evaluate",
+            "--checks",
+            dir.path().join("checks.json").to_str().unwrap(),
+            "--facts",
+            path.to_str().unwrap(),
+            "--format",
+            "ndjson",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        stdout(&o)
+    };
+    std::fs::write(dir.path().join("checks.json"), checks).unwrap();
+    let streamed = run("facts.json", &records);
+    assert!(streamed.len() > 1 << 20, "several chunks of output");
+    // The same records and the first one again: records of one entity merge, so this file
+    // takes the general path; the merged entity's facts are unchanged.
+    let mut again = records.clone();
+    again.push(records[0].clone());
+    assert_eq!(run("facts-again.json", &again), streamed);
+    let first: Value = serde_json::from_str(streamed.lines().next().unwrap()).unwrap();
+    // `null` is a present value (not `unknown`), and not `true`.
+    assert_eq!(first["results"]["owner"], "fail");
+}

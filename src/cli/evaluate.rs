@@ -52,13 +52,20 @@ pub(super) struct Scored {
 }
 
 pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
-    let loaded = load_standards(&args.config, args.checks.as_deref())?;
+    // Loading the standards and reading a large facts file take a while each: both at once.
+    let (loaded, facts_file) = rayon::join(
+        || load_standards(&args.config, args.checks.as_deref()),
+        || args.facts.as_deref().map(read_facts_from_disk),
+    );
+    let loaded = loaded?;
     let engine = &loaded.engine;
     let FleetInput {
         catalog,
         bytes,
         facts_path,
-    } = fleet_input(&args.catalog, args.facts.as_deref())?;
+    } = fleet_input_with(&args.catalog, args.facts.as_deref(), |files, path| {
+        facts_file.unwrap_or_else(|| read_facts(files, path))
+    })?;
     // Read now, reported after the facts (whose errors come first), as they always were.
     let exemptions = match &args.exemptions {
         Some(p) => read_exemptions(p),
@@ -93,12 +100,11 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
     if args.format == Format::Ndjson && catalog.is_none() {
         let streamed =
             stream_ndjson(engine, &bytes, |e, f| evaluate(e, f, None)).map_err(facts_error)?;
-        if let Some(blocks) = streamed {
+        if let Some(chunks) = streamed {
             exemptions.as_ref().map_err(String::clone)?;
-            for block in blocks {
-                out.write_all(&block).map_err(io)?;
-            }
-            out.flush().map_err(io)?;
+            // Nothing is buffered yet: the expanded chunks go straight to stdout.
+            write_expanded(out.get_mut(), &output::NdjsonWriter::new(engine), &chunks)
+                .map_err(io)?;
             return Ok(ExitCode::SUCCESS);
         }
     }
@@ -163,6 +169,15 @@ pub(super) struct FleetInput {
 }
 
 pub(super) fn fleet_input(catalog: &[PathBuf], facts: Option<&Path>) -> Result<FleetInput, String> {
+    fleet_input_with(catalog, facts, read_facts)
+}
+
+/// [`fleet_input`], the facts file read by `read`.
+fn fleet_input_with(
+    catalog: &[PathBuf],
+    facts: Option<&Path>,
+    read: impl FnOnce(&dyn Files, &Path) -> Result<Vec<u8>, String>,
+) -> Result<FleetInput, String> {
     let example = catalog.is_empty() && facts.is_none();
     let catalog = if example {
         Some(load_catalog(
@@ -180,7 +195,7 @@ pub(super) fn fleet_input(catalog: &[PathBuf], facts: Option<&Path>) -> Result<F
         facts.map(|f| (&DiskFiles as &dyn Files, f))
     };
     let bytes = match facts_file {
-        Some((files, path)) => read_facts(files, path)?,
+        Some((files, path)) => read(files, path)?,
         None => Vec::new(),
     };
     Ok(FleetInput {
@@ -190,68 +205,124 @@ pub(super) fn fleet_input(catalog: &[PathBuf], facts: Option<&Path>) -> Result<F
     })
 }
 
-/// Entities per block of the streaming path: enough to keep a core busy for a while, few
-/// enough that every core gets many blocks.
-const STREAM_BLOCK: usize = 1024;
-
-/// One streamed block: its NDJSON lines and a hash of each of its entities.
+/// One streamed chunk of the facts file: its NDJSON lines (compact, see
+/// [`output::NdjsonWriter::write_compact`]) and a hash of each of its entities.
 struct Streamed {
     lines: Vec<u8>,
     entities: Vec<u64>,
 }
 
-/// NDJSON straight from the facts file: each block of records is parsed, evaluated and
-/// formatted on one core, one fact row reused, so the fleet's facts are never all held at
-/// once. `None` when an entity has several records: they merge (later facts winning) into
-/// its first line, so the caller takes the general path for such a file.
+/// NDJSON straight from the facts file: each chunk of the file is read, evaluated and
+/// formatted (compactly) on one core, one fact row reused, so the fleet's facts are never all
+/// held at once. `None` when an entity has several records: they merge (later facts winning)
+/// into its first line, so the caller takes the general path for such a file.
 fn stream_ndjson(
     engine: &Engine,
     bytes: &[u8],
     evaluate: impl Fn(&EntityRef, &[Option<Value>]) -> Evaluation + Sync,
 ) -> Result<Option<Vec<Vec<u8>>>, facts::FactsError> {
-    let ranges = facts::split_records(bytes)?;
-    let progress = progress_bar(ranges.len());
+    let progress = stream_progress(bytes.len());
     let writer = output::NdjsonWriter::new(engine);
-    let blocks: Vec<Result<Streamed, facts::FactsError>> = ranges
-        .par_chunks(STREAM_BLOCK)
-        .enumerate()
-        .map(|(bi, chunk)| {
-            let mut block = Streamed {
-                lines: Vec::with_capacity(chunk.len() * 1024),
-                entities: Vec::with_capacity(chunk.len()),
-            };
-            let first = bi * STREAM_BLOCK;
-            facts::read_records(bytes, chunk, first, &engine.facts, |entity, facts| {
-                block.entities.push(FxBuildHasher.hash_one(&entity));
-                let evaluation = evaluate(&entity, facts);
-                writer.write(&mut block.lines, &entity, &evaluation);
-            })?;
-            progress.inc(chunk.len() as u64);
-            Ok(block)
-        })
-        .collect();
+    let chunks = facts::read_chunks(
+        bytes,
+        &engine.facts,
+        |len| Streamed {
+            // A compact line is about a quarter as long as its record.
+            lines: Vec::with_capacity(len / 3),
+            entities: Vec::new(),
+        },
+        |chunk, entity, facts| {
+            chunk.entities.push(FxBuildHasher.hash_one(&entity));
+            let evaluation = evaluate(&entity, facts);
+            writer.write_compact(&mut chunk.lines, &entity, &evaluation);
+            if chunk.entities.len() % PROGRESS_STEP == 0 {
+                progress.inc(PROGRESS_STEP as u64);
+            }
+        },
+    )?;
     progress.finish_and_clear();
     // A repeated hash is almost surely a repeated entity; a rare false alarm costs only time.
-    let mut seen = FxHashSet::with_capacity_and_hasher(ranges.len(), FxBuildHasher);
-    let mut out = Vec::with_capacity(blocks.len());
-    for block in blocks {
-        let block = block?;
-        if !block.entities.into_iter().all(|id| seen.insert(id)) {
+    let count = chunks.iter().map(|c| c.entities.len()).sum();
+    let mut seen = FxHashSet::with_capacity_and_hasher(count, FxBuildHasher);
+    let mut out = Vec::with_capacity(chunks.len());
+    for chunk in chunks {
+        if !chunk.entities.into_iter().all(|id| seen.insert(id)) {
             return Ok(None);
         }
-        out.push(block.lines);
+        out.push(chunk.lines);
     }
     Ok(Some(out))
 }
 
+/// Writes out in full, in order, the compact lines of `chunks`: a few chunks at a time are
+/// expanded on the cores while the ones before are written, each into a recycled buffer (so
+/// the full output, five times larger, is never held, and fresh memory is slow to touch).
+fn write_expanded(
+    out: &mut impl Write,
+    writer: &output::NdjsonWriter,
+    chunks: &[Vec<u8>],
+) -> std::io::Result<()> {
+    let (full, written) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+    let (recycle, empty) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            for batch in chunks.chunks(rayon::current_num_threads()) {
+                let mut bufs: Vec<Vec<u8>> = batch
+                    .iter()
+                    .map(|_| empty.try_recv().unwrap_or_default())
+                    .collect();
+                bufs.par_iter_mut().zip(batch).for_each(|(buf, compact)| {
+                    buf.clear();
+                    writer.expand(compact, buf);
+                });
+                for buf in bufs {
+                    if full.send(buf).is_err() {
+                        return; // the writer failed
+                    }
+                }
+            }
+        });
+        // Owned here, so that a failed write drops it and the expanding thread stops.
+        let written = written;
+        for buf in &written {
+            out.write_all(&buf)?;
+            let _ = recycle.send(buf);
+        }
+        out.flush()
+    })
+}
+
+/// Entities counted at once by the streaming path's progress bar.
+const PROGRESS_STEP: usize = 256;
+
+/// A progress bar over `len` entities on stderr, when it is a terminal and the fleet large.
 fn progress_bar(len: usize) -> indicatif::ProgressBar {
-    if !std::io::stderr().is_terminal() || len < 10_000 {
+    if len < 10_000 {
         return indicatif::ProgressBar::hidden();
     }
-    let bar = indicatif::ProgressBar::new(len as u64);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} entities {elapsed}")
-    {
+    progress(
+        indicatif::ProgressBar::new(len as u64),
+        "{bar:40} {pos}/{len} entities {elapsed}",
+    )
+}
+
+/// A count of the entities streamed from a facts file of `len` bytes (how many there are is
+/// known only at the end).
+fn stream_progress(len: usize) -> indicatif::ProgressBar {
+    if len < 4 << 20 {
+        return indicatif::ProgressBar::hidden();
+    }
+    progress(
+        indicatif::ProgressBar::no_length(),
+        "{spinner} {pos} entities {elapsed}",
+    )
+}
+
+fn progress(bar: indicatif::ProgressBar, template: &str) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
         bar.set_style(style);
     }
     bar
@@ -290,6 +361,34 @@ fn read_facts(files: &dyn Files, path: &Path) -> Result<Vec<u8>, String> {
     files
         .read_bytes(path)
         .map_err(|e| format!("{}: cannot read: {e}", path.display()))
+}
+
+/// [`read_facts`] from the disk, in pieces read on every core: the pages of a 100 MB buffer
+/// take as long to fill as the rest of the start-up.
+#[cfg(not(unix))]
+fn read_facts_from_disk(path: &Path) -> Result<Vec<u8>, String> {
+    read_facts(&DiskFiles, path)
+}
+
+/// [`read_facts`] from the disk, in pieces read on every core: the pages of a 100 MB buffer
+/// take as long to fill as the rest of the start-up.
+#[cfg(unix)]
+fn read_facts_from_disk(path: &Path) -> Result<Vec<u8>, String> {
+    use std::os::unix::fs::FileExt;
+    const PIECE: usize = 4 << 20;
+    let cannot = |e: std::io::Error| format!("{}: cannot read: {e}", path.display());
+    if path.is_dir() {
+        return read_facts(&DiskFiles, path);
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let len = file.metadata().map_err(cannot)?.len();
+    let mut bytes = vec![0; usize::try_from(len).map_err(|e| format!("{}: {e}", path.display()))?];
+    bytes
+        .par_chunks_mut(PIECE)
+        .enumerate()
+        .try_for_each(|(i, piece)| file.read_exact_at(piece, (i * PIECE) as u64))
+        .map_err(cannot)?;
+    Ok(bytes)
 }
 
 fn read_exemptions(path: &Path) -> Result<Vec<Exemption>, String> {

@@ -101,15 +101,51 @@ impl<'e> NdjsonWriter<'e> {
     }
 
     pub fn write(&self, buf: &mut Vec<u8>, entity: &EntityRef, ev: &Evaluation) {
+        self.head(buf, entity);
+        self.results(buf, ev.statuses.iter().map(|s| status_index(*s)));
+        self.tail(buf, ev);
+    }
+
+    /// Writes the line in a compact form, its results one byte per check, for [`Self::expand`]
+    /// to write out in full: lines held until every record is read take a fifth of the memory.
+    pub fn write_compact(&self, buf: &mut Vec<u8>, entity: &EntityRef, ev: &Evaluation) {
+        with_length(buf, |buf| self.head(buf, entity));
+        buf.extend(ev.statuses.iter().map(|s| status_index(*s) as u8));
+        with_length(buf, |buf| self.tail(buf, ev));
+    }
+
+    /// Appends to `out` in full the lines that [`Self::write_compact`] wrote into `compact`.
+    pub fn expand(&self, mut compact: &[u8], out: &mut Vec<u8>) {
+        let checks = self.results.len();
+        while !compact.is_empty() {
+            let head;
+            (head, compact) = take_with_length(compact);
+            out.extend_from_slice(head);
+            let (statuses, rest) = compact.split_at(checks);
+            self.results(out, statuses.iter().map(|s| usize::from(*s)));
+            let tail;
+            (tail, compact) = take_with_length(rest);
+            out.extend_from_slice(tail);
+        }
+    }
+
+    fn head(&self, buf: &mut Vec<u8>, entity: &EntityRef) {
         buf.extend_from_slice(b"{\"entity\":");
         write_entity(buf, entity);
         buf.extend_from_slice(b",\"results\":{");
-        for (i, status) in ev.statuses.iter().enumerate() {
+    }
+
+    /// The results of the checks, given the index of each one's status in `STATUSES`.
+    fn results(&self, buf: &mut Vec<u8>, statuses: impl Iterator<Item = usize>) {
+        for (i, status) in statuses.enumerate() {
             if i > 0 {
                 buf.push(b',');
             }
-            buf.extend_from_slice(&self.results[i][status_index(*status)]);
+            buf.extend_from_slice(&self.results[i][status]);
         }
+    }
+
+    fn tail(&self, buf: &mut Vec<u8>, ev: &Evaluation) {
         buf.extend_from_slice(b"},\"levels\":{");
         let mut first = true;
         for (i, standing) in ev.standings.iter().enumerate() {
@@ -141,6 +177,22 @@ impl<'e> NdjsonWriter<'e> {
         }
         buf.extend_from_slice(b"]}\n");
     }
+}
+
+/// Appends what `write` appends, preceded by its length (4 bytes).
+fn with_length(buf: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>)) {
+    let at = buf.len();
+    buf.extend_from_slice(&[0; 4]);
+    write(buf);
+    let len = u32::try_from(buf.len() - at - 4).unwrap_or(u32::MAX);
+    buf[at..at + 4].copy_from_slice(&len.to_le_bytes());
+}
+
+/// The bytes [`with_length`] appended, and what follows them.
+fn take_with_length(buf: &[u8]) -> (&[u8], &[u8]) {
+    let (len, rest) = buf.split_at(4);
+    let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+    rest.split_at(len)
 }
 
 /// One entity in detail.

@@ -1,6 +1,7 @@
 //! Facts files: a JSON array or NDJSON of `{"entity": "<ref>", "facts": {...}}`. Large files
-//! (100k entities) are split into records and parsed on every core, each record straight into
-//! the fact slots the standards read; facts no check reads are skipped unparsed.
+//! (100k entities) are cut into chunks read on every core, each record parsed straight into
+//! the fact slots the standards read (its end found while parsing it); facts no check reads
+//! are skipped unparsed.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -9,7 +10,8 @@ use rayon::prelude::*;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
-use super::split::split_records;
+use super::record::{RowReader, ws};
+use super::split;
 use crate::catalog::EntityRef;
 use crate::rules::FactTable;
 
@@ -32,58 +34,206 @@ pub struct FactsError {
 
 /// Reads every record of a facts file (JSON array or NDJSON).
 pub fn parse_facts(bytes: &[u8], table: &FactTable) -> Result<Vec<FactRecord>, FactsError> {
-    let ranges = split_records(bytes)?;
-    // Parse in blocks so each thread works on a long run of records.
-    let block = (ranges.len() / (rayon::current_num_threads() * 8)).max(256);
-    let parsed: Vec<Result<Vec<FactRecord>, FactsError>> = ranges
-        .par_chunks(block)
-        .enumerate()
-        .map(|(bi, chunk)| {
-            let mut out = Vec::with_capacity(chunk.len());
-            read_records(bytes, chunk, bi * block, table, |entity, facts| {
-                out.push(FactRecord {
-                    entity,
-                    facts: facts.to_vec(),
-                });
-            })?;
-            Ok(out)
+    let chunks = read_chunks(
+        bytes,
+        table,
+        |_| Vec::new(),
+        |out, entity, facts| {
+            out.push(FactRecord {
+                entity,
+                facts: facts.to_vec(),
+            });
+        },
+    )?;
+    Ok(chunks.concat())
+}
+
+/// Reads a facts file on every core: it is cut into chunks, and each chunk's records are read
+/// one by one, straight from the bytes, into one reused fact row that is handed to `visit`
+/// with the chunk's own `T` (made by `init` from the chunk's length in bytes). The `T`s come
+/// back in file order. The first bad record in file order is the error.
+pub fn read_chunks<T: Send>(
+    bytes: &[u8],
+    table: &FactTable,
+    init: impl Fn(usize) -> T + Sync,
+    visit: impl Fn(&mut T, EntityRef, &[Option<Value>]) + Sync,
+) -> Result<Vec<T>, FactsError> {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let array = bytes.get(start) == Some(&b'[');
+    let read = |from: usize, to: usize| {
+        let mut chunk = Chunk {
+            value: init(to - from),
+            records: 0,
+            end: Ok(End::Between(to)),
+        };
+        let mut reader = RowReader::new(table);
+        let mut visit = |entity, facts: &[Option<Value>]| visit(&mut chunk.value, entity, facts);
+        chunk.end = if array {
+            read_elements(bytes, from, to, &mut reader, &mut chunk.records, &mut visit)
+        } else {
+            read_lines(bytes, from, to, &mut reader, &mut chunk.records, &mut visit)
+        };
+        chunk
+    };
+    let cuts = if array {
+        split::chunks(start + 1, bytes.len(), |at| {
+            split::guess_boundary(bytes, at)
         })
-        .collect();
-    let mut out = Vec::with_capacity(ranges.len());
-    for block in parsed {
-        out.extend(block?);
+    } else {
+        split::chunks(0, bytes.len(), |at| split::after_newline(bytes, at))
+    };
+    let chunks: Vec<Chunk<T>> = cuts.par_iter().map(|&(from, to)| read(from, to)).collect();
+    // A chunk of an array was read from a guessed start; the guess was right when the chunk
+    // before it stopped exactly there. Otherwise it is read again from where that one stopped.
+    let mut out = Vec::with_capacity(chunks.len());
+    let mut records = 0;
+    let mut next = if array { start + 1 } else { 0 };
+    for (&(from, to), chunk) in cuts.iter().zip(chunks) {
+        let chunk = if from == next { chunk } else { read(next, to) };
+        let end = chunk.end.map_err(|mut e| {
+            if e.record > 0 {
+                e.record += records;
+            }
+            e
+        })?;
+        records += chunk.records;
+        out.push(chunk.value);
+        match end {
+            End::Between(at) => next = at,
+            End::Closed(at) if bytes[at + 1..].iter().all(u8::is_ascii_whitespace) => {
+                return Ok(out);
+            }
+            End::Closed(at) => {
+                return Err(split::fail(
+                    bytes,
+                    at + 1,
+                    "unexpected content after the facts array",
+                ));
+            }
+        }
+    }
+    if array {
+        return Err(split::fail(
+            bytes,
+            bytes.len(),
+            "the facts array is not closed",
+        ));
     }
     Ok(out)
 }
 
-/// Reads the records at `ranges` (the first being record number `first + 1`) one by one into
-/// one fact row, reused, and hands each entity and row to `visit`; stops at the first bad one.
-pub fn read_records(
+/// One chunk read: what `visit` made of its records, how many there were, where it stopped.
+struct Chunk<T> {
+    value: T,
+    records: usize,
+    end: Result<End, FactsError>,
+}
+
+/// Where reading a chunk stopped: between two elements (just after a comma, at or after the
+/// chunk's end), or at the `]` closing the array.
+enum End {
+    Between(usize),
+    Closed(usize),
+}
+
+/// Reads the array elements of `[from, to)`; `from` is just after `[` or a comma. An element
+/// that starts before `to` is read to its end, wherever that is.
+fn read_elements(
     bytes: &[u8],
-    ranges: &[(usize, usize)],
-    first: usize,
-    table: &FactTable,
-    mut visit: impl FnMut(EntityRef, &[Option<Value>]),
-) -> Result<(), FactsError> {
-    let mut row = vec![None; table.len()];
-    for (i, &(start, end)) in ranges.iter().enumerate() {
-        let entity =
-            parse_record(&bytes[start..end], table, &mut row).map_err(|message| FactsError {
-                line: line_of(bytes, start),
-                record: first + i + 1,
-                message,
-            })?;
-        visit(entity, &row);
+    from: usize,
+    to: usize,
+    reader: &mut RowReader,
+    records: &mut usize,
+    visit: &mut dyn FnMut(EntityRef, &[Option<Value>]),
+) -> Result<End, FactsError> {
+    let mut at = from;
+    while at < to {
+        let start = ws(bytes, at);
+        match bytes.get(start) {
+            None => return Err(split::fail(bytes, start, "the facts array is not closed")),
+            Some(b']') => return Ok(End::Closed(start)),
+            Some(b',') => {
+                return Err(split::fail(
+                    bytes,
+                    start,
+                    "empty element in the facts array",
+                ));
+            }
+            Some(_) => {}
+        }
+        *records += 1;
+        let fast = reader
+            .read(bytes, start, bytes.len())
+            .ok()
+            .and_then(|(entity, end)| {
+                let end = ws(bytes, end);
+                matches!(bytes.get(end), Some(b',' | b']')).then_some((entity, end))
+            });
+        let (entity, end) = match fast {
+            Some(read) => read,
+            None => {
+                let end = split::element_end(bytes, start)?;
+                let entity = parse_record(&bytes[start..end], reader.table(), reader.row_mut())
+                    .map_err(|message| FactsError {
+                        line: line_of(bytes, start),
+                        record: *records,
+                        message,
+                    })?;
+                (entity, end)
+            }
+        };
+        visit(entity, reader.row());
+        if bytes[end] == b']' {
+            return Ok(End::Closed(end));
+        }
+        at = end + 1;
     }
-    Ok(())
+    Ok(End::Between(at))
+}
+
+/// Reads the non-blank lines of `[from, to)`, each one record.
+fn read_lines(
+    bytes: &[u8],
+    from: usize,
+    to: usize,
+    reader: &mut RowReader,
+    records: &mut usize,
+    visit: &mut dyn FnMut(EntityRef, &[Option<Value>]),
+) -> Result<End, FactsError> {
+    let mut at = from;
+    while at < to {
+        let eol = memchr::memchr(b'\n', &bytes[at..to]).map_or(to, |i| at + i);
+        let line = at;
+        at = eol + 1;
+        if bytes[line..eol].iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        *records += 1;
+        let entity = match reader.read(bytes, line, eol) {
+            Ok((entity, end)) if ws(bytes, end) == eol => entity,
+            _ => parse_record(&bytes[line..eol], reader.table(), reader.row_mut()).map_err(
+                |message| FactsError {
+                    line: line_of(bytes, line),
+                    record: *records,
+                    message,
+                },
+            )?,
+        };
+        visit(entity, reader.row());
+    }
+    Ok(End::Between(to))
 }
 
 pub(super) fn line_of(bytes: &[u8], offset: usize) -> usize {
     1 + memchr::memchr_iter(b'\n', &bytes[..offset.min(bytes.len())]).count()
 }
 
-/// Parses one record into `row` (every slot rewritten) and returns its entity.
-fn parse_record(
+/// Parses one record into `row` (every slot rewritten) and returns its entity: the general
+/// reader, for whatever the fast one ([`RowReader`]) declines.
+pub(super) fn parse_record(
     bytes: &[u8],
     table: &FactTable,
     row: &mut [Option<Value>],
@@ -244,5 +394,69 @@ mod tests {
         let err = parse_facts(b"{\"entity\": \"nokind\", \"facts\": {}}", &t).unwrap_err();
         assert!(err.message.contains("no kind"), "{err}");
         assert!(parse_facts(b"[{\"entity\": \"component:default/a\"}", &t).is_err());
+    }
+
+    /// A file of many chunks, with record-like text inside strings and nested arrays of
+    /// objects (so that some guessed chunk starts are wrong) and escapes (which the fast
+    /// reader leaves to the general one).
+    fn big_array(n: usize) -> (String, Vec<String>) {
+        let records: Vec<String> = (0..n)
+            .map(|i| match i % 3 {
+                0 => format!(r#"{{"entity": "component:default/a{i}", "facts": {{"s": "}}, {{\"x\\"}}}}"#),
+                1 => format!(r#"{{"entity": "component:default/b{i}", "facts": {{"l": [{{"a": 1}}, {{"b": "]"}}]}}}}"#),
+                _ => format!(r#"{{"entity": "component:default/c{i}", "facts": {{"s": "{i}"}}}}"#),
+            })
+            .collect();
+        (format!("[\n{}\n]\n", records.join(" ,\n ")), records)
+    }
+
+    #[test]
+    fn chunks_read_every_record_in_order() {
+        let (text, records) = big_array(60_000);
+        assert!(text.len() > 6 * split::CHUNK);
+        let mut t = FactTable::default();
+        t.intern("s");
+        t.intern("l");
+        let expected: Vec<FactRecord> = records
+            .iter()
+            .map(|r| {
+                let mut facts = vec![None; t.len()];
+                let entity = parse_record(r.as_bytes(), &t, &mut facts).unwrap();
+                FactRecord { entity, facts }
+            })
+            .collect();
+        assert_eq!(parse_facts(text.as_bytes(), &t).unwrap(), expected);
+        let ndjson = records.join("\n \n");
+        assert_eq!(parse_facts(ndjson.as_bytes(), &t).unwrap(), expected);
+        // A bad record deep in the file is named by its number and line.
+        let bad = text.replacen("component:default/c29999", "nokind", 1);
+        let err = parse_facts(bad.as_bytes(), &t).unwrap_err();
+        assert_eq!((err.line, err.record), (30_001, 30_000), "{err}");
+    }
+
+    #[test]
+    fn array_errors_name_their_line() {
+        let t = table();
+        let a = r#"{"entity": "component:default/a"}"#;
+        let err = parse_facts(format!("[\n{a},\n,{a}]").as_bytes(), &t).unwrap_err();
+        assert_eq!(
+            (err.line, err.message.as_str()),
+            (3, "empty element in the facts array")
+        );
+        let err = parse_facts(format!("[{a}]\n x").as_bytes(), &t).unwrap_err();
+        assert_eq!(
+            (err.line, err.message.as_str()),
+            (1, "unexpected content after the facts array")
+        );
+        let unclosed = format!(r#"[{a}, {{"entity": "component:default/b", "x": "]"}}"#);
+        let err = parse_facts(unclosed.as_bytes(), &t).unwrap_err();
+        assert_eq!(err.message, "the facts array is not closed");
+        assert_eq!(parse_facts(b" [ ] ", &t).unwrap(), vec![]);
+        assert_eq!(
+            parse_facts(format!("[{a} ,]").as_bytes(), &t)
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }

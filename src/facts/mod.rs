@@ -3,7 +3,7 @@
 
 pub mod catalog;
 pub mod file;
+mod record;
 mod split;
 
-pub use file::{FactRecord, FactsError, parse_facts, read_records};
-pub use split::split_records;
+pub use file::{FactRecord, FactsError, parse_facts, read_chunks};

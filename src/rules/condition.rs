@@ -226,16 +226,23 @@ impl Node {
             Node::All(nodes) => nodes.iter().all(|n| n.eval(facts, radar)),
             Node::Any(nodes) => nodes.is_empty() || nodes.iter().any(|n| n.eval(facts, radar)),
             Node::Not(inner) => !inner.eval(facts, radar),
-            Node::Leaf(leaf) => {
-                let lhs = read(facts, leaf.fact, &leaf.path);
-                match &leaf.value {
-                    Operand::Literal(v) => leaf.op.apply(lhs.as_deref(), Some(v), radar),
-                    Operand::Fact { slot, path } => {
-                        let rhs = read(facts, *slot, path);
-                        leaf.op.apply(lhs.as_deref(), rhs.as_deref(), radar)
+            Node::Leaf(leaf) => match (&leaf.path, &leaf.value) {
+                // The usual leaf, a fact as it is against a literal: nothing to resolve.
+                (None, Operand::Literal(v)) => {
+                    let lhs = facts.get(leaf.fact as usize).and_then(Option::as_ref);
+                    leaf.op.apply(lhs, Some(v), radar)
+                }
+                (path, value) => {
+                    let lhs = read(facts, leaf.fact, path);
+                    match value {
+                        Operand::Literal(v) => leaf.op.apply(lhs.as_deref(), Some(v), radar),
+                        Operand::Fact { slot, path } => {
+                            let rhs = read(facts, *slot, path);
+                            leaf.op.apply(lhs.as_deref(), rhs.as_deref(), radar)
+                        }
                     }
                 }
-            }
+            },
         }
     }
 

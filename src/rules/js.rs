@@ -219,6 +219,10 @@ fn compare_utf16(a: &str, b: &str) -> Ordering {
 /// The abstract relational comparison: `Some(ordering)`, or `None` when a NaN is involved
 /// (every comparison is then false).
 fn relate(a: JsRef, b: JsRef) -> Option<Ordering> {
+    // Two numbers, the usual case, compare as they are.
+    if let (Some(Value::Number(x)), Some(Value::Number(y))) = (a, b) {
+        return num(x).partial_cmp(&num(y));
+    }
     let (pa, pb) = (to_primitive(a), to_primitive(b));
     if let (Primitive::Str(x), Primitive::Str(y)) = (&pa, &pb) {
         return Some(compare_utf16(x, y));
