@@ -11,10 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::FACTS_WRITE;
 use super::error::{ApiError, ErrorBody};
 use super::{AppState, cursor_of, parse_cursor};
-use crate::catalog::EntityRef;
+use crate::catalog::{Entity, EntityRef};
 use crate::collectors::Trigger;
 use crate::collectors::run::entity_scope;
-use crate::health::Fleet;
+use crate::health::{Fleet, Scored};
 use crate::health::view::{EntityHealth, EntitySummary};
 use crate::service::PushOutcome;
 
@@ -202,10 +202,15 @@ impl<'a> Filter<'a> {
     }
 
     pub fn matches(&self, fleet: &Fleet, r: &EntityRef) -> bool {
+        match (fleet.catalog.get(r), fleet.scored.get(r)) {
+            (Some(e), Some(s)) => self.accepts(r, e, s),
+            _ => false,
+        }
+    }
+
+    /// [`Filter::matches`] of an entity already looked up, with its evaluation.
+    pub fn accepts(&self, r: &EntityRef, e: &Entity, s: &Scored) -> bool {
         let q = self.q;
-        let (Some(e), Some(s)) = (fleet.catalog.get(r), fleet.scored.get(r)) else {
-            return false;
-        };
         let eq = |want: &Option<String>, have: Option<&str>| {
             want.as_ref()
                 .is_none_or(|w| have.is_some_and(|h| h.eq_ignore_ascii_case(w)))
