@@ -503,6 +503,16 @@ async fn orchestrator_finds_log4j_users(db: &TestDb) {
         .await;
     assert_eq!(images["summary"]["total"], 14, "{images}");
 
+    // A title that needs escaping in JSON, and an annotation with a quote in it.
+    let quoted = json!([{ "apiVersion": "backstage.io/v1alpha1", "kind": "Component",
+        "metadata": { "name": "quoted-service", "title": "The \"quoted\" service\n\\ ünïcode \u{1}",
+                      "annotations": { "github.com/project-slug": "acme/quo\"ted" } },
+        "spec": { "type": "service", "lifecycle": "production", "owner": "team-billing" } }]);
+    let (status, out) = s
+        .post("/api/v1/catalog/entities", Some(ADMIN), &quoted)
+        .await;
+    assert_eq!(status, 200, "{out}");
+
     // The whole fleet as NDJSON: one line per scored entity, each the very JSON of its row in
     // a page, the same whether or not the query names a change.
     for query in ["", "?technology=log4j-core&version=%3C2.17.1", "?owner=payments&eligible=true"] {
@@ -530,7 +540,8 @@ async fn orchestrator_finds_log4j_users(db: &TestDb) {
         assert_eq!(lines, rows, "{query}");
         assert_eq!(lines.len(), page["summary"]["total"], "{query}");
         if query.is_empty() {
-            assert_eq!(lines.len(), 67);
+            assert_eq!(lines.len(), 68);
+            assert!(text.contains(r#""title":"The \"quoted\" service\n\\ ünïcode \u0001""#));
         }
     }
     let bad = s

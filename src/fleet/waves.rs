@@ -7,6 +7,7 @@
 use std::collections::VecDeque;
 use std::fmt::{self, Write};
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -249,7 +250,7 @@ impl Rollout {
         };
         let natural = |i: usize| candidates[i].natural.min(last);
         let keys: Vec<u64> = candidates
-            .iter()
+            .par_iter()
             .map(|c| {
                 let mut h = StableHasher::default();
                 // Writing to the hasher cannot fail.

@@ -278,26 +278,30 @@ impl Fleet {
     /// The wave of each of `members` in one change (e.g. `log4j-core<2.17.1`; per-owner caps
     /// count within it), in their order: `None` for those not eligible, and for every one
     /// when no waves are defined.
-    pub fn waves(&self, change: &str, members: &[(&EntityRef, &Scored)]) -> Vec<Option<u32>> {
+    pub fn waves(&self, change: &str, members: &[(&Entity, &Scored)]) -> Vec<Option<u32>> {
         let mut out = vec![None; members.len()];
         if self.engine.policy.rollout.is_empty() {
             return out;
         }
-        // The groups an entity counts for follow from its owner: found once per owner.
-        let mut groups_by_owner: FxHashMap<Option<&EntityRef>, Vec<EntityRef>> =
-            FxHashMap::default();
+        // The groups an entity counts for follow from its owner: found once per owner (per
+        // piece of work).
+        let natural: Vec<Option<usize>> = members
+            .par_iter()
+            .map_init(FxHashMap::default, |groups_by_owner, &(e, s)| {
+                let groups = groups_by_owner
+                    .entry(e.owner())
+                    .or_insert_with(|| self.groups_of(&e.entity_ref));
+                self.natural_wave_in(s, groups)
+            })
+            .collect();
         let mut at = Vec::new();
         let mut candidates = Vec::new();
-        for (i, &(r, s)) in members.iter().enumerate() {
-            let owner = self.catalog.get(r).and_then(Entity::owner);
-            let groups = groups_by_owner
-                .entry(owner)
-                .or_insert_with(|| self.groups_of(r));
-            if let Some(natural) = self.natural_wave_in(s, groups) {
+        for (i, (&(e, _), natural)) in members.iter().zip(natural).enumerate() {
+            if let Some(natural) = natural {
                 at.push(i);
                 candidates.push(fleet::waves::Candidate {
-                    entity: r,
-                    owner,
+                    entity: &e.entity_ref,
+                    owner: e.owner(),
                     natural,
                 });
             }

@@ -24,6 +24,7 @@ use crate::health::Fleet;
 use crate::health::view::BlockingView;
 use selection::Selection;
 
+mod row;
 mod selection;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
