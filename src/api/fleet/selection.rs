@@ -68,8 +68,8 @@ pub(super) struct Selection<'a> {
     fleet: &'a Fleet,
     filter: Filter<'a>,
     wave: Option<u32>,
-    /// The scored entities (of the catalog), in ref order; the vectors below are indexed alike.
-    entities: Vec<(&'a Entity, &'a Scored)>,
+    /// The scored entities, in ref order; the vectors below are indexed alike.
+    entities: Vec<(&'a EntityRef, &'a Scored)>,
     /// With a technology filter: where each entity uses it at the version (`None`: not).
     found: Option<Vec<Option<TechnologyFound>>>,
     /// The wave of each entity in the query's change.
@@ -87,39 +87,36 @@ impl<'a> Selection<'a> {
     ) -> Result<Selection<'a>, ApiError> {
         let filter = Filter::new(fleet, eq)?;
         let uses = Uses::of(q)?;
-        let scored: Vec<(&EntityRef, &Scored)> =
+        let entities: Vec<(&EntityRef, &Scored)> =
             fleet.scored.iter().map(|(r, s)| (r, &**s)).collect();
-        let entities: Vec<(&Entity, &Scored)> = scored
-            .par_iter()
-            .filter_map(|&(r, s)| Some((fleet.catalog.get(r)?, s)))
-            .collect();
         let found: Option<Vec<Option<TechnologyFound>>> = uses.as_ref().map(|u| {
             entities
                 .par_iter()
-                .map(|(e, _)| u.find(fleet, &e.entity_ref))
+                .map(|(r, _)| u.find(fleet, r))
                 .collect()
         });
         // The change is every eligible entity using the technology at the version (the whole
-        // fleet without a technology), whatever the other filters: caps count within it.
+        // fleet without a technology), whatever the other filters: caps count within it. Only
+        // they are looked up in the catalog here; every row is, later, as it is written.
         let change = format!(
             "{}{}",
             q.technology.as_deref().unwrap_or_default(),
             q.version.as_deref().unwrap_or_default()
         );
-        let waves = match &found {
-            None => fleet.waves(&change, &entities),
-            Some(found) => {
-                let at: Vec<usize> = (0..entities.len())
-                    .filter(|&i| found[i].is_some())
-                    .collect();
-                let members: Vec<_> = at.iter().map(|&i| entities[i]).collect();
-                let mut waves = vec![None; entities.len()];
-                for (i, w) in at.into_iter().zip(fleet.waves(&change, &members)) {
-                    waves[i] = w;
-                }
-                waves
-            }
-        };
+        let in_change: Vec<(usize, (&Entity, &Scored))> = entities
+            .par_iter()
+            .enumerate()
+            .filter(|&(i, (_, s))| {
+                s.evaluation.eligibility.eligible
+                    && found.as_ref().is_none_or(|found| found[i].is_some())
+            })
+            .filter_map(|(i, &(r, s))| Some((i, (fleet.catalog.get(r)?, s))))
+            .collect();
+        let members: Vec<(&Entity, &Scored)> = in_change.iter().map(|&(_, m)| m).collect();
+        let mut waves = vec![None; entities.len()];
+        for ((i, _), w) in in_change.iter().zip(fleet.waves(&change, &members)) {
+            waves[*i] = w;
+        }
         let mut tracks: Vec<usize> = (0..fleet.engine.tracks.len()).collect();
         tracks.sort_by_key(|&t| &fleet.engine.tracks[t].def.id);
         Ok(Selection {
@@ -140,18 +137,18 @@ impl<'a> Selection<'a> {
 
     /// The ref of the `i`th scored entity.
     pub(super) fn entity(&self, i: usize) -> &'a EntityRef {
-        &self.entities[i].0.entity_ref
+        self.entities[i].0
     }
 
     /// The row of the `i`th scored entity, when the query selects it.
     pub(super) fn row(&self, i: usize) -> Option<Row<'_>> {
-        let (e, s) = self.entities[i];
-        let r = &e.entity_ref;
-        if !self.filter.accepts(r, e, s) {
-            return None;
-        }
+        let (r, s) = self.entities[i];
         let wave = self.waves[i];
         if self.wave.is_some() && wave != self.wave {
+            return None;
+        }
+        let e = self.fleet.catalog.get(r)?;
+        if !self.filter.accepts(r, e, s) {
             return None;
         }
         let technology = match &self.found {
