@@ -515,7 +515,11 @@ async fn orchestrator_finds_log4j_users(db: &TestDb) {
 
     // The whole fleet as NDJSON: one line per scored entity, each the very JSON of its row in
     // a page, the same whether or not the query names a change.
-    for query in ["", "?technology=log4j-core&version=%3C2.17.1", "?owner=payments&eligible=true"] {
+    for query in [
+        "",
+        "?technology=log4j-core&version=%3C2.17.1",
+        "?owner=payments&eligible=true",
+    ] {
         let url = format!("{}/api/v1/fleet/eligibility{query}", s.base);
         let r = s
             .http
@@ -551,7 +555,11 @@ async fn orchestrator_finds_log4j_users(db: &TestDb) {
         .send()
         .await
         .unwrap();
-    assert_eq!(bad.status(), 404, "a bad filter is refused before the first byte");
+    assert_eq!(
+        bad.status(),
+        404,
+        "a bad filter is refused before the first byte"
+    );
     let (status, _) = s.get("/api/v1/fleet/eligibility?version=%3C2").await;
     assert_eq!(status, 400);
 }

@@ -14,8 +14,8 @@ use super::{AppState, cursor_of, parse_cursor};
 use crate::catalog::{Entity, EntityRef};
 use crate::collectors::Trigger;
 use crate::collectors::run::entity_scope;
-use crate::health::{Fleet, Scored};
 use crate::health::view::{EntityHealth, EntitySummary};
+use crate::health::{Fleet, Scored};
 use crate::service::PushOutcome;
 
 fn entity_ref(kind: &str, namespace: &str, name: &str) -> EntityRef {

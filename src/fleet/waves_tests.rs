@@ -187,7 +187,12 @@ fn walk_every_wave(r: &Rollout, candidates: &[Candidate], change: &str) -> Vec<u
         })
     };
     let last = r.len() - 1;
-    let key = |i: usize| (fnv(format!("{}\n{change}", candidates[i].entity)), candidates[i].entity);
+    let key = |i: usize| {
+        (
+            fnv(format!("{}\n{change}", candidates[i].entity)),
+            candidates[i].entity,
+        )
+    };
     let mut waves = vec![u32::MAX; candidates.len()];
     let mut carried: Vec<usize> = Vec::new();
     let mut k = 0;
@@ -237,7 +242,10 @@ fn placing_owners_one_by_one_gives_the_waves_of_a_walk_over_the_whole_change() {
     for change in ["log4j-core<2.17.1", "java<17", ""] {
         let waves = r.assign(&candidates, change);
         assert_eq!(waves, walk_every_wave(&r, &candidates, change), "{change}");
-        assert!(waves.iter().max() > Some(&20), "caps spill far past the last wave");
+        assert!(
+            waves.iter().max() > Some(&20),
+            "caps spill far past the last wave"
+        );
     }
 }
 

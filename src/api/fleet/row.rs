@@ -176,8 +176,9 @@ fn optional<T>(out: &mut Vec<u8>, value: Option<T>, write: impl FnOnce(&mut Vec<
 /// Whether serde_json escapes something in `text`: a quote, a backslash or a control character.
 fn needs_escape(text: &str) -> bool {
     // No early exit: the compiler checks many bytes at a time.
-    text.bytes()
-        .fold(false, |any, b| any | (b < 0x20) | (b == b'"') | (b == b'\\'))
+    text.bytes().fold(false, |any, b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
 }
 
 /// A JSON string as serde_json writes it: as is when nothing needs escaping, otherwise by

@@ -89,12 +89,9 @@ impl<'a> Selection<'a> {
         let uses = Uses::of(q)?;
         let entities: Vec<(&EntityRef, &Scored)> =
             fleet.scored.iter().map(|(r, s)| (r, &**s)).collect();
-        let found: Option<Vec<Option<TechnologyFound>>> = uses.as_ref().map(|u| {
-            entities
-                .par_iter()
-                .map(|(r, _)| u.find(fleet, r))
-                .collect()
-        });
+        let found: Option<Vec<Option<TechnologyFound>>> = uses
+            .as_ref()
+            .map(|u| entities.par_iter().map(|(r, _)| u.find(fleet, r)).collect());
         // The change is every eligible entity using the technology at the version (the whole
         // fleet without a technology), whatever the other filters: caps count within it. Only
         // they are looked up in the catalog here; every row is, later, as it is written.
