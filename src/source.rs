@@ -514,3 +514,120 @@ mod tests {
         assert_eq!(err.pos.map(|p| p.line), Some(2), "{err}");
     }
 }
+
+/// Reads through another [`Files`] and remembers every answer it gave, so that a later look
+/// can tell whether the same reads would give the same answers: a catalog whose files, folders
+/// and glob matches did not change need not be parsed again.
+pub struct RecordedFiles<'a> {
+    inner: &'a dyn Files,
+    seen: parking_lot::Mutex<Vec<Answer>>,
+}
+
+/// What the file system answered once (file contents by length and hash).
+#[derive(Debug, Clone, PartialEq)]
+enum Answer {
+    Read(PathBuf, Result<(usize, u64), std::io::ErrorKind>),
+    IsDir(PathBuf, bool),
+    Exists(PathBuf, bool),
+    List(PathBuf, bool, Result<Vec<PathBuf>, std::io::ErrorKind>),
+    Glob(PathBuf, Result<Vec<PathBuf>, std::io::ErrorKind>),
+}
+
+/// The answers a load was given; see [`RecordedFiles`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FilesSeen(Vec<Answer>);
+
+fn fingerprint(bytes: &[u8]) -> (usize, u64) {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    h.write(bytes);
+    (bytes.len(), h.finish())
+}
+
+impl Answer {
+    /// The same question asked again.
+    fn again(&self, files: &dyn Files) -> Answer {
+        match self {
+            Answer::Read(p, _) => Answer::Read(
+                p.clone(),
+                files
+                    .read_bytes(p)
+                    .map(|b| fingerprint(&b))
+                    .map_err(|e| e.kind()),
+            ),
+            Answer::IsDir(p, _) => Answer::IsDir(p.clone(), files.is_dir(p)),
+            Answer::Exists(p, _) => Answer::Exists(p.clone(), files.exists(p)),
+            Answer::List(p, r, _) => {
+                Answer::List(p.clone(), *r, files.list(p, *r).map_err(|e| e.kind()))
+            }
+            Answer::Glob(p, _) => Answer::Glob(p.clone(), files.glob(p).map_err(|e| e.kind())),
+        }
+    }
+}
+
+impl FilesSeen {
+    /// Whether `files` still gives every answer it gave.
+    pub fn unchanged(&self, files: &dyn Files) -> bool {
+        self.0.iter().all(|a| a.again(files) == *a)
+    }
+}
+
+impl<'a> RecordedFiles<'a> {
+    pub fn new(inner: &'a dyn Files) -> RecordedFiles<'a> {
+        RecordedFiles {
+            inner,
+            seen: parking_lot::Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn seen(self) -> FilesSeen {
+        FilesSeen(self.seen.into_inner())
+    }
+
+    fn note(&self, answer: Answer) {
+        self.seen.lock().push(answer);
+    }
+}
+
+impl Files for RecordedFiles<'_> {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        let r = self.inner.read(path);
+        let answer = match &r {
+            Ok(text) => Ok(fingerprint(text.as_bytes())),
+            Err(e) => Err(e.kind()),
+        };
+        self.note(Answer::Read(path.to_path_buf(), answer));
+        r
+    }
+    fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        let r = self.inner.read_bytes(path);
+        let answer = match &r {
+            Ok(bytes) => Ok(fingerprint(bytes)),
+            Err(e) => Err(e.kind()),
+        };
+        self.note(Answer::Read(path.to_path_buf(), answer));
+        r
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        let r = self.inner.is_dir(path);
+        self.note(Answer::IsDir(path.to_path_buf(), r));
+        r
+    }
+    fn exists(&self, path: &Path) -> bool {
+        let r = self.inner.exists(path);
+        self.note(Answer::Exists(path.to_path_buf(), r));
+        r
+    }
+    fn list(&self, dir: &Path, recursive: bool) -> std::io::Result<Vec<PathBuf>> {
+        let r = self.inner.list(dir, recursive);
+        let answer = r.as_ref().map(Vec::clone).map_err(|e| e.kind());
+        self.note(Answer::List(dir.to_path_buf(), recursive, answer));
+        r
+    }
+    fn glob(&self, pattern: &Path) -> std::io::Result<Vec<PathBuf>> {
+        let r = self.inner.glob(pattern);
+        let answer = r.as_ref().map(Vec::clone).map_err(|e| e.kind());
+        self.note(Answer::Glob(pattern.to_path_buf(), answer));
+        r
+    }
+}

@@ -17,6 +17,8 @@
 //! cargo bench --bench service                 # BENCH_N=10000 for a quick look
 //! BENCH_DATABASES=sqlite cargo bench --bench service
 //! BENCH_STEPS=reload,export cargo bench --bench service   # only some steps (facts always load)
+//! BENCH_LOG=info …                         # the server's log level (default warn)
+//! BENCH_WRAP="heaptrack -o /tmp/ht" BENCH_N=10000 cargo bench --bench service   # profile
 //! ```
 
 #[path = "../support/env.rs"]
@@ -208,7 +210,18 @@ impl Drop for Server {
 }
 
 fn start_server(url: &str, fleet: &BenchFleet) -> Result<Server, String> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tech-health"));
+    // `BENCH_WRAP="heaptrack -o FILE"`: run the server under a profiler (figures are then the
+    // profiler's, not the service's).
+    let wrap: String = env_or("BENCH_WRAP", String::new()).unwrap_or_default();
+    let mut words = wrap.split_whitespace();
+    let mut cmd = match words.next() {
+        Some(tool) => {
+            let mut c = Command::new(tool);
+            c.args(words).arg(env!("CARGO_BIN_EXE_tech-health"));
+            c
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_tech-health")),
+    };
     cmd.args([
         "serve",
         "--bind",
@@ -223,21 +236,24 @@ fn start_server(url: &str, fleet: &BenchFleet) -> Result<Server, String> {
     }
     let mut child = cmd
         .env("TECH_HEALTH_ADMIN_TOKEN", TOKEN)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", env_or("BENCH_LOG", "warn".to_string())?)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .map_err(|e| format!("cannot start tech-health serve: {e}"))?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
+    // The first line that says where it listens (a profiler may print lines before it).
+    let mut reader = BufReader::new(stdout);
     let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
-    let base = line
-        .trim()
-        .strip_prefix("tech-health listening on ")
-        .ok_or_else(|| format!("tech-health serve did not start: {line:?}"))?
-        .to_string();
+    let base = loop {
+        line.clear();
+        if reader.read_line(&mut line).map_err(|e| e.to_string())? == 0 {
+            return Err("tech-health serve did not start".to_string());
+        }
+        if let Some(base) = line.trim().strip_prefix("tech-health listening on ") {
+            break base.to_string();
+        }
+    };
     Ok(Server { child, base })
 }
 

@@ -108,6 +108,15 @@ impl Entity {
 impl Entity {
     /// The entity as a Backstage envelope (`apiVersion`, `kind`, `metadata`, `spec`), the form
     /// the catalog API serves and the store keeps.
+    /// Whether both have the same envelope (what [`Entity::to_envelope`] gives), without
+    /// building it.
+    pub fn same_envelope(&self, other: &Entity) -> bool {
+        self.api_version == other.api_version
+            && self.kind == other.kind
+            && self.metadata == other.metadata
+            && self.spec == other.spec
+    }
+
     pub fn to_envelope(&self) -> Value {
         use serde_json::{Map, json};
         let m = &self.metadata;

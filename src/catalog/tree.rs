@@ -38,10 +38,19 @@ fn entity_problem(e: &Entity, severity: Severity, message: String) -> Problem {
 }
 
 impl Catalog {
+    /// The entities, without the indexes.
+    pub fn into_entities(self) -> Vec<Entity> {
+        self.entities
+    }
+
     /// Builds the indexes and the group tree. A second entity with a ref already seen is
     /// dropped with an Error naming both places; the first one is kept.
     pub fn from_entities(entities: Vec<Entity>) -> Catalog {
-        let mut catalog = Catalog::default();
+        let mut catalog = Catalog {
+            entities: Vec::with_capacity(entities.len()),
+            ..Default::default()
+        };
+        catalog.index.reserve(entities.len());
         for e in entities {
             if let Some(&first) = catalog.index.get(&e.entity_ref) {
                 let f = &catalog.entities[first].origin;

@@ -21,10 +21,48 @@ pub use rollup::{GroupRollup, GroupSummary, Tally};
 #[derive(Debug, Clone, PartialEq)]
 pub struct CollectorFacts {
     pub collector: String,
-    pub facts: Map<String, Value>,
+    pub facts: FactSet,
     pub observed_at: DateTime<Utc>,
     /// Set when the collector could not refresh them: they still count, marked.
     pub stale: Option<Staleness>,
+}
+
+/// One collector's facts, kept as compact JSON text: parsed, a fact map takes about eight
+/// times the memory, and a fleet holds hundreds of thousands of them. Readers parse what they
+/// need when they need it (an entity's evaluation, its health, a technology query).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FactSet(Box<str>);
+
+impl FactSet {
+    /// The facts of a JSON object; anything else holds no facts.
+    pub fn new(facts: &Value) -> FactSet {
+        match facts {
+            Value::Object(_) => FactSet(facts.to_string().into_boxed_str()),
+            _ => FactSet::default(),
+        }
+    }
+
+    /// Every fact, parsed.
+    pub fn map(&self) -> Map<String, Value> {
+        if self.0.is_empty() {
+            return Map::new();
+        }
+        serde_json::from_str(&self.0).unwrap_or_default()
+    }
+
+    /// One fact's value, parsed.
+    pub fn get(&self, name: &str) -> Option<Value> {
+        self.map().shift_remove(name)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.map().contains_key(name)
+    }
+
+    /// The JSON text, e.g. for a response that passes the facts through.
+    pub fn as_json(&self) -> &str {
+        if self.0.is_empty() { "{}" } else { &self.0 }
+    }
 }
 
 /// Why facts are stale, and since when.
@@ -100,9 +138,10 @@ impl Fleet {
             let mut ordered: Vec<&CollectorFacts> = collected.iter().collect();
             ordered.sort_by_key(|c| c.observed_at);
             for c in ordered {
+                let mut facts = c.facts.map();
                 for (slot, name) in self.engine.facts.names().iter().enumerate() {
-                    if let Some(v) = c.facts.get(name) {
-                        row[slot] = Some(v.clone());
+                    if let Some(v) = facts.shift_remove(name) {
+                        row[slot] = Some(v);
                     }
                 }
             }
@@ -132,7 +171,7 @@ impl Fleet {
     }
 
     /// The latest value of a fact about an entity from any collector (not the catalog's own).
-    pub fn fact(&self, entity: &EntityRef, name: &str) -> Option<&Value> {
+    pub fn fact(&self, entity: &EntityRef, name: &str) -> Option<Value> {
         self.fact_source(entity, name)
             .and_then(|c| c.facts.get(name))
     }

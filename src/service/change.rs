@@ -15,7 +15,7 @@ use super::{App, ServiceError};
 use crate::catalog::EntityRef;
 use crate::evaluate::Engine;
 use crate::governance::events::Standing;
-use crate::health::{CollectorFacts, Fleet, Scored, Staleness, view};
+use crate::health::{CollectorFacts, FactSet, Fleet, Scored, Staleness, view};
 use crate::store::{ChangeSet, FactRow, GroupRow, ResultRow, StaleMark};
 
 /// One item of `POST /api/v1/facts`.
@@ -184,13 +184,13 @@ impl App {
             match list.iter_mut().find(|c| c.collector == row.collector) {
                 Some(c) if c.observed_at > row.observed_at => {} // an older batch: history only
                 Some(c) => {
-                    c.facts = row.facts.as_object().cloned().unwrap_or_default();
+                    c.facts = FactSet::new(&row.facts);
                     c.observed_at = row.observed_at;
                     c.stale = None;
                 }
                 None => list.push(CollectorFacts {
                     collector: row.collector.clone(),
-                    facts: row.facts.as_object().cloned().unwrap_or_default(),
+                    facts: FactSet::new(&row.facts),
                     observed_at: row.observed_at,
                     stale: None,
                 }),

@@ -17,9 +17,9 @@ use crate::config::{self, ConfigSource};
 use crate::evaluate::Engine;
 use crate::governance::events::Standing;
 use crate::governance::exemptions;
-use crate::health::{CollectorFacts, Fleet, Staleness};
+use crate::health::{CollectorFacts, FactSet, Fleet, Staleness};
 use crate::settings::SettingsFile;
-use crate::source::{BundledFiles, DiskFiles, Files};
+use crate::source::{BundledFiles, DiskFiles, Files, FilesSeen, RecordedFiles};
 use crate::store::{self, ChangeSet, FactRow, GroupRow, StoredEntity};
 
 pub const EXAMPLE_CATALOG: &str = "examples/fleet/catalog-info.yaml";
@@ -54,12 +54,12 @@ pub fn load_standards(sources: &Sources) -> Result<(Engine, Collectors), Service
     Ok((loaded.engine, collectors))
 }
 
-fn load_catalog_files(sources: &Sources) -> Result<Option<Vec<Entity>>, ServiceError> {
+/// The entities of the catalog files (`None` when none are configured), and what was read to
+/// find them.
+fn load_catalog_files(sources: &Sources) -> Result<Option<(Vec<Entity>, FilesSeen)>, ServiceError> {
     let mut entities = Vec::new();
-    let mut any = false;
     let mut problems = Vec::new();
     if sources.demo {
-        any = true;
         let c = Catalog::load(&BundledFiles, &[PathBuf::from(EXAMPLE_CATALOG)]);
         problems.extend(
             c.problems()
@@ -67,11 +67,12 @@ fn load_catalog_files(sources: &Sources) -> Result<Option<Vec<Entity>>, ServiceE
                 .filter(|p| p.severity == Severity::Error)
                 .map(|p| p.to_string()),
         );
-        entities.extend(c.entities().iter().cloned());
+        entities.extend(c.into_entities());
     }
+    // The bundled files never change; only what is read from disk is recorded.
+    let disk = RecordedFiles::new(&DiskFiles);
     if !sources.catalog.is_empty() {
-        any = true;
-        let c = Catalog::load(&DiskFiles, &sources.catalog);
+        let c = Catalog::load(&disk, &sources.catalog);
         for p in c.problems() {
             if p.severity == Severity::Error {
                 problems.push(p.to_string());
@@ -79,12 +80,13 @@ fn load_catalog_files(sources: &Sources) -> Result<Option<Vec<Entity>>, ServiceE
                 tracing::warn!("catalog: {p}");
             }
         }
-        entities.extend(c.entities().iter().cloned());
+        entities.extend(c.into_entities());
     }
     if !problems.is_empty() {
         return Err(ServiceError::Config(problems.join("\n")));
     }
-    Ok(any.then_some(entities))
+    let any = sources.demo || !sources.catalog.is_empty();
+    Ok(any.then(|| (entities, disk.seen())))
 }
 
 /// Reads stored envelopes back into entities.
@@ -100,6 +102,11 @@ pub fn entities_from_store(rows: &[StoredEntity]) -> Vec<Entity> {
             parsed.pop()
         })
         .collect()
+}
+
+/// The stored source of an entity read from a catalog file.
+fn file_source(entity: &Entity) -> String {
+    format!("{FILE_SOURCE}{}", entity.origin.file.display())
 }
 
 pub fn stored(entity: &Entity, source: String) -> StoredEntity {
@@ -151,12 +158,12 @@ fn demo_facts(
 pub fn facts_map(rows: Vec<FactRow>) -> imbl::HashMap<EntityRef, Arc<Vec<CollectorFacts>>> {
     let mut by: rustc_hash::FxHashMap<EntityRef, Vec<CollectorFacts>> = Default::default();
     for row in rows {
-        let (Ok(r), Value::Object(facts)) = (row.entity_ref.parse::<EntityRef>(), row.facts) else {
+        let (Ok(r), true) = (row.entity_ref.parse::<EntityRef>(), row.facts.is_object()) else {
             continue;
         };
         by.entry(r).or_default().push(CollectorFacts {
             collector: row.collector,
-            facts,
+            facts: FactSet::new(&row.facts),
             observed_at: row.observed_at,
             stale: None,
         });
@@ -213,6 +220,7 @@ impl App {
             collectors: RwLock::new(Arc::new(collectors)),
             writer: tokio::sync::Mutex::new(()),
             clock: RwLock::new(None),
+            catalog_seen: parking_lot::Mutex::new(None),
             governance: RwLock::default(),
             webhooks: Arc::new(webhooks),
             wake: Arc::default(),
@@ -247,6 +255,92 @@ impl App {
         Ok(facts)
     }
 
+    /// The catalog on start: what the store holds, with the catalog files (when configured)
+    /// replacing the entities read from files before. Only entities whose stored form changed
+    /// are written.
+    async fn catalog_at_start(
+        &self,
+        files: Option<Vec<Entity>>,
+        change: &mut ChangeSet,
+    ) -> Result<Catalog, ServiceError> {
+        let stored_rows = self.store.entities().await?;
+        let Some(files) = files else {
+            return Ok(Catalog::from_entities(entities_from_store(&stored_rows)));
+        };
+        let (from_files, others): (Vec<StoredEntity>, Vec<StoredEntity>) = stored_rows
+            .into_iter()
+            .partition(|r| r.source.starts_with(FILE_SOURCE));
+        let before: std::collections::HashMap<String, StoredEntity> = from_files
+            .into_iter()
+            .map(|r| (r.entity_ref.clone(), r))
+            .collect();
+        let keep: std::collections::HashSet<String> =
+            files.iter().map(|e| e.entity_ref.to_string()).collect();
+        change.delete_entities = before
+            .keys()
+            .filter(|r| !keep.contains(*r))
+            .cloned()
+            .collect();
+        change.upsert_entities = files
+            .iter()
+            .map(|e| stored(e, file_source(e)))
+            .filter(|row| before.get(&row.entity_ref) != Some(row))
+            .collect();
+        let mut all = entities_from_store(&others);
+        all.extend(files);
+        Ok(Catalog::from_entities(all))
+    }
+
+    /// The catalog after the catalog files were read again: entities from other sources stay
+    /// as the running fleet holds them; file entities that left the files are deleted and only
+    /// those that changed are written.
+    async fn catalog_reread(
+        &self,
+        current: &Fleet,
+        files: Vec<Entity>,
+        change: &mut ChangeSet,
+    ) -> Result<Catalog, ServiceError> {
+        let sources: std::collections::HashMap<String, String> =
+            self.store.entity_sources().await?.into_iter().collect();
+        let from_file = |r: &EntityRef| {
+            sources
+                .get(&r.to_string())
+                .is_some_and(|s| s.starts_with(FILE_SOURCE))
+        };
+        let keep: std::collections::HashSet<&EntityRef> =
+            files.iter().map(|e| &e.entity_ref).collect();
+        change.delete_entities = sources
+            .iter()
+            .filter(|(r, s)| {
+                s.starts_with(FILE_SOURCE)
+                    && r.parse::<EntityRef>().is_ok_and(|r| !keep.contains(&r))
+            })
+            .map(|(r, _)| r.clone())
+            .collect();
+        change.upsert_entities = files
+            .iter()
+            .filter(|e| {
+                let source = file_source(e);
+                let unchanged = sources.get(&e.entity_ref.to_string()) == Some(&source)
+                    && current
+                        .catalog
+                        .get(&e.entity_ref)
+                        .is_some_and(|old| old.same_envelope(e));
+                !unchanged
+            })
+            .map(|e| stored(e, file_source(e)))
+            .collect();
+        let mut all: Vec<Entity> = current
+            .catalog
+            .entities()
+            .iter()
+            .filter(|e| !from_file(&e.entity_ref) && !keep.contains(&e.entity_ref))
+            .cloned()
+            .collect();
+        all.extend(files);
+        Ok(Catalog::from_entities(all))
+    }
+
     /// Re-reads the standards (and catalog files, when configured) and re-evaluates the whole
     /// fleet. On bad configuration nothing changes and the error says where.
     pub async fn reload(&self) -> Result<ReloadReport, ServiceError> {
@@ -260,43 +354,32 @@ impl App {
         let current = self.fleet();
         let now = self.now();
         let mut change = ChangeSet {
-            replace_all: true,
+            replace_all: starting,
+            restamp_results: true,
             ..Default::default()
         };
-        let from_files = load_catalog_files(&self.sources)?;
-        let catalog = if starting || from_files.is_some() {
-            let stored_rows = self.store.entities().await?;
-            if let Some(files) = &from_files {
-                let keep: std::collections::HashSet<String> =
-                    files.iter().map(|e| e.entity_ref.to_string()).collect();
-                change.delete_entities = stored_rows
-                    .iter()
-                    .filter(|r| r.source.starts_with(FILE_SOURCE) && !keep.contains(&r.entity_ref))
-                    .map(|r| r.entity_ref.clone())
-                    .collect();
-                change.upsert_entities = files
-                    .iter()
-                    .map(|e| stored(e, format!("{FILE_SOURCE}{}", e.origin.file.display())))
-                    .collect();
-                let mut all: Vec<Entity> = entities_from_store(
-                    &stored_rows
-                        .into_iter()
-                        .filter(|r| !r.source.starts_with(FILE_SOURCE))
-                        .collect::<Vec<_>>(),
-                );
-                all.extend(files.iter().cloned());
-                Catalog::from_entities(all)
-            } else {
-                Catalog::from_entities(entities_from_store(&stored_rows))
-            }
+        // Catalog files that gave the same answers as last time (same files, same contents)
+        // are not parsed again: the running fleet's catalog stands.
+        let files_unchanged = !starting
+            && self
+                .catalog_seen
+                .lock()
+                .as_ref()
+                .is_some_and(|seen| seen.unchanged(&DiskFiles));
+        let from_files = if files_unchanged {
+            None
         } else {
-            (*current.catalog).clone()
+            load_catalog_files(&self.sources)?
         };
-        let mut fleet = Fleet::new(
-            Arc::new(engine),
-            Arc::new(catalog),
-            (*current.scored_kinds).clone(),
-        );
+        let (from_files, seen) = from_files.unzip();
+        let catalog = match (starting, from_files) {
+            (true, files) => Arc::new(self.catalog_at_start(files, &mut change).await?),
+            (false, Some(files)) => {
+                Arc::new(self.catalog_reread(&current, files, &mut change).await?)
+            }
+            (false, None) => current.catalog.clone(),
+        };
+        let mut fleet = Fleet::new(Arc::new(engine), catalog, (*current.scored_kinds).clone());
         let gov = (*self.governance()).clone();
         fleet.exemptions = Arc::new(exemptions::applying(&gov.exemptions, now));
         fleet.facts = if starting {
@@ -341,6 +424,7 @@ impl App {
         })
         .await
         .map_err(|e| ServiceError::Config(format!("evaluation failed: {e}")))?;
+        let scored = started.elapsed();
         // What moved for entities that were scored before (nothing on start: no before).
         let moved: Vec<Moved> = fleet
             .scored
@@ -354,11 +438,34 @@ impl App {
             })
             .collect();
         let gov = self.derive(gov, &fleet, &moved, None, &mut change, now);
+        // Every result is re-stamped; only those whose content moved are rewritten (on start,
+        // all of them: the store may hold anything).
         change.results = fleet
             .scored
             .iter()
+            .filter(|(r, s)| {
+                starting
+                    || current
+                        .scored
+                        .get(*r)
+                        .is_none_or(|old| old.evaluation != s.evaluation)
+            })
             .map(|(r, s)| super::change::result_row(&fleet.engine, r, s))
             .collect();
+        if !starting {
+            change.delete_results = current
+                .scored
+                .keys()
+                .filter(|r| !fleet.scored.contains_key(*r))
+                .map(EntityRef::to_string)
+                .collect();
+            change.delete_aggregates = current
+                .tallies
+                .keys()
+                .filter(|g| !fleet.tallies.contains_key(*g))
+                .map(EntityRef::to_string)
+                .collect();
+        }
         change.aggregates = fleet
             .tallies
             .iter()
@@ -370,6 +477,7 @@ impl App {
         let evaluated = started.elapsed();
         let events = !change.events.is_empty();
         self.store.commit(&change, now).await?;
+        let committed = started.elapsed();
         self.publish_governance(gov, events);
         let report = ReloadReport {
             entities: fleet.catalog.entities().len(),
@@ -379,13 +487,18 @@ impl App {
         metrics::histogram!("tech_health_evaluation_seconds", "scope" => "fleet")
             .record(report.seconds);
         *self.collectors.write() = Arc::new(collectors);
+        if let Some(seen) = seen {
+            *self.catalog_seen.lock() = Some(seen);
+        }
         self.publish(fleet);
         tracing::info!(
             entities = report.entities,
             scored = report.scored,
             seconds = report.seconds,
             load_seconds = loaded.as_secs_f64(),
-            evaluate_seconds = (evaluated - loaded).as_secs_f64(),
+            evaluate_seconds = (scored - loaded).as_secs_f64(),
+            derive_seconds = (evaluated - scored).as_secs_f64(),
+            commit_seconds = (committed - evaluated).as_secs_f64(),
             "fleet evaluated"
         );
         Ok(report)

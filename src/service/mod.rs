@@ -72,6 +72,8 @@ pub struct App {
     collectors: RwLock<Arc<Collectors>>,
     /// One writer at a time: a change reads the fleet, writes the store, then publishes.
     writer: tokio::sync::Mutex<()>,
+    /// What the last load of the catalog files read, to tell whether they changed since.
+    catalog_seen: parking_lot::Mutex<Option<crate::source::FilesSeen>>,
     /// Set by tests and benchmarks to judge exemptions at a fixed time.
     clock: RwLock<Option<DateTime<Utc>>>,
     governance: RwLock<Arc<Governance>>,

@@ -114,6 +114,9 @@ pub struct GroupRow {
 pub struct ChangeSet {
     /// Replace every result and rollup (a full re-evaluation) instead of updating some.
     pub replace_all: bool,
+    /// Every scored entity was evaluated at `now`: stamp every stored result with it (`results`
+    /// then needs to hold only those whose content changed).
+    pub restamp_results: bool,
     pub upsert_entities: Vec<StoredEntity>,
     /// Removed with their facts, history and results.
     pub delete_entities: Vec<String>,
@@ -188,6 +191,8 @@ pub trait Store: GovernanceStore + CollectorStateStore + Send + Sync {
     /// Applies a change in one transaction; `now` stamps rows and names the snapshot day.
     async fn commit(&self, change: &ChangeSet, now: DateTime<Utc>) -> Result<()>;
     async fn entities(&self) -> Result<Vec<StoredEntity>>;
+    /// Every entity's ref and source, without the bodies.
+    async fn entity_sources(&self) -> Result<Vec<(String, String)>>;
     /// The latest facts of every collector about every entity.
     async fn latest_facts(&self) -> Result<Vec<FactRow>>;
     /// Newest first.

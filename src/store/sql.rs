@@ -131,6 +131,10 @@ macro_rules! sql_store {
                     );
                     q.build().execute(&mut *tx).await?;
                 }
+                if change.restamp_results {
+                    let mut q = QueryBuilder::<$db>::new("UPDATE results SET evaluated_at = ");
+                    q.push_bind(now).build().execute(&mut *tx).await?;
+                }
                 for chunk in change.delete_aggregates.chunks(BATCH) {
                     let mut q = QueryBuilder::<$db>::new(
                         "DELETE FROM group_aggregates WHERE group_ref IN (",
@@ -189,6 +193,15 @@ macro_rules! sql_store {
                             source: r.try_get("source")?,
                         })
                     })
+                    .collect()
+            }
+
+            async fn entity_sources(&self) -> Result<Vec<(String, String)>> {
+                let rows = sqlx::query("SELECT entity_ref, source FROM entities")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get("entity_ref")?, r.try_get("source")?)))
                     .collect()
             }
 

@@ -304,7 +304,7 @@ pub async fn latest(
             .iter()
             .filter(|c| ids.contains(&c.collector))
             .map(|c| {
-                let facts = Value::Object(c.facts.clone());
+                let facts = Value::Object(c.facts.map());
                 (
                     c.collector.clone(),
                     fact_row(&r, &c.collector, &facts, c.observed_at),

@@ -37,7 +37,8 @@ impl Uses {
     }
 
     fn find(&self, fleet: &Fleet, r: &EntityRef) -> Option<TechnologyFound> {
-        let list = fleet.fact(r, "technologies")?.as_array()?;
+        let technologies = fleet.fact(r, "technologies")?;
+        let list = technologies.as_array()?;
         list.iter().find_map(|t| {
             if t.get("id")?.as_str()? != self.id {
                 return None;

@@ -139,7 +139,8 @@ impl Campaign {
     fn standing(&self, fleet: &Fleet, e: &Entity) -> Option<(GoalStatus, String)> {
         let r = &e.entity_ref;
         if let (Some(tech), Some(range)) = (&self.goal.technology, &self.goal.version) {
-            let Some(list) = fleet.fact(r, "technologies").and_then(|v| v.as_array()) else {
+            let technologies = fleet.fact(r, "technologies");
+            let Some(list) = technologies.as_ref().and_then(serde_json::Value::as_array) else {
                 return Some((GoalStatus::Unknown, "no `technologies` fact".into()));
             };
             let found = list
