@@ -503,21 +503,63 @@ async fn orchestrator_finds_log4j_users(db: &TestDb) {
         .await;
     assert_eq!(images["summary"]["total"], 14, "{images}");
 
-    // The whole fleet as NDJSON: one line per scored entity.
-    let r = s
+    // A title that needs escaping in JSON, and an annotation with a quote in it.
+    let quoted = json!([{ "apiVersion": "backstage.io/v1alpha1", "kind": "Component",
+        "metadata": { "name": "quoted-service", "title": "The \"quoted\" service\n\\ ünïcode \u{1}",
+                      "annotations": { "github.com/project-slug": "acme/quo\"ted" } },
+        "spec": { "type": "service", "lifecycle": "production", "owner": "team-billing" } }]);
+    let (status, out) = s
+        .post("/api/v1/catalog/entities", Some(ADMIN), &quoted)
+        .await;
+    assert_eq!(status, 200, "{out}");
+
+    // The whole fleet as NDJSON: one line per scored entity, each the very JSON of its row in
+    // a page, the same whether or not the query names a change.
+    for query in [
+        "",
+        "?technology=log4j-core&version=%3C2.17.1",
+        "?owner=payments&eligible=true",
+    ] {
+        let url = format!("{}/api/v1/fleet/eligibility{query}", s.base);
+        let r = s
+            .http
+            .get(&url)
+            .header("accept", "application/x-ndjson")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["content-type"], "application/x-ndjson");
+        let text = r.text().await.unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let sep = if query.is_empty() { '?' } else { '&' };
+        let (_, page) = s
+            .get(&format!("/api/v1/fleet/eligibility{query}{sep}limit=500"))
+            .await;
+        let rows: Vec<String> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| serde_json::to_string(row).unwrap())
+            .collect();
+        assert_eq!(lines, rows, "{query}");
+        assert_eq!(lines.len(), page["summary"]["total"], "{query}");
+        if query.is_empty() {
+            assert_eq!(lines.len(), 68);
+            assert!(text.contains(r#""title":"The \"quoted\" service\n\\ ünïcode \u0001""#));
+        }
+    }
+    let bad = s
         .http
-        .get(format!("{}/api/v1/fleet/eligibility", s.base))
+        .get(format!("{}/api/v1/fleet/eligibility?owner=nobody", s.base))
         .header("accept", "application/x-ndjson")
         .send()
         .await
         .unwrap();
-    assert_eq!(r.headers()["content-type"], "application/x-ndjson");
-    let text = r.text().await.unwrap();
-    let lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(lines.len(), 67);
+    assert_eq!(
+        bad.status(),
+        404,
+        "a bad filter is refused before the first byte"
+    );
     let (status, _) = s.get("/api/v1/fleet/eligibility?version=%3C2").await;
     assert_eq!(status, 400);
 }

@@ -12,11 +12,11 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::FACTS_WRITE;
 use super::error::{ApiError, ErrorBody};
 use super::{AppState, cursor_of, parse_cursor};
-use crate::catalog::EntityRef;
+use crate::catalog::{Entity, EntityRef};
 use crate::collectors::Trigger;
 use crate::collectors::run::entity_scope;
-use crate::health::Fleet;
 use crate::health::view::{EntityHealth, EntitySummary};
+use crate::health::{Fleet, Scored};
 use crate::service::PushOutcome;
 
 fn entity_ref(kind: &str, namespace: &str, name: &str) -> EntityRef {
@@ -200,18 +200,25 @@ impl<'a> Filter<'a> {
     }
 
     pub fn matches(&self, fleet: &Fleet, r: &EntityRef) -> bool {
+        match (fleet.catalog.get(r), fleet.scored.get(r)) {
+            (Some(e), Some(s)) => self.accepts(r, e, s),
+            _ => false,
+        }
+    }
+
+    /// [`Filter::matches`] of an entity already looked up, with its evaluation.
+    pub fn accepts(&self, r: &EntityRef, e: &Entity, s: &Scored) -> bool {
         let q = self.q;
-        let (Some(e), Some(s)) = (fleet.catalog.get(r), fleet.scored.get(r)) else {
-            return false;
-        };
-        let eq = |want: &Option<String>, have: Option<&str>| {
+        // The entity's field is read only when the query asks about it: a spec lookup is a
+        // hash of the key, and the whole fleet may be filtered.
+        fn eq<'h>(want: &Option<String>, have: impl FnOnce() -> Option<&'h str>) -> bool {
             want.as_ref()
-                .is_none_or(|w| have.is_some_and(|h| h.eq_ignore_ascii_case(w)))
-        };
+                .is_none_or(|w| have().is_some_and(|h| h.eq_ignore_ascii_case(w)))
+        }
         self.owned.as_ref().is_none_or(|o| o.contains(r))
-            && eq(&q.kind, Some(&r.kind))
-            && eq(&q.entity_type, e.spec_type())
-            && eq(&q.lifecycle, e.lifecycle())
+            && eq(&q.kind, || Some(&r.kind))
+            && eq(&q.entity_type, || e.spec_type())
+            && eq(&q.lifecycle, || e.lifecycle())
             && q.golden.is_none_or(|g| g == s.evaluation.golden)
             && q.eligible
                 .is_none_or(|g| g == s.evaluation.eligibility.eligible)

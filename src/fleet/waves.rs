@@ -4,6 +4,11 @@
 //! ordered by a stable hash of their ref and the change, so the same fleet and change always
 //! give the same waves, while different changes do not always pick the same entities first.
 
+use std::collections::VecDeque;
+use std::fmt::{self, Write};
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::LevelRequirement;
@@ -240,53 +245,77 @@ impl Rollout {
     /// waves repeat the last one's cap until everyone has a wave.
     pub fn assign(&self, candidates: &[Candidate], change: &str) -> Vec<u32> {
         let mut waves = vec![0u32; candidates.len()];
-        if self.waves.is_empty() {
+        let Some(last) = self.waves.len().checked_sub(1) else {
             return waves;
-        }
-        let keys: Vec<u64> = candidates
-            .iter()
-            .map(|c| stable_hash(&format!("{}\n{change}", c.entity)))
-            .collect();
-        let order = |list: &mut Vec<usize>| {
-            list.sort_by(|&a, &b| {
-                (keys[a], candidates[a].entity).cmp(&(keys[b], candidates[b].entity))
-            })
         };
-        let mut natural: Vec<Vec<usize>> = vec![Vec::new(); self.waves.len()];
+        let natural = |i: usize| candidates[i].natural.min(last);
+        let keys: Vec<u64> = candidates
+            .par_iter()
+            .map(|c| {
+                let mut h = StableHasher::default();
+                // Writing to the hasher cannot fail.
+                let _ = write!(h, "{}\n{change}", c.entity);
+                h.0
+            })
+            .collect();
+        // Caps count per owner, so each owner's entities can be placed on their own: the same
+        // waves as walking every wave over the whole fleet, without carrying the spilled
+        // entities of every owner through every wave.
+        let mut by_owner: FxHashMap<Option<&EntityRef>, Vec<usize>> = FxHashMap::default();
         for (i, c) in candidates.iter().enumerate() {
-            natural[c.natural.min(self.waves.len() - 1)].push(i);
+            by_owner.entry(c.owner).or_default().push(i);
         }
-        let mut carried: Vec<usize> = Vec::new();
-        let mut k = 0;
-        while k < self.waves.len() || !carried.is_empty() {
-            let mut own = natural.get_mut(k).map(std::mem::take).unwrap_or_default();
-            order(&mut own);
-            let pool: Vec<usize> = std::mem::take(&mut carried)
-                .into_iter()
-                .chain(own)
-                .collect();
-            let cap = self.waves[k.min(self.waves.len() - 1)].max_per_owner;
-            let mut taken: rustc_hash::FxHashMap<Option<&EntityRef>, usize> = Default::default();
-            for i in pool {
-                let n = taken.entry(candidates[i].owner).or_default();
-                if cap.is_some_and(|cap| *n >= cap) {
-                    carried.push(i);
-                } else {
-                    *n += 1;
+        for mut list in by_owner.into_values() {
+            // Natural wave first; within one, the change's order.
+            list.sort_by(|&a, &b| {
+                (natural(a), keys[a], candidates[a].entity).cmp(&(
+                    natural(b),
+                    keys[b],
+                    candidates[b].entity,
+                ))
+            });
+            let mut own = list.into_iter().peekable();
+            let mut carried: VecDeque<usize> = VecDeque::new();
+            let mut k = 0;
+            loop {
+                if carried.is_empty() {
+                    // Skip the waves that have none of this owner's entities.
+                    match own.peek() {
+                        Some(&i) => k = k.max(natural(i)),
+                        None => break,
+                    }
+                }
+                while let Some(i) = own.next_if(|&i| natural(i) == k) {
+                    carried.push_back(i);
+                }
+                let cap = self.waves[k.min(last)].max_per_owner.unwrap_or(usize::MAX);
+                for i in carried.drain(..cap.min(carried.len())) {
                     waves[i] = k as u32;
                 }
+                k += 1;
             }
-            k += 1;
         }
         waves
     }
 }
 
-/// FNV-1a: stable across platforms, releases and runs (unlike the std hasher).
-fn stable_hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+/// FNV-1a: stable across platforms, releases and runs (unlike the std hasher). Written to
+/// with `write!`, so a key is hashed without being built as a string first.
+struct StableHasher(u64);
+
+impl Default for StableHasher {
+    fn default() -> Self {
+        StableHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl fmt::Write for StableHasher {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        self.0 = text.bytes().fold(self.0, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -178,6 +178,77 @@ fn assignment_is_deterministic_and_depends_on_the_change() {
     );
 }
 
+/// The waves as defined: walk every wave over the whole change, the spilled entities of every
+/// owner ahead of the wave's own, each wave's own in FNV-1a order of `"{ref}\n{change}"`.
+fn walk_every_wave(r: &Rollout, candidates: &[Candidate], change: &str) -> Vec<u32> {
+    let fnv = |text: String| {
+        text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    };
+    let last = r.len() - 1;
+    let key = |i: usize| {
+        (
+            fnv(format!("{}\n{change}", candidates[i].entity)),
+            candidates[i].entity,
+        )
+    };
+    let mut waves = vec![u32::MAX; candidates.len()];
+    let mut carried: Vec<usize> = Vec::new();
+    let mut k = 0;
+    while k <= last || !carried.is_empty() {
+        let mut own: Vec<usize> = (0..candidates.len())
+            .filter(|&i| k <= last && candidates[i].natural.min(last) == k)
+            .collect();
+        own.sort_by_key(|&i| key(i));
+        let cap = r.waves[k.min(last)].max_per_owner.unwrap_or(usize::MAX);
+        let mut taken: Vec<(Option<&EntityRef>, usize)> = Vec::new();
+        for i in std::mem::take(&mut carried).into_iter().chain(own) {
+            let owner = candidates[i].owner;
+            let n = match taken.iter_mut().find(|(o, _)| *o == owner) {
+                Some((_, n)) => n,
+                None => {
+                    taken.push((owner, 0));
+                    &mut taken.last_mut().unwrap().1
+                }
+            };
+            if *n < cap {
+                *n += 1;
+                waves[i] = k as u32;
+            } else {
+                carried.push(i);
+            }
+        }
+        k += 1;
+    }
+    waves
+}
+
+#[test]
+fn placing_owners_one_by_one_gives_the_waves_of_a_walk_over_the_whole_change() {
+    let r = acme();
+    let owners: Vec<EntityRef> = (0..5).map(|i| group(&format!("team-{i}"))).collect();
+    let names: Vec<EntityRef> = (0..300).map(|i| component(&format!("svc-{i}"))).collect();
+    let candidates: Vec<Candidate> = names
+        .iter()
+        .enumerate()
+        .map(|(i, e)| Candidate {
+            entity: e,
+            // Uneven teams, and some owned by no group.
+            owner: owners.get([0, 0, 0, 1, 1, 2, 3, 4, 5][i % 9]),
+            natural: (i * 7 / 3) % 4,
+        })
+        .collect();
+    for change in ["log4j-core<2.17.1", "java<17", ""] {
+        let waves = r.assign(&candidates, change);
+        assert_eq!(waves, walk_every_wave(&r, &candidates, change), "{change}");
+        assert!(
+            waves.iter().max() > Some(&20),
+            "caps spill far past the last wave"
+        );
+    }
+}
+
 #[test]
 fn bad_waves_are_reported_where_they_are_written() {
     let (checks, tracks) = standards();

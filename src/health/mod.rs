@@ -296,6 +296,11 @@ impl Fleet {
     /// see [`Fleet::waves`]); `None` when it is not eligible or no waves are defined.
     pub fn natural_wave(&self, entity: &EntityRef) -> Option<usize> {
         let s = self.scored.get(entity)?;
+        self.natural_wave_in(s, &self.groups_of(entity))
+    }
+
+    /// [`Fleet::natural_wave`] of an evaluation, given the groups its entity counts for.
+    fn natural_wave_in(&self, s: &Scored, groups: &[EntityRef]) -> Option<usize> {
         if !s.evaluation.eligibility.eligible {
             return None;
         }
@@ -303,37 +308,48 @@ impl Fleet {
             .policy
             .rollout
             .natural_wave(&fleet::waves::Standing {
-                groups: &self.groups_of(entity),
+                groups,
                 statuses: &s.evaluation.statuses,
                 standings: &s.evaluation.standings,
             })
     }
 
-    /// The wave of every eligible entity among `members` for one change (e.g.
-    /// `log4j-core<2.17.1`; per-owner caps count within it). Empty when no waves are defined.
-    pub fn waves<'a>(
-        &self,
-        change: &str,
-        members: impl Iterator<Item = &'a EntityRef>,
-    ) -> FxHashMap<EntityRef, u32> {
+    /// The wave of each of `members` in one change (e.g. `log4j-core<2.17.1`; per-owner caps
+    /// count within it), in their order: `None` for those not eligible, and for every one
+    /// when no waves are defined.
+    pub fn waves(&self, change: &str, members: &[(&Entity, &Scored)]) -> Vec<Option<u32>> {
+        let mut out = vec![None; members.len()];
         if self.engine.policy.rollout.is_empty() {
-            return FxHashMap::default();
+            return out;
         }
-        let candidates: Vec<fleet::waves::Candidate> = members
-            .filter_map(|r| {
-                Some(fleet::waves::Candidate {
-                    entity: r,
-                    owner: self.catalog.get(r).and_then(Entity::owner),
-                    natural: self.natural_wave(r)?,
-                })
+        // The groups an entity counts for follow from its owner: found once per owner (per
+        // piece of work).
+        let natural: Vec<Option<usize>> = members
+            .par_iter()
+            .map_init(FxHashMap::default, |groups_by_owner, &(e, s)| {
+                let groups = groups_by_owner
+                    .entry(e.owner())
+                    .or_insert_with(|| self.groups_of(&e.entity_ref));
+                self.natural_wave_in(s, groups)
             })
             .collect();
+        let mut at = Vec::new();
+        let mut candidates = Vec::new();
+        for (i, (&(e, _), natural)) in members.iter().zip(natural).enumerate() {
+            if let Some(natural) = natural {
+                at.push(i);
+                candidates.push(fleet::waves::Candidate {
+                    entity: &e.entity_ref,
+                    owner: e.owner(),
+                    natural,
+                });
+            }
+        }
         let waves = self.engine.policy.rollout.assign(&candidates, change);
-        candidates
-            .iter()
-            .zip(waves)
-            .map(|(c, w)| (c.entity.clone(), w))
-            .collect()
+        for (i, w) in at.into_iter().zip(waves) {
+            out[i] = Some(w);
+        }
+        out
     }
 
     /// Every entity owned by `group` or a group below it that is scored, in ref order.
