@@ -9,39 +9,9 @@ use serde_json::{Value, json};
 use super::evaluate::Scored;
 use crate::catalog::EntityRef;
 use crate::evaluate::{Engine, Evaluation};
+use crate::json_out;
 use crate::rules::{Severity, Status};
 
-/// Whether `s` is written in JSON as it is, between quotes.
-fn plain(s: &str) -> bool {
-    s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
-}
-
-/// Appends `s` as a JSON string.
-fn write_json_str(buf: &mut Vec<u8>, s: &str) {
-    if plain(s) {
-        buf.push(b'"');
-        buf.extend_from_slice(s.as_bytes());
-        buf.push(b'"');
-    } else {
-        // serde_json writes a String into a Vec without failing.
-        let _ = serde_json::to_writer(&mut *buf, s);
-    }
-}
-
-/// Appends `kind:namespace/name` as a JSON string, without building it first.
-fn write_entity(buf: &mut Vec<u8>, e: &EntityRef) {
-    if plain(&e.kind) && plain(&e.namespace) && plain(&e.name) {
-        buf.push(b'"');
-        buf.extend_from_slice(e.kind.as_bytes());
-        buf.push(b':');
-        buf.extend_from_slice(e.namespace.as_bytes());
-        buf.push(b'/');
-        buf.extend_from_slice(e.name.as_bytes());
-        buf.push(b'"');
-    } else {
-        write_json_str(buf, &e.to_string());
-    }
-}
 
 /// Writes `{"entity", "results", "levels", "golden", "eligible", "blocking"}` lines, with what
 /// is the same on every line encoded once.
@@ -75,7 +45,7 @@ impl<'e> NdjsonWriter<'e> {
     pub fn new(engine: &'e Engine) -> Self {
         let key = |s: &str| {
             let mut k = Vec::new();
-            write_json_str(&mut k, s);
+            json_out::string(&mut k, s);
             k.push(b':');
             k
         };
@@ -87,7 +57,7 @@ impl<'e> NdjsonWriter<'e> {
                     .iter()
                     .map(|st| {
                         let mut r = key(c.id());
-                        write_json_str(&mut r, st.as_str());
+                        json_out::string(&mut r, st.as_str());
                         r
                     })
                     .collect()
@@ -131,7 +101,7 @@ impl<'e> NdjsonWriter<'e> {
 
     fn head(&self, buf: &mut Vec<u8>, entity: &EntityRef) {
         buf.extend_from_slice(b"{\"entity\":");
-        write_entity(buf, entity);
+        json_out::entity_ref(buf, entity);
         buf.extend_from_slice(b",\"results\":{");
     }
 
@@ -156,7 +126,7 @@ impl<'e> NdjsonWriter<'e> {
             first = false;
             buf.extend_from_slice(&self.track_keys[i]);
             match self.engine.tracks[i].level_id(standing.level) {
-                Some(level) => write_json_str(buf, level),
+                Some(level) => json_out::string(buf, level),
                 None => buf.extend_from_slice(b"null"),
             }
         }
@@ -173,7 +143,7 @@ impl<'e> NdjsonWriter<'e> {
             if i > 0 {
                 buf.push(b',');
             }
-            write_json_str(buf, &r.code);
+            json_out::string(buf, &r.code);
         }
         buf.extend_from_slice(b"]}\n");
     }

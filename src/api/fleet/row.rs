@@ -10,6 +10,7 @@ use crate::certification::TrackStanding;
 use crate::evaluate::Engine;
 use crate::fleet::BlockingReason;
 use crate::health::view::BlockingView;
+use crate::json_out::{entity_ref, string};
 
 /// A repository's slug and URL, borrowed from the annotations where they say it as is.
 pub(super) struct RepositoryRef<'a> {
@@ -173,41 +174,3 @@ fn optional<T>(out: &mut Vec<u8>, value: Option<T>, write: impl FnOnce(&mut Vec<
     }
 }
 
-/// Whether serde_json escapes something in `text`: a quote, a backslash or a control character.
-fn needs_escape(text: &str) -> bool {
-    // No early exit: the compiler checks many bytes at a time.
-    text.bytes().fold(false, |any, b| {
-        any | (b < 0x20) | (b == b'"') | (b == b'\\')
-    })
-}
-
-/// A JSON string as serde_json writes it: as is when nothing needs escaping, otherwise by
-/// serde_json itself.
-fn string(out: &mut Vec<u8>, text: &str) {
-    if needs_escape(text) {
-        // Writing a string to a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut *out, text);
-    } else {
-        out.push(b'"');
-        out.extend_from_slice(text.as_bytes());
-        out.push(b'"');
-    }
-}
-
-/// An entity ref as its text, `kind:namespace/name`.
-fn entity_ref(out: &mut Vec<u8>, r: &EntityRef) {
-    if [&r.kind, &r.namespace, &r.name]
-        .iter()
-        .any(|part| needs_escape(part))
-    {
-        string(out, &r.to_string());
-        return;
-    }
-    out.push(b'"');
-    out.extend_from_slice(r.kind.as_bytes());
-    out.push(b':');
-    out.extend_from_slice(r.namespace.as_bytes());
-    out.push(b'/');
-    out.extend_from_slice(r.name.as_bytes());
-    out.push(b'"');
-}
