@@ -12,7 +12,6 @@ use crate::evaluate::{Engine, Evaluation};
 use crate::json_out;
 use crate::rules::{Severity, Status};
 
-
 /// Writes `{"entity", "results", "levels", "golden", "eligible", "blocking"}` lines, with what
 /// is the same on every line encoded once.
 pub struct NdjsonWriter<'e> {

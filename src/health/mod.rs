@@ -52,7 +52,7 @@ impl FactSet {
 
     /// One fact's value, parsed.
     pub fn get(&self, name: &str) -> Option<Value> {
-        self.map().shift_remove(name)
+        self.map().swap_remove(name)
     }
 
     pub fn contains_key(&self, name: &str) -> bool {
@@ -140,7 +140,7 @@ impl Fleet {
             for c in ordered {
                 let mut facts = c.facts.map();
                 for (slot, name) in self.engine.facts.names().iter().enumerate() {
-                    if let Some(v) = facts.shift_remove(name) {
+                    if let Some(v) = facts.swap_remove(name) {
                         row[slot] = Some(v);
                     }
                 }
@@ -172,8 +172,13 @@ impl Fleet {
 
     /// The latest value of a fact about an entity from any collector (not the catalog's own).
     pub fn fact(&self, entity: &EntityRef, name: &str) -> Option<Value> {
-        self.fact_source(entity, name)
-            .and_then(|c| c.facts.get(name))
+        // Each collector's facts parsed once (not once to find the source, again to read it).
+        self.facts
+            .get(entity)?
+            .iter()
+            .filter_map(|c| Some((c.observed_at, c.facts.get(name)?)))
+            .max_by_key(|(at, _)| *at)
+            .map(|(_, v)| v)
     }
 
     /// The collector batch the latest value of a fact comes from; `None` when no collector

@@ -104,6 +104,20 @@ pub fn entities_from_store(rows: &[StoredEntity]) -> Vec<Entity> {
         .collect()
 }
 
+/// Refs of the stored entities (ref, source) that came from catalog files the files no longer
+/// hold.
+fn left_the_files<'a>(
+    stored: impl Iterator<Item = (&'a str, &'a str)>,
+    files: &[Entity],
+) -> Vec<String> {
+    let keep: std::collections::HashSet<String> =
+        files.iter().map(|e| e.entity_ref.to_string()).collect();
+    stored
+        .filter(|(r, source)| source.starts_with(FILE_SOURCE) && !keep.contains(*r))
+        .map(|(r, _)| r.to_string())
+        .collect()
+}
+
 /// The stored source of an entity read from a catalog file.
 fn file_source(entity: &Entity) -> String {
     format!("{FILE_SOURCE}{}", entity.origin.file.display())
@@ -274,13 +288,12 @@ impl App {
             .into_iter()
             .map(|r| (r.entity_ref.clone(), r))
             .collect();
-        let keep: std::collections::HashSet<String> =
-            files.iter().map(|e| e.entity_ref.to_string()).collect();
-        change.delete_entities = before
-            .keys()
-            .filter(|r| !keep.contains(*r))
-            .cloned()
-            .collect();
+        change.delete_entities = left_the_files(
+            before
+                .values()
+                .map(|r| (r.entity_ref.as_str(), r.source.as_str())),
+            &files,
+        );
         change.upsert_entities = files
             .iter()
             .map(|e| stored(e, file_source(e)))
@@ -307,29 +320,25 @@ impl App {
                 .get(&r.to_string())
                 .is_some_and(|s| s.starts_with(FILE_SOURCE))
         };
-        let keep: std::collections::HashSet<&EntityRef> =
-            files.iter().map(|e| &e.entity_ref).collect();
-        change.delete_entities = sources
-            .iter()
-            .filter(|(r, s)| {
-                s.starts_with(FILE_SOURCE)
-                    && r.parse::<EntityRef>().is_ok_and(|r| !keep.contains(&r))
-            })
-            .map(|(r, _)| r.clone())
-            .collect();
+        change.delete_entities = left_the_files(
+            sources.iter().map(|(r, s)| (r.as_str(), s.as_str())),
+            &files,
+        );
         change.upsert_entities = files
             .iter()
-            .filter(|e| {
+            .filter_map(|e| {
+                // The envelope is built only for an entity that changed.
                 let source = file_source(e);
                 let unchanged = sources.get(&e.entity_ref.to_string()) == Some(&source)
                     && current
                         .catalog
                         .get(&e.entity_ref)
                         .is_some_and(|old| old.same_envelope(e));
-                !unchanged
+                (!unchanged).then(|| stored(e, source))
             })
-            .map(|e| stored(e, file_source(e)))
             .collect();
+        let keep: std::collections::HashSet<&EntityRef> =
+            files.iter().map(|e| &e.entity_ref).collect();
         let mut all: Vec<Entity> = current
             .catalog
             .entities()
@@ -355,7 +364,8 @@ impl App {
         let now = self.now();
         let mut change = ChangeSet {
             replace_all: starting,
-            restamp_results: true,
+            // On start every result is written afresh, stamped already.
+            restamp_results: !starting,
             ..Default::default()
         };
         // Catalog files that gave the same answers as last time (same files, same contents)

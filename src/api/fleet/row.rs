@@ -173,4 +173,3 @@ fn optional<T>(out: &mut Vec<u8>, value: Option<T>, write: impl FnOnce(&mut Vec<
         None => out.extend_from_slice(b"null"),
     }
 }
-
