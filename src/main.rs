@@ -3,7 +3,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 /// mimalloc returns freed memory to the system; with glibc's per-thread arenas the service
-/// kept several times its live heap resident.
+/// kept several times its live heap resident. The `system-alloc` feature leaves it out, for
+/// heap profilers that trace malloc.
+#[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

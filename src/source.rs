@@ -101,6 +101,19 @@ pub fn read_documents(file: &Path) -> Result<Vec<Document>, SourceError> {
 /// Parses YAML (one or more `---` separated documents) or JSON text. Empty documents are
 /// skipped. Syntax errors are reported with their position.
 pub fn parse_documents(file: &Path, text: &str) -> Result<Vec<Document>, SourceError> {
+    let mut docs = Vec::new();
+    for_each_document(file, text, |doc| docs.push(doc))?;
+    Ok(docs)
+}
+
+/// As [`parse_documents`], handing each document to `each` as soon as it is read: a file
+/// holding a whole catalog is never held parsed at once. On a syntax error the documents
+/// before it have been handed over; the caller decides what to keep.
+pub fn for_each_document(
+    file: &Path,
+    text: &str,
+    mut each: impl FnMut(Document),
+) -> Result<(), SourceError> {
     // YAML 1.2 core booleans only, as Backstage's own parser reads them: `yes`, `y`, `on`
     // stay strings. The parser's default budget (1,024 documents, 250k nodes) is made for one
     // config file; a generated `all.yaml` may hold a whole catalog. Nesting stays bounded.
@@ -110,30 +123,29 @@ pub fn parse_documents(file: &Path, text: &str) -> Result<Vec<Document>, SourceE
             max_documents: 10_000_000,
             max_events: 500_000_000,
             max_nodes: 200_000_000,
+            max_reader_input_bytes: None,
         },
     };
-    let nodes: Vec<Node> =
-        serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
+    let mut reader = text.as_bytes();
+    let nodes = serde_saphyr::read_with_options::<_, Node>(&mut reader, options);
+    for (i, node) in nodes.enumerate() {
+        let node = node.map_err(|e| {
             let pos = e.location().map(|l| Pos {
                 line: l.line() as u32,
                 column: l.column() as u32,
             });
             SourceError::new(file, pos, first_line(&e.to_string()))
         })?;
-    Ok(nodes
-        .into_iter()
-        .enumerate()
-        .map(|(i, node)| {
-            let mut positions = HashMap::new();
-            let value = node.flatten(String::new(), &mut positions);
-            Document {
-                file: file.to_path_buf(),
-                ordinal: i + 1,
-                value,
-                positions,
-            }
-        })
-        .collect())
+        let mut positions = HashMap::new();
+        let value = node.flatten(String::new(), &mut positions);
+        each(Document {
+            file: file.to_path_buf(),
+            ordinal: i + 1,
+            value,
+            positions,
+        });
+    }
+    Ok(())
 }
 
 /// Parses text that must hold exactly one document.

@@ -50,13 +50,13 @@ async fn round_trip(db: &TestDb) {
     let s = store::open(&db.url).await.unwrap();
     let t0 = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
     let change = ChangeSet {
-        upsert_entities: vec![entity(A), entity(B)],
+        upsert_entities: vec![entity(A), entity(B)].into(),
         facts: vec![
             facts(A, "ci", 1, t0),
             facts(A, "github", 2, t0),
             facts(B, "ci", 3, t0),
         ],
-        results: vec![result(A, true, t0), result(B, false, t0)],
+        results: vec![result(A, true, t0), result(B, false, t0)].into(),
         aggregates: vec![GroupRow {
             group_ref: "group:default/team-a".into(),
             summary: json!({"components": 2}),
@@ -80,7 +80,7 @@ async fn round_trip(db: &TestDb) {
     let t1 = t0 + Duration::hours(1);
     let later = ChangeSet {
         facts: vec![facts(A, "ci", 10, t1)],
-        results: vec![result(A, false, t1)],
+        results: vec![result(A, false, t1)].into(),
         aggregates: vec![GroupRow {
             group_ref: "group:default/team-a".into(),
             summary: json!({"components": 3}),
@@ -165,7 +165,7 @@ async fn round_trip(db: &TestDb) {
     s.commit(
         &ChangeSet {
             replace_all: true,
-            results: vec![result(B, true, t2)],
+            results: vec![result(B, true, t2)].into(),
             ..Default::default()
         },
         t2,
@@ -182,7 +182,7 @@ async fn a_failed_change_writes_nothing(db: &TestDb) {
     let t0 = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
     s.commit(
         &ChangeSet {
-            upsert_entities: vec![entity(A)],
+            upsert_entities: vec![entity(A)].into(),
             ..Default::default()
         },
         t0,
@@ -191,7 +191,7 @@ async fn a_failed_change_writes_nothing(db: &TestDb) {
     .unwrap();
     // Facts of an entity the store does not hold break the foreign key: the whole change fails.
     let bad = ChangeSet {
-        upsert_entities: vec![entity(B)],
+        upsert_entities: vec![entity(B)].into(),
         facts: vec![
             facts(A, "ci", 1, t0),
             facts("component:default/ghost", "ci", 1, t0),
@@ -209,7 +209,7 @@ async fn history_is_pruned_by_age_and_count(db: &TestDb) {
     let now = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
     s.commit(
         &ChangeSet {
-            upsert_entities: vec![entity(A), entity(B)],
+            upsert_entities: vec![entity(A), entity(B)].into(),
             ..Default::default()
         },
         now,
@@ -280,7 +280,7 @@ async fn stale_marks_and_collector_runs(db: &TestDb) {
     let t0 = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
     s.commit(
         &ChangeSet {
-            upsert_entities: vec![entity(A), entity(B)],
+            upsert_entities: vec![entity(A), entity(B)].into(),
             facts: vec![facts(A, "ci", 1, t0), facts(B, "ci", 2, t0)],
             ..Default::default()
         },
@@ -422,7 +422,7 @@ async fn governance_round_trip(db: &TestDb) {
     };
     s.commit(
         &ChangeSet {
-            upsert_entities: vec![entity(A)],
+            upsert_entities: vec![entity(A)].into(),
             exemptions: vec![exemption("e1", "active", t0)],
             audit: vec![audit("e1", "created", t0)],
             campaigns: vec![campaign.clone()],

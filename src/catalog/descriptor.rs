@@ -11,7 +11,7 @@ use super::metadata::read_metadata;
 use super::names::{has_placeholder, is_api_version, is_entity_name, is_kind, is_namespace};
 use super::problem::{Problem, Severity, describe, field_label, shown};
 use super::{kinds, relations};
-use crate::source::{Document, parse_documents};
+use crate::source::{Document, for_each_document};
 
 /// One file's documents as entities, without following Locations.
 ///
@@ -19,43 +19,44 @@ use crate::source::{Document, parse_documents};
 /// Error problem naming the file (and the document and line where known); the other
 /// documents still load.
 pub fn parse_descriptors(file: &Path, text: &str) -> (Vec<Entity>, Vec<Problem>) {
-    let mut entities = Vec::new();
-    let problems = read_entities(file, text, |entity, _| entities.push(entity));
-    (entities, problems)
+    let (entities, problems) = read_entities(file, text, |_, _| ());
+    (entities.into_iter().map(|(e, ())| e).collect(), problems)
 }
 
-/// Calls `each` with every entity of the file and the document it was read from (the
-/// loader reads Location targets and their positions from it); returns the problems.
-pub(super) fn read_entities(
+/// Every entity of the file, each with what `extra` read from its document (the loader reads
+/// Location targets and their positions from it), and the problems. Documents are read one
+/// at a time; a file that is not valid YAML gives no entity, only the problem.
+pub(super) fn read_entities<T>(
     file: &Path,
     text: &str,
-    mut each: impl FnMut(Entity, &Document),
-) -> Vec<Problem> {
-    let docs = match parse_documents(file, text) {
-        Ok(docs) => docs,
-        Err(e) => {
-            let mut message = format!("not valid YAML: {}", without_position(&e.message));
-            if has_placeholder(text) {
-                message.push_str(" (the file holds template placeholders such as `{{ … }}`: it looks like a skeleton for a scaffolder, not a catalog file)");
-            }
-            let problem = Problem {
-                pos: e.pos,
-                ..Problem::file_error(file, message)
-            };
-            return vec![problem];
-        }
-    };
+    mut extra: impl FnMut(&Entity, &Document) -> T,
+) -> (Vec<(Entity, T)>, Vec<Problem>) {
+    let mut entities = Vec::new();
     let mut problems = Vec::new();
-    if docs.is_empty() {
+    let mut documents = 0;
+    let read = for_each_document(file, text, |doc| {
+        documents += 1;
+        if let Some(entity) = entity_from_document(&doc, &mut problems) {
+            let more = extra(&entity, &doc);
+            entities.push((entity, more));
+        }
+    });
+    if let Err(e) = read {
+        let mut message = format!("not valid YAML: {}", without_position(&e.message));
+        if has_placeholder(text) {
+            message.push_str(" (the file holds template placeholders such as `{{ … }}`: it looks like a skeleton for a scaffolder, not a catalog file)");
+        }
+        let problem = Problem {
+            pos: e.pos,
+            ..Problem::file_error(file, message)
+        };
+        return (Vec::new(), vec![problem]);
+    }
+    if documents == 0 {
         let p = Problem::file_error(file, "the file holds no document");
         problems.push(p.with_severity(Severity::Warning));
     }
-    for doc in &docs {
-        if let Some(entity) = entity_from_document(doc, &mut problems) {
-            each(entity, doc);
-        }
-    }
-    problems
+    (entities, problems)
 }
 
 /// The parser's message without its `error: line 2 column 1:` prefix: the problem

@@ -166,12 +166,17 @@ impl Loader<'_> {
             let mut targets = Vec::new();
             let files = self.files;
             let entities = &mut self.entities;
-            let mut problems = read_entities(&file, &text, |entity, doc| {
+            let (read, mut problems) = read_entities(&file, &text, |entity, doc| {
                 if entity.entity_ref.kind == "location" {
-                    targets.extend(location_targets(files, &entity, doc));
+                    location_targets(files, entity, doc)
+                } else {
+                    Vec::new()
                 }
-                entities.push(entity);
             });
+            for (entity, found) in read {
+                targets.extend(found);
+                entities.push(entity);
+            }
             self.problems.append(&mut problems);
             let mut chain_here = chain.as_ref().clone();
             chain_here.push(key);

@@ -17,10 +17,10 @@ use crate::config::{self, ConfigSource};
 use crate::evaluate::Engine;
 use crate::governance::events::Standing;
 use crate::governance::exemptions;
-use crate::health::{CollectorFacts, FactSet, Fleet, Staleness};
+use crate::health::{CollectorFacts, FactSet, Fleet, Scored, Staleness};
 use crate::settings::SettingsFile;
 use crate::source::{BundledFiles, DiskFiles, Files, FilesSeen, RecordedFiles};
-use crate::store::{self, ChangeSet, FactRow, GroupRow, StoredEntity};
+use crate::store::{self, ChangeSet, FactRow, GroupRow, Rows, StoredEntity};
 
 pub const EXAMPLE_CATALOG: &str = "examples/fleet/catalog-info.yaml";
 pub const EXAMPLE_FACTS: &str = "examples/fleet/facts.json";
@@ -116,6 +116,19 @@ fn left_the_files<'a>(
         .filter(|(r, source)| source.starts_with(FILE_SOURCE) && !keep.contains(*r))
         .map(|(r, _)| r.to_string())
         .collect()
+}
+
+/// The stored envelopes of `refs` (entities read from catalog files), built a batch at a time
+/// while the store writes them.
+fn envelopes_of(catalog: &Arc<Catalog>, refs: Vec<EntityRef>) -> Rows<StoredEntity> {
+    let catalog = catalog.clone();
+    Rows::made(refs.len(), move |range| {
+        refs[range]
+            .iter()
+            .filter_map(|r| catalog.get(r))
+            .map(|e| stored(e, file_source(e)))
+            .collect()
+    })
 }
 
 /// The stored source of an entity read from a catalog file.
@@ -276,10 +289,12 @@ impl App {
         &self,
         files: Option<Vec<Entity>>,
         change: &mut ChangeSet,
-    ) -> Result<Catalog, ServiceError> {
+    ) -> Result<Arc<Catalog>, ServiceError> {
         let stored_rows = self.store.entities().await?;
         let Some(files) = files else {
-            return Ok(Catalog::from_entities(entities_from_store(&stored_rows)));
+            return Ok(Arc::new(Catalog::from_entities(entities_from_store(
+                &stored_rows,
+            ))));
         };
         let (from_files, others): (Vec<StoredEntity>, Vec<StoredEntity>) = stored_rows
             .into_iter()
@@ -294,14 +309,23 @@ impl App {
                 .map(|r| (r.entity_ref.as_str(), r.source.as_str())),
             &files,
         );
-        change.upsert_entities = files
+        // The envelope of each is built to compare it with the stored one, then dropped: the
+        // changed ones are built again while the transaction writes them.
+        let changed: Vec<EntityRef> = files
             .iter()
-            .map(|e| stored(e, file_source(e)))
-            .filter(|row| before.get(&row.entity_ref) != Some(row))
+            .filter(|e| {
+                before
+                    .get(&e.entity_ref.to_string())
+                    .is_none_or(|row| row.source != file_source(e) || row.body != e.to_envelope())
+            })
+            .map(|e| e.entity_ref.clone())
             .collect();
+        drop(before);
         let mut all = entities_from_store(&others);
         all.extend(files);
-        Ok(Catalog::from_entities(all))
+        let catalog = Arc::new(Catalog::from_entities(all));
+        change.upsert_entities = envelopes_of(&catalog, changed);
+        Ok(catalog)
     }
 
     /// The catalog after the catalog files were read again: entities from other sources stay
@@ -312,7 +336,7 @@ impl App {
         current: &Fleet,
         files: Vec<Entity>,
         change: &mut ChangeSet,
-    ) -> Result<Catalog, ServiceError> {
+    ) -> Result<Arc<Catalog>, ServiceError> {
         let sources: std::collections::HashMap<String, String> =
             self.store.entity_sources().await?.into_iter().collect();
         let from_file = |r: &EntityRef| {
@@ -324,18 +348,17 @@ impl App {
             sources.iter().map(|(r, s)| (r.as_str(), s.as_str())),
             &files,
         );
-        change.upsert_entities = files
+        let changed: Vec<EntityRef> = files
             .iter()
-            .filter_map(|e| {
-                // The envelope is built only for an entity that changed.
-                let source = file_source(e);
-                let unchanged = sources.get(&e.entity_ref.to_string()) == Some(&source)
+            .filter(|e| {
+                let unchanged = sources.get(&e.entity_ref.to_string()) == Some(&file_source(e))
                     && current
                         .catalog
                         .get(&e.entity_ref)
                         .is_some_and(|old| old.same_envelope(e));
-                (!unchanged).then(|| stored(e, source))
+                !unchanged
             })
+            .map(|e| e.entity_ref.clone())
             .collect();
         let keep: std::collections::HashSet<&EntityRef> =
             files.iter().map(|e| &e.entity_ref).collect();
@@ -347,7 +370,9 @@ impl App {
             .cloned()
             .collect();
         all.extend(files);
-        Ok(Catalog::from_entities(all))
+        let catalog = Arc::new(Catalog::from_entities(all));
+        change.upsert_entities = envelopes_of(&catalog, changed);
+        Ok(catalog)
     }
 
     /// Re-reads the standards (and catalog files, when configured) and re-evaluates the whole
@@ -383,10 +408,8 @@ impl App {
         };
         let (from_files, seen) = from_files.unzip();
         let catalog = match (starting, from_files) {
-            (true, files) => Arc::new(self.catalog_at_start(files, &mut change).await?),
-            (false, Some(files)) => {
-                Arc::new(self.catalog_reread(&current, files, &mut change).await?)
-            }
+            (true, files) => self.catalog_at_start(files, &mut change).await?,
+            (false, Some(files)) => self.catalog_reread(&current, files, &mut change).await?,
             (false, None) => current.catalog.clone(),
         };
         let mut fleet = Fleet::new(Arc::new(engine), catalog, (*current.scored_kinds).clone());
@@ -450,7 +473,7 @@ impl App {
         let gov = self.derive(gov, &fleet, &moved, None, &mut change, now);
         // Every result is re-stamped; only those whose content moved are rewritten (on start,
         // all of them: the store may hold anything).
-        change.results = fleet
+        let moved_results: Vec<(EntityRef, Arc<Scored>)> = fleet
             .scored
             .iter()
             .filter(|(r, s)| {
@@ -460,8 +483,15 @@ impl App {
                         .get(*r)
                         .is_none_or(|old| old.evaluation != s.evaluation)
             })
-            .map(|(r, s)| super::change::result_row(&fleet.engine, r, s))
+            .map(|(r, s)| (r.clone(), s.clone()))
             .collect();
+        let engine = fleet.engine.clone();
+        change.results = Rows::made(moved_results.len(), move |range| {
+            moved_results[range]
+                .iter()
+                .map(|(r, s)| super::change::result_row(&engine, r, s))
+                .collect()
+        });
         if !starting {
             change.delete_results = current
                 .scored

@@ -4,6 +4,7 @@
 //! One trait, two implementations — SQLite (the default, a file) and Postgres — chosen from the
 //! URL scheme, each with its own migrations under `migrations/`.
 
+mod batch;
 mod connect;
 mod governance;
 mod rows;
@@ -17,6 +18,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
+pub use batch::Rows;
 pub use governance::{
     AuditRow, CampaignRow, ExemptionRow, GovernanceStore, OutboxRow, ProgressRow,
 };
@@ -117,14 +119,14 @@ pub struct ChangeSet {
     /// Every scored entity was evaluated at `now`: stamp every stored result with it (`results`
     /// then needs to hold only those whose content changed).
     pub restamp_results: bool,
-    pub upsert_entities: Vec<StoredEntity>,
+    pub upsert_entities: Rows<StoredEntity>,
     /// Removed with their facts, history and results.
     pub delete_entities: Vec<String>,
     /// Facts written here clear their stale mark.
     pub facts: Vec<FactRow>,
     /// Marks the stored facts of (entity, collector) stale; absent facts are left alone.
     pub stale: Vec<StaleMark>,
-    pub results: Vec<ResultRow>,
+    pub results: Rows<ResultRow>,
     /// Results of entities that are no longer scored.
     pub delete_results: Vec<String>,
     pub aggregates: Vec<GroupRow>,

@@ -44,11 +44,11 @@ macro_rules! sql_store {
                     }
                     q.push(")").build().execute(&mut *tx).await?;
                 }
-                for chunk in change.upsert_entities.chunks(BATCH) {
+                for chunk in change.upsert_entities.batches(BATCH) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO entities (entity_ref, kind, body, source, updated_at) ",
                     );
-                    q.push_values(chunk, |mut b, e| {
+                    q.push_values(chunk.iter(), |mut b, e| {
                         b.push_bind(&e.entity_ref)
                             .push_bind(&e.kind)
                             .push_bind(Json(&e.body))
@@ -109,12 +109,12 @@ macro_rules! sql_store {
                     }
                     q.push(")").build().execute(&mut *tx).await?;
                 }
-                for chunk in change.results.chunks(BATCH) {
+                for chunk in change.results.batches(BATCH) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO results (entity_ref, golden, eligible, levels, statuses, \
                          blocking, evaluated_at) ",
                     );
-                    q.push_values(chunk, |mut b, r| {
+                    q.push_values(chunk.iter(), |mut b, r| {
                         b.push_bind(&r.entity_ref)
                             .push_bind(r.golden)
                             .push_bind(r.eligible)
