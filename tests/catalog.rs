@@ -187,13 +187,16 @@ fn relations_take_the_default_kind_of_their_field() {
         .get(&r("component:default/billing"))
         .expect("loaded");
     assert_eq!(billing.owner(), Some(&r("group:default/payments")));
-    assert_eq!(billing.relations.system, Some(r("system:default/payments")));
     assert_eq!(
-        refs(&billing.relations.provides_apis),
+        billing.relations.system(),
+        Some(&r("system:default/payments"))
+    );
+    assert_eq!(
+        refs(billing.relations.provides_apis()),
         ["api:default/billing-api"]
     );
     assert_eq!(
-        refs(&billing.relations.depends_on),
+        refs(billing.relations.depends_on()),
         ["resource:default/billing-db"]
     );
     assert_eq!(billing.spec_type(), Some("service"));
@@ -216,13 +219,16 @@ fn relations_take_the_default_kind_of_their_field() {
         .expect("loaded");
     assert_eq!(web.owner(), Some(&r("group:default/checkout")));
     assert_eq!(
-        refs(&web.relations.consumes_apis),
+        refs(web.relations.consumes_apis()),
         ["api:default/billing-api"]
     );
     let jane = catalog.get(&r("user:default/jane.doe")).expect("loaded");
-    assert_eq!(refs(&jane.relations.member_of), ["group:default/payments"]);
+    assert_eq!(refs(jane.relations.member_of()), ["group:default/payments"]);
     let system = catalog.get(&r("system:default/payments")).expect("loaded");
-    assert_eq!(system.relations.domain, Some(r("domain:default/commerce")));
+    assert_eq!(
+        system.relations.domain(),
+        Some(&r("domain:default/commerce"))
+    );
 }
 
 #[test]

@@ -1,12 +1,12 @@
 //! Entities as read from descriptor files: the Backstage envelope, the raw spec, and the
 //! relations the spec declares.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde_json::Value;
 
 use super::entity_ref::EntityRef;
+use super::str_map::StrMap;
 
 /// One entry of `metadata.links`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,30 +25,115 @@ pub struct Metadata {
     pub namespace: String,
     pub title: Option<String>,
     pub description: Option<String>,
-    pub labels: BTreeMap<String, String>,
-    pub annotations: BTreeMap<String, String>,
+    pub labels: StrMap,
+    pub annotations: StrMap,
     pub tags: Vec<String>,
     pub links: Vec<Link>,
+}
+
+/// A relation an entity declares in its spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    Owner,
+    System,
+    Domain,
+    Parent,
+    SubcomponentOf,
+    SubdomainOf,
+    Children,
+    Members,
+    MemberOf,
+    DependsOn,
+    DependencyOf,
+    ProvidesApis,
+    ConsumesApis,
+}
+
+impl Relation {
+    const COUNT: usize = 13;
 }
 
 /// The relations an entity declares in its spec, read with Backstage's default kind per
 /// field (`owner` → group, `system` → system, `providesApis` → api, …) and the entity's own
 /// namespace as default namespace. Fields a kind does not have stay empty.
+///
+/// Kept compact, as a fleet holds hundreds of thousands: one list of references grouped by
+/// relation, with where each group ends.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Relations {
-    pub owner: Option<EntityRef>,
-    pub system: Option<EntityRef>,
-    pub domain: Option<EntityRef>,
-    pub parent: Option<EntityRef>,
-    pub children: Vec<EntityRef>,
-    pub members: Vec<EntityRef>,
-    pub member_of: Vec<EntityRef>,
-    pub depends_on: Vec<EntityRef>,
-    pub dependency_of: Vec<EntityRef>,
-    pub provides_apis: Vec<EntityRef>,
-    pub consumes_apis: Vec<EntityRef>,
-    pub subcomponent_of: Option<EntityRef>,
-    pub subdomain_of: Option<EntityRef>,
+    refs: Box<[EntityRef]>,
+    ends: [u32; Relation::COUNT],
+}
+
+impl Relations {
+    /// The relations from each relation's references (a relation named twice keeps the last).
+    pub fn from_fields(fields: Vec<(Relation, Vec<EntityRef>)>) -> Relations {
+        let mut by: [Vec<EntityRef>; Relation::COUNT] = Default::default();
+        for (relation, refs) in fields {
+            by[relation as usize] = refs;
+        }
+        let mut refs = Vec::with_capacity(by.iter().map(Vec::len).sum());
+        let mut ends = [0u32; Relation::COUNT];
+        for (i, list) in by.into_iter().enumerate() {
+            refs.extend(list);
+            ends[i] = u32::try_from(refs.len()).unwrap_or(u32::MAX);
+        }
+        Relations {
+            refs: refs.into_boxed_slice(),
+            ends,
+        }
+    }
+
+    /// The references of one relation, in the order written.
+    pub fn get(&self, relation: Relation) -> &[EntityRef] {
+        let i = relation as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.refs[start..self.ends[i] as usize]
+    }
+
+    fn one(&self, relation: Relation) -> Option<&EntityRef> {
+        self.get(relation).first()
+    }
+
+    pub fn owner(&self) -> Option<&EntityRef> {
+        self.one(Relation::Owner)
+    }
+    pub fn system(&self) -> Option<&EntityRef> {
+        self.one(Relation::System)
+    }
+    pub fn domain(&self) -> Option<&EntityRef> {
+        self.one(Relation::Domain)
+    }
+    pub fn parent(&self) -> Option<&EntityRef> {
+        self.one(Relation::Parent)
+    }
+    pub fn subcomponent_of(&self) -> Option<&EntityRef> {
+        self.one(Relation::SubcomponentOf)
+    }
+    pub fn subdomain_of(&self) -> Option<&EntityRef> {
+        self.one(Relation::SubdomainOf)
+    }
+    pub fn children(&self) -> &[EntityRef] {
+        self.get(Relation::Children)
+    }
+    pub fn members(&self) -> &[EntityRef] {
+        self.get(Relation::Members)
+    }
+    pub fn member_of(&self) -> &[EntityRef] {
+        self.get(Relation::MemberOf)
+    }
+    pub fn depends_on(&self) -> &[EntityRef] {
+        self.get(Relation::DependsOn)
+    }
+    pub fn dependency_of(&self) -> &[EntityRef] {
+        self.get(Relation::DependencyOf)
+    }
+    pub fn provides_apis(&self) -> &[EntityRef] {
+        self.get(Relation::ProvidesApis)
+    }
+    pub fn consumes_apis(&self) -> &[EntityRef] {
+        self.get(Relation::ConsumesApis)
+    }
 }
 
 /// Where an entity was read from: the file, the 1-based ordinal of its document among the
@@ -96,12 +181,12 @@ impl Entity {
 
     /// The owner from `spec.owner`, a group unless the reference names another kind.
     pub fn owner(&self) -> Option<&EntityRef> {
-        self.relations.owner.as_ref()
+        self.relations.owner()
     }
 
     /// One of `metadata.annotations`.
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.metadata.annotations.get(key).map(String::as_str)
+        self.metadata.annotations.get(key)
     }
 }
 

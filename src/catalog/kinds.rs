@@ -261,7 +261,7 @@ mod tests {
         let (e, problems) = parse_one(
             "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: kit\nspec:\n  type: library\n  lifecycle: production\n  owner: devices\n  subComponentOf: sdk\n",
         );
-        assert_eq!(e.relations.subcomponent_of, None);
+        assert_eq!(e.relations.subcomponent_of(), None);
         assert_eq!(
             problems,
             ["warning 9: spec.subComponentOf is not read; the field is spelt subcomponentOf"]

@@ -2,7 +2,7 @@
 //! links. Parts that cannot be read are dropped with an Error; parts that break a Backstage
 //! format rule are kept with a Warning.
 
-use std::collections::BTreeMap;
+use super::str_map::StrMap;
 
 use serde_json::{Map, Value};
 
@@ -84,11 +84,11 @@ fn string_map(
     meta: &Map<String, Value>,
     key: &str,
     problems: &mut Vec<Problem>,
-) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
+) -> StrMap {
+    let mut out = Vec::new();
     let pointer = format!("/metadata/{key}");
     let entries = match meta.get(key) {
-        None | Some(Value::Null) => return out,
+        None | Some(Value::Null) => return StrMap::default(),
         Some(Value::Object(m)) => m,
         Some(other) => {
             problems.push(Problem::error_at(
@@ -99,7 +99,7 @@ fn string_map(
                     describe(other)
                 ),
             ));
-            return out;
+            return StrMap::default();
         }
     };
     for (k, v) in entries {
@@ -114,9 +114,9 @@ fn string_map(
         if key == "labels" && !is_label_value(&text) {
             problems.push(Problem::warning_at(doc, &at, format!("{field}: `{text}` is not a valid label value (1-63 letters, digits, `-`, `_` or `.`)")));
         }
-        out.insert(k.clone(), text);
+        out.push((k.clone(), text));
     }
-    out
+    out.into_iter().collect()
 }
 
 fn tags(doc: &Document, value: Option<&Value>, problems: &mut Vec<Problem>) -> Vec<String> {
@@ -230,10 +230,7 @@ spec:
 ",
         );
         assert_eq!(e.metadata.title.as_deref(), Some("2024"));
-        assert_eq!(
-            e.metadata.labels.get("cost-centre").map(String::as_str),
-            Some("4711")
-        );
+        assert_eq!(e.metadata.labels.get("cost-centre"), Some("4711"));
         assert_eq!(e.metadata.labels.len(), 3);
         assert_eq!(e.annotation("backstage.io/techdocs-ref"), Some("dir:."));
         assert_eq!(e.annotation("nested"), None);

@@ -13,12 +13,14 @@ mod metadata;
 mod names;
 mod problem;
 mod relations;
+mod str_map;
 mod tree;
 
 pub use descriptor::parse_descriptors;
-pub use entity::{Entity, Link, Metadata, Origin, Relations};
+pub use entity::{Entity, Link, Metadata, Origin, Relation, Relations};
 pub use entity_ref::{DEFAULT_NAMESPACE, EntityRef, RefError};
 pub use problem::{Problem, Severity};
+pub use str_map::StrMap;
 pub use tree::Catalog;
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::entity::Relations;
+use super::entity::{Relation, Relations};
 use super::entity_ref::EntityRef;
 use super::names::{is_entity_name, is_kind, is_namespace};
 use super::problem::{Problem, describe};
@@ -69,7 +69,7 @@ pub fn resolve(
     spec: &Value,
     problems: &mut Vec<Problem>,
 ) -> Relations {
-    let mut rel = Relations::default();
+    let mut found = Vec::new();
     for &(field, default_kind, arity) in fields(kind) {
         let pointer = format!("/spec/{field}");
         let items: Vec<(String, &Value)> = match (spec.get(field), arity) {
@@ -132,37 +132,35 @@ pub fn resolve(
                 )),
             }
         }
-        store(&mut rel, field, refs);
+        if let Some(relation) = relation(field) {
+            found.push((relation, refs));
+        }
     }
-    rel
+    Relations::from_fields(found)
 }
 
 fn names_an_entity(r: &EntityRef) -> bool {
     is_kind(&r.kind) && is_namespace(&r.namespace) && is_entity_name(&r.name)
 }
 
-fn store(rel: &mut Relations, field: &str, mut refs: Vec<EntityRef>) {
-    let (one, many) = match field {
-        "owner" => (Some(&mut rel.owner), None),
-        "system" => (Some(&mut rel.system), None),
-        "domain" => (Some(&mut rel.domain), None),
-        "parent" => (Some(&mut rel.parent), None),
-        "subcomponentOf" => (Some(&mut rel.subcomponent_of), None),
-        "subdomainOf" => (Some(&mut rel.subdomain_of), None),
-        "children" => (None, Some(&mut rel.children)),
-        "members" => (None, Some(&mut rel.members)),
-        "memberOf" => (None, Some(&mut rel.member_of)),
-        "dependsOn" => (None, Some(&mut rel.depends_on)),
-        "dependencyOf" => (None, Some(&mut rel.dependency_of)),
-        "providesApis" => (None, Some(&mut rel.provides_apis)),
-        "consumesApis" => (None, Some(&mut rel.consumes_apis)),
-        _ => (None, None),
-    };
-    if let Some(slot) = one {
-        *slot = refs.pop();
-    } else if let Some(list) = many {
-        *list = refs;
-    }
+/// The relation a spec field holds.
+fn relation(field: &str) -> Option<Relation> {
+    Some(match field {
+        "owner" => Relation::Owner,
+        "system" => Relation::System,
+        "domain" => Relation::Domain,
+        "parent" => Relation::Parent,
+        "subcomponentOf" => Relation::SubcomponentOf,
+        "subdomainOf" => Relation::SubdomainOf,
+        "children" => Relation::Children,
+        "members" => Relation::Members,
+        "memberOf" => Relation::MemberOf,
+        "dependsOn" => Relation::DependsOn,
+        "dependencyOf" => Relation::DependencyOf,
+        "providesApis" => Relation::ProvidesApis,
+        "consumesApis" => Relation::ConsumesApis,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -197,27 +195,24 @@ spec:
         assert!(problems.is_empty(), "{problems:?}");
         let r = &e.relations;
         assert_eq!(
-            r.owner.as_ref().map(ToString::to_string).as_deref(),
+            r.owner().map(ToString::to_string).as_deref(),
             Some("group:shop/team-a")
         );
         assert_eq!(
-            r.system.as_ref().map(ToString::to_string).as_deref(),
+            r.system().map(ToString::to_string).as_deref(),
             Some("system:default/storefront")
         );
         assert_eq!(
-            r.subcomponent_of
-                .as_ref()
-                .map(ToString::to_string)
-                .as_deref(),
+            r.subcomponent_of().map(ToString::to_string).as_deref(),
             Some("component:shop/web")
         );
-        assert_eq!(shown(&r.provides_apis), ["api:shop/checkout-api"]);
-        assert_eq!(shown(&r.consumes_apis), ["api:payments/billing-api"]);
+        assert_eq!(shown(r.provides_apis()), ["api:shop/checkout-api"]);
+        assert_eq!(shown(r.consumes_apis()), ["api:payments/billing-api"]);
         assert_eq!(
-            shown(&r.depends_on),
+            shown(r.depends_on()),
             ["resource:shop/orders-db", "component:default/search"]
         );
-        assert_eq!(shown(&r.dependency_of), ["component:shop/mobile-app"]);
+        assert_eq!(shown(r.dependency_of()), ["component:shop/mobile-app"]);
     }
 
     #[test]
@@ -225,30 +220,30 @@ spec:
         let group = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: eng\nspec:\n  type: department\n  parent: acme\n  children: [team-a]\n  members: [jane]\n";
         let r = parse_one(group).0.relations;
         assert_eq!(
-            r.parent.map(|p| p.to_string()).as_deref(),
+            r.parent().map(|p| p.to_string()).as_deref(),
             Some("group:default/acme")
         );
-        assert_eq!(shown(&r.children), ["group:default/team-a"]);
-        assert_eq!(shown(&r.members), ["user:default/jane"]);
+        assert_eq!(shown(r.children()), ["group:default/team-a"]);
+        assert_eq!(shown(r.members()), ["user:default/jane"]);
         let user = "apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: jane\nspec:\n  memberOf: [team-a]\n";
         assert_eq!(
-            shown(&parse_one(user).0.relations.member_of),
+            shown(parse_one(user).0.relations.member_of()),
             ["group:default/team-a"]
         );
         let system = "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: s\nspec:\n  owner: user:jane\n  domain: commerce\n";
         let r = parse_one(system).0.relations;
         assert_eq!(
-            r.owner.map(|p| p.to_string()).as_deref(),
+            r.owner().map(|p| p.to_string()).as_deref(),
             Some("user:default/jane")
         );
         assert_eq!(
-            r.domain.map(|p| p.to_string()).as_deref(),
+            r.domain().map(|p| p.to_string()).as_deref(),
             Some("domain:default/commerce")
         );
         let domain = "apiVersion: backstage.io/v1alpha1\nkind: Domain\nmetadata:\n  name: d\nspec:\n  owner: a\n  subdomainOf: commerce\n";
         let r = parse_one(domain).0.relations;
         assert_eq!(
-            r.subdomain_of.map(|p| p.to_string()).as_deref(),
+            r.subdomain_of().map(|p| p.to_string()).as_deref(),
             Some("domain:default/commerce")
         );
     }
@@ -279,11 +274,11 @@ spec:
             Some("group:default/joshua mathianas")
         );
         assert_eq!(
-            shown(&e.relations.provides_apis),
+            shown(e.relations.provides_apis()),
             ["api:default/checkout-api"]
         );
         assert_eq!(
-            shown(&e.relations.depends_on),
+            shown(e.relations.depends_on()),
             ["resource:default/orders-cache"]
         );
         assert_eq!(

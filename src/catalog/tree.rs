@@ -88,17 +88,22 @@ impl Catalog {
             .collect();
         let mut edges: Vec<(&EntityRef, &EntityRef, &Entity)> = Vec::new();
         for g in &groups {
-            edges.extend(g.relations.children.iter().map(|c| (&g.entity_ref, c, *g)));
+            edges.extend(
+                g.relations
+                    .children()
+                    .iter()
+                    .map(|c| (&g.entity_ref, c, *g)),
+            );
         }
         for g in &groups {
-            if let Some(p) = &g.relations.parent {
+            if let Some(p) = g.relations.parent() {
                 edges.push((p, &g.entity_ref, *g));
             }
         }
         let mut seen: FxHashSet<(&EntityRef, &EntityRef)> = FxHashSet::default();
         let mut problems = Vec::new();
         for g in &groups {
-            if let Some(p) = g.relations.parent.as_ref().filter(|p| **p != g.entity_ref) {
+            if let Some(p) = g.relations.parent().filter(|p| **p != g.entity_ref) {
                 self.parents.insert(g.entity_ref.clone(), p.clone());
             }
         }

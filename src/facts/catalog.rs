@@ -38,15 +38,14 @@ pub fn catalog_fact(entity: &Entity, name: &str) -> Option<Value> {
         "system" => {
             return entity
                 .relations
-                .system
-                .as_ref()
+                .system()
                 .map(|s| Value::String(s.to_string()));
         }
         "tags" => Value::Array(meta.tags.iter().cloned().map(Value::String).collect()),
         "annotations" => Value::Object(
             meta.annotations
                 .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
                 .collect::<Map<_, _>>(),
         ),
         "hasOwner" => Value::Bool(entity.owner().is_some()),
@@ -54,7 +53,7 @@ pub fn catalog_fact(entity: &Entity, name: &str) -> Option<Value> {
         "hasTitle" => Value::Bool(present(&meta.title)),
         "hasDescription" => Value::Bool(present(&meta.description)),
         "hasTags" => Value::Bool(!meta.tags.is_empty()),
-        "hasSystem" => Value::Bool(entity.relations.system.is_some()),
+        "hasSystem" => Value::Bool(entity.relations.system().is_some()),
         "hasAnnotationBackstageIoTechdocsRef" => {
             Value::Bool(meta.annotations.contains_key("backstage.io/techdocs-ref"))
         }

@@ -23,9 +23,14 @@ pub struct CollectorFacts {
     pub collector: String,
     pub facts: FactSet,
     pub observed_at: DateTime<Utc>,
-    /// Set when the collector could not refresh them: they still count, marked.
-    pub stale: Option<Staleness>,
+    /// Set when the collector could not refresh them: they still count, marked. (Boxed: a
+    /// fleet holds hundreds of thousands of these, and few are stale.)
+    pub stale: Option<Box<Staleness>>,
 }
+
+/// Every collector's facts about one entity (one allocation: a fleet holds hundreds of
+/// thousands).
+pub type EntityFacts = Arc<[CollectorFacts]>;
 
 /// One collector's facts, kept as compact JSON text: parsed, a fact map takes about eight
 /// times the memory, and a fleet holds hundreds of thousands of them. Readers parse what they
@@ -100,7 +105,7 @@ pub struct Fleet {
     /// Kinds that are scored (lower-case), e.g. `component`.
     pub scored_kinds: Arc<Vec<String>>,
     /// Persistent maps: a change clones the fleet in O(1) and copies only what it touches.
-    pub facts: imbl::HashMap<EntityRef, Arc<Vec<CollectorFacts>>>,
+    pub facts: imbl::HashMap<EntityRef, EntityFacts>,
     pub exemptions: Arc<FxHashMap<EntityRef, Vec<Exemption>>>,
     pub scored: imbl::OrdMap<EntityRef, Arc<Scored>>,
     pub tallies: imbl::HashMap<EntityRef, Arc<Tally>>,

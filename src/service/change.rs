@@ -179,7 +179,7 @@ impl App {
             let mut list = next
                 .facts
                 .get(entity)
-                .map(|l| (**l).clone())
+                .map(|l| l.to_vec())
                 .unwrap_or_default();
             match list.iter_mut().find(|c| c.collector == row.collector) {
                 Some(c) if c.observed_at > row.observed_at => {} // an older batch: history only
@@ -195,7 +195,7 @@ impl App {
                     stale: None,
                 }),
             }
-            next.facts.insert(entity.clone(), Arc::new(list));
+            next.facts.insert(entity.clone(), list.into());
             if seen.insert(entity.clone()) {
                 touched.push(entity.clone());
             }
@@ -226,16 +226,16 @@ impl App {
             let Some(list) = next.facts.get(r) else {
                 continue;
             };
-            let mut list = (**list).clone();
+            let mut list = list.to_vec();
             let Some(c) = list.iter_mut().find(|c| c.collector == *collector) else {
                 continue;
             };
             let since = c.stale.as_ref().map_or(now, |s| s.since);
-            c.stale = Some(Staleness {
+            c.stale = Some(Box::new(Staleness {
                 reason: reason.clone(),
                 since,
-            });
-            next.facts.insert(r.clone(), Arc::new(list));
+            }));
+            next.facts.insert(r.clone(), list.into());
             rows.push(StaleMark {
                 entity_ref: r.to_string(),
                 collector: collector.clone(),

@@ -17,7 +17,7 @@ use crate::config::{self, ConfigSource};
 use crate::evaluate::Engine;
 use crate::governance::events::Standing;
 use crate::governance::exemptions;
-use crate::health::{CollectorFacts, FactSet, Fleet, Scored, Staleness};
+use crate::health::{CollectorFacts, EntityFacts, FactSet, Fleet, Scored, Staleness};
 use crate::settings::SettingsFile;
 use crate::source::{BundledFiles, DiskFiles, Files, FilesSeen, RecordedFiles};
 use crate::store::{self, ChangeSet, FactRow, GroupRow, Rows, StoredEntity};
@@ -147,7 +147,7 @@ pub fn stored(entity: &Entity, source: String) -> StoredEntity {
 
 fn demo_facts(
     collectors: &Collectors,
-    known: &imbl::HashMap<EntityRef, Arc<Vec<CollectorFacts>>>,
+    known: &imbl::HashMap<EntityRef, EntityFacts>,
     now: DateTime<Utc>,
 ) -> Result<Vec<FactRow>, ServiceError> {
     let bytes = BundledFiles
@@ -182,7 +182,7 @@ fn demo_facts(
     Ok(out)
 }
 
-pub fn facts_map(rows: Vec<FactRow>) -> imbl::HashMap<EntityRef, Arc<Vec<CollectorFacts>>> {
+pub fn facts_map(rows: Vec<FactRow>) -> imbl::HashMap<EntityRef, EntityFacts> {
     let mut by: rustc_hash::FxHashMap<EntityRef, Vec<CollectorFacts>> = Default::default();
     for row in rows {
         let (Ok(r), true) = (row.entity_ref.parse::<EntityRef>(), row.facts.is_object()) else {
@@ -195,7 +195,7 @@ pub fn facts_map(rows: Vec<FactRow>) -> imbl::HashMap<EntityRef, Arc<Vec<Collect
             stale: None,
         });
     }
-    by.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()
+    by.into_iter().map(|(k, v)| (k, v.into())).collect()
 }
 
 impl App {
@@ -261,23 +261,21 @@ impl App {
     }
 
     /// The latest facts in the store, with their stale marks.
-    async fn stored_facts(
-        &self,
-    ) -> Result<imbl::HashMap<EntityRef, Arc<Vec<CollectorFacts>>>, ServiceError> {
+    async fn stored_facts(&self) -> Result<imbl::HashMap<EntityRef, EntityFacts>, ServiceError> {
         let mut facts = facts_map(self.store.latest_facts().await?);
         for m in self.store.stale_marks().await? {
             let Ok(r) = m.entity_ref.parse::<EntityRef>() else {
                 continue;
             };
             let Some(list) = facts.get(&r) else { continue };
-            let mut list = (**list).clone();
+            let mut list = list.to_vec();
             if let Some(c) = list.iter_mut().find(|c| c.collector == m.collector) {
-                c.stale = Some(Staleness {
+                c.stale = Some(Box::new(Staleness {
                     reason: m.reason,
                     since: m.since,
-                });
+                }));
             }
-            facts.insert(r, Arc::new(list));
+            facts.insert(r, list.into());
         }
         Ok(facts)
     }
@@ -433,9 +431,9 @@ impl App {
                 .collect();
             let mut merged = self.stored_facts().await?;
             for (r, v) in facts_map(rows.clone()) {
-                let mut list = merged.get(&r).map(|l| (**l).clone()).unwrap_or_default();
+                let mut list = merged.get(&r).map(|l| l.to_vec()).unwrap_or_default();
                 list.extend(v.iter().cloned());
-                merged.insert(r, Arc::new(list));
+                merged.insert(r, list.into());
             }
             fleet.facts = merged;
             change.facts = rows;

@@ -298,7 +298,7 @@ pub async fn latest(
 ) -> Result<Json<Map<String, Value>>, ApiError> {
     let (fleet, r, q) = fact_request(&s, &headers, raw.as_deref()).await?;
     let ids = &q.ids;
-    let collected: &[CollectorFacts] = fleet.facts.get(&r).map_or(&[], |c| c.as_slice());
+    let collected: &[CollectorFacts] = fleet.facts.get(&r).map_or(&[], |c| &c[..]);
     Ok(Json(
         collected
             .iter()
