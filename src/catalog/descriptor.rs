@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::entity::{Entity, Origin};
+use super::entity::{Entity, Origin, Spec};
 use super::entity_ref::{DEFAULT_NAMESPACE, EntityRef};
 use super::metadata::read_metadata;
 use super::names::{has_placeholder, is_api_version, is_entity_name, is_kind, is_namespace};
@@ -167,7 +167,7 @@ fn entity_from_document(doc: &Document, problems: &mut Vec<Problem>) -> Option<E
         api_version: api_version.to_string(),
         kind: kind.to_string(),
         metadata,
-        spec,
+        spec: Spec::new(&spec),
         relations,
         origin: Origin {
             file: doc.file.clone(),
@@ -371,7 +371,7 @@ escalation: pagerduty
             e.owner().map(ToString::to_string).as_deref(),
             Some("group:default/team-a")
         );
-        assert_eq!(e.spec["partitions"], 12);
+        assert_eq!(e.spec.value()["partitions"], 12);
     }
 
     #[test]

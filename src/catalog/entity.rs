@@ -145,6 +145,46 @@ pub struct Origin {
     pub line: u32,
 }
 
+/// The raw `spec` mapping, kept as compact JSON text and parsed when read whole (a fleet
+/// holds hundreds of thousands; parsed, each takes several times the memory). `type` and
+/// `lifecycle`, read on every evaluation, are kept apart.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Spec {
+    /// `None` when the document has no spec.
+    text: Option<Box<str>>,
+    spec_type: Option<Box<str>>,
+    lifecycle: Option<Box<str>>,
+}
+
+impl Spec {
+    /// The spec of a document; `Null` for none.
+    pub fn new(spec: &Value) -> Spec {
+        let field = |key: &str| {
+            spec.get(key)
+                .and_then(Value::as_str)
+                .filter(|s| !s.trim().is_empty())
+                .map(Box::from)
+        };
+        Spec {
+            text: (!spec.is_null()).then(|| spec.to_string().into_boxed_str()),
+            spec_type: field("type"),
+            lifecycle: field("lifecycle"),
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        self.text.is_none()
+    }
+
+    /// The spec, parsed (`Null` when there is none).
+    pub fn value(&self) -> Value {
+        self.text
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or(Value::Null)
+    }
+}
+
 /// A catalog entity. Kinds Backstage does not know are kept too, as generic entities whose
 /// relations are read from the usual fields (`owner`, `system`, `dependsOn`, …).
 #[derive(Debug, Clone, PartialEq)]
@@ -154,29 +194,21 @@ pub struct Entity {
     /// As written, e.g. `Component` (the ref holds it lower-cased).
     pub kind: String,
     pub metadata: Metadata,
-    /// The raw `spec` mapping; `Null` when the document has none.
-    pub spec: Value,
+    /// The raw `spec` mapping.
+    pub spec: Spec,
     pub relations: Relations,
     pub origin: Origin,
 }
 
 impl Entity {
-    /// A string field of the spec; `None` when absent, not a string, or blank.
-    pub fn spec_str(&self, key: &str) -> Option<&str> {
-        self.spec
-            .get(key)
-            .and_then(Value::as_str)
-            .filter(|s| !s.trim().is_empty())
-    }
-
-    /// `spec.type`, e.g. `service`.
+    /// `spec.type`, e.g. `service`; `None` when absent, not a string, or blank.
     pub fn spec_type(&self) -> Option<&str> {
-        self.spec_str("type")
+        self.spec.spec_type.as_deref()
     }
 
-    /// `spec.lifecycle`, e.g. `production`.
+    /// `spec.lifecycle`, e.g. `production`; `None` when absent, not a string, or blank.
     pub fn lifecycle(&self) -> Option<&str> {
-        self.spec_str("lifecycle")
+        self.spec.lifecycle.as_deref()
     }
 
     /// The owner from `spec.owner`, a group unless the reference names another kind.
@@ -245,7 +277,7 @@ impl Entity {
         out.insert("kind".into(), json!(self.kind));
         out.insert("metadata".into(), Value::Object(meta));
         if !self.spec.is_null() {
-            out.insert("spec".into(), self.spec.clone());
+            out.insert("spec".into(), self.spec.value());
         }
         Value::Object(out)
     }

@@ -254,11 +254,12 @@ fn location_targets(files: &dyn Files, location: &Entity, doc: &Document) -> Vec
         ));
         return out;
     }
+    let spec = location.spec.value();
     let mut raw: Vec<(String, &Value)> = Vec::new();
-    if let Some(t) = location.spec.get("target") {
+    if let Some(t) = spec.get("target") {
         raw.push(("/spec/target".to_string(), t));
     }
-    match location.spec.get("targets") {
+    match spec.get("targets") {
         Some(Value::Array(ts)) => raw.extend(
             ts.iter()
                 .enumerate()

@@ -17,7 +17,7 @@ mod str_map;
 mod tree;
 
 pub use descriptor::parse_descriptors;
-pub use entity::{Entity, Link, Metadata, Origin, Relation, Relations};
+pub use entity::{Entity, Link, Metadata, Origin, Relation, Relations, Spec};
 pub use entity_ref::{DEFAULT_NAMESPACE, EntityRef, RefError};
 pub use problem::{Problem, Severity};
 pub use str_map::StrMap;

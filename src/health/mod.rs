@@ -32,18 +32,48 @@ pub struct CollectorFacts {
 /// thousands).
 pub type EntityFacts = Arc<[CollectorFacts]>;
 
-/// One collector's facts, kept as compact JSON text: parsed, a fact map takes about eight
-/// times the memory, and a fleet holds hundreds of thousands of them. Readers parse what they
-/// need when they need it (an entity's evaluation, its health, a technology query).
+/// One collector's facts, kept as compact JSON text, LZ4-compressed when that is smaller:
+/// parsed, a fact map takes about eight times the memory, and a fleet holds hundreds of
+/// thousands of them. Readers parse what they need when they need it (an entity's
+/// evaluation, its health, a technology query).
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct FactSet(Box<str>);
+pub struct FactSet(Box<[u8]>);
+
+/// The first byte of a [`FactSet`]: how the rest holds the JSON text.
+const PLAIN: u8 = 0;
+const LZ4: u8 = 1;
 
 impl FactSet {
     /// The facts of a JSON object; anything else holds no facts.
     pub fn new(facts: &Value) -> FactSet {
-        match facts {
-            Value::Object(_) => FactSet(facts.to_string().into_boxed_str()),
-            _ => FactSet::default(),
+        let Value::Object(_) = facts else {
+            return FactSet::default();
+        };
+        let text = facts.to_string();
+        let packed = lz4_flex::block::compress_prepend_size(text.as_bytes());
+        let (tag, body) = if packed.len() < text.len() {
+            (LZ4, packed)
+        } else {
+            (PLAIN, text.into_bytes())
+        };
+        let mut bytes = Vec::with_capacity(body.len() + 1);
+        bytes.push(tag);
+        bytes.extend_from_slice(&body);
+        FactSet(bytes.into_boxed_slice())
+    }
+
+    /// The facts as JSON text (`{}` when there are none).
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
+        let plain = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        match self.0.split_first() {
+            None => Cow::Borrowed("{}"),
+            Some((&PLAIN, body)) => String::from_utf8_lossy(body),
+            Some((_, body)) => Cow::Owned(
+                lz4_flex::block::decompress_size_prepended(body)
+                    .map(|b| plain(&b))
+                    .unwrap_or_else(|_| "{}".to_string()),
+            ),
         }
     }
 
@@ -52,7 +82,7 @@ impl FactSet {
         if self.0.is_empty() {
             return Map::new();
         }
-        serde_json::from_str(&self.0).unwrap_or_default()
+        serde_json::from_str(&self.text()).unwrap_or_default()
     }
 
     /// One fact's value, parsed.
@@ -62,11 +92,6 @@ impl FactSet {
 
     pub fn contains_key(&self, name: &str) -> bool {
         self.map().contains_key(name)
-    }
-
-    /// The JSON text, e.g. for a response that passes the facts through.
-    pub fn as_json(&self) -> &str {
-        if self.0.is_empty() { "{}" } else { &self.0 }
     }
 }
 
@@ -373,5 +398,32 @@ impl Fleet {
             .collect();
         refs.sort();
         refs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FactSet;
+    use serde_json::json;
+
+    #[test]
+    fn fact_sets_give_back_what_they_were_given_packed_or_not() {
+        let technologies: Vec<_> = (0..20)
+            .map(|i| json!({"id": format!("lib-{i}"), "version": "1.2.3", "source": "pom.xml"}))
+            .collect();
+        let large = json!({"technologies": technologies, "hasReadme": true});
+        let small = json!({"hasReadme": true});
+        for facts in [&large, &small] {
+            let set = FactSet::new(facts);
+            assert_eq!(serde_json::Value::Object(set.map()), *facts);
+            assert_eq!(set.get("hasReadme"), Some(json!(true)));
+        }
+        let packed = FactSet::new(&large);
+        assert!(
+            packed.0.len() < large.to_string().len() / 2,
+            "{}",
+            packed.0.len()
+        );
+        assert_eq!(FactSet::new(&json!([1])).text(), "{}");
     }
 }
