@@ -76,12 +76,14 @@ impl Track {
     pub fn standing(&self, checks: &[Check], statuses: &[Status]) -> TrackStanding {
         let mut level = None;
         for (i, level_checks) in self.levels.iter().enumerate() {
-            let blocking: Vec<usize> = level_checks
+            let mut blocking: Vec<usize> = level_checks
                 .iter()
                 .copied()
                 .filter(|&c| checks[c].def.severity == Severity::Error && !statuses[c].satisfies())
                 .collect();
             if !blocking.is_empty() {
+                // Kept for every entity of the fleet: no spare capacity.
+                blocking.shrink_to_fit();
                 return TrackStanding { level, blocking };
             }
             level = Some(i);

@@ -325,11 +325,13 @@ impl FleetPolicy {
                 }],
             };
         }
-        let reasons: Vec<BlockingReason> = self
+        let mut reasons: Vec<BlockingReason> = self
             .requirements
             .iter()
             .filter_map(|r| self.blocking(r, input, checks, tracks, radar))
             .collect();
+        // Kept for every entity of the fleet: no spare capacity.
+        reasons.shrink_to_fit();
         Eligibility {
             eligible: reasons.is_empty(),
             reasons,
