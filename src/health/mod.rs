@@ -65,14 +65,14 @@ impl FactSet {
     /// The facts as JSON text (`{}` when there are none).
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
         use std::borrow::Cow;
-        let plain = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         match self.0.split_first() {
             None => Cow::Borrowed("{}"),
             Some((&PLAIN, body)) => String::from_utf8_lossy(body),
             Some((_, body)) => Cow::Owned(
                 lz4_flex::block::decompress_size_prepended(body)
-                    .map(|b| plain(&b))
-                    .unwrap_or_else(|_| "{}".to_string()),
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .unwrap_or_else(|| "{}".to_string()),
             ),
         }
     }
