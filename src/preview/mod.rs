@@ -100,51 +100,67 @@ impl ImpactCounts {
 /// Compares every entity's standing under `before` and `after` standards. A level is compared
 /// per track id; a track only one side has (added or removed) counts as neither drop nor rise.
 pub fn compare(before: &Engine, after: &Engine, pairs: &[Pair]) -> Preview {
-    let rows: Vec<(Standing, Standing, Vec<String>, bool)> = pairs
-        .par_iter()
-        .map(|p| {
-            let (b, b_ranks) = standing(before, p.before);
-            let (a, a_ranks) = standing(after, p.after);
-            let mut dropped_in = Vec::new();
-            let mut raised = false;
-            for (track, old) in &b_ranks {
-                if let Some(new) = a_ranks.get(track) {
-                    if new < old {
-                        dropped_in.push(track.clone());
+    let mut impact = Impact::default();
+    impact.add(before, after, pairs);
+    impact.finish()
+}
+
+/// A preview being counted, a batch of pairs at a time: only what changes is kept.
+#[derive(Default)]
+struct Impact {
+    summary: ImpactCounts,
+    departments: BTreeMap<String, ImpactCounts>,
+    entities: Vec<EntityImpact>,
+}
+
+impl Impact {
+    fn add(&mut self, before: &Engine, after: &Engine, pairs: &[Pair]) {
+        let rows: Vec<(Standing, Standing, Vec<String>, bool)> = pairs
+            .par_iter()
+            .map(|p| {
+                let (b, b_ranks) = standing(before, p.before);
+                let (a, a_ranks) = standing(after, p.after);
+                let mut dropped_in = Vec::new();
+                let mut raised = false;
+                for (track, old) in &b_ranks {
+                    if let Some(new) = a_ranks.get(track) {
+                        if new < old {
+                            dropped_in.push(track.clone());
+                        }
+                        raised |= new > old;
                     }
-                    raised |= new > old;
                 }
+                (b, a, dropped_in, raised)
+            })
+            .collect();
+        for (p, (b, a, dropped_in, raised)) in pairs.iter().zip(rows) {
+            let dropped = !dropped_in.is_empty();
+            self.summary.add(&b, &a, dropped, raised);
+            let department = p.department.as_ref().map(EntityRef::to_string);
+            self.departments
+                .entry(department.clone().unwrap_or_else(|| "(none)".into()))
+                .or_default()
+                .add(&b, &a, dropped, raised);
+            if b != a {
+                self.entities.push(EntityImpact {
+                    entity: p.entity.to_string(),
+                    owner: p.owner.map(EntityRef::to_string),
+                    department,
+                    before: b,
+                    after: a,
+                    dropped_in,
+                });
             }
-            (b, a, dropped_in, raised)
-        })
-        .collect();
-    let mut summary = ImpactCounts::default();
-    let mut departments: BTreeMap<String, ImpactCounts> = BTreeMap::new();
-    let mut entities = Vec::new();
-    for (p, (b, a, dropped_in, raised)) in pairs.iter().zip(rows) {
-        let dropped = !dropped_in.is_empty();
-        summary.add(&b, &a, dropped, raised);
-        let department = p.department.as_ref().map(EntityRef::to_string);
-        departments
-            .entry(department.clone().unwrap_or_else(|| "(none)".into()))
-            .or_default()
-            .add(&b, &a, dropped, raised);
-        if b != a {
-            entities.push(EntityImpact {
-                entity: p.entity.to_string(),
-                owner: p.owner.map(EntityRef::to_string),
-                department,
-                before: b,
-                after: a,
-                dropped_in,
-            });
         }
     }
-    entities.sort_by(|x, y| x.entity.cmp(&y.entity));
-    Preview {
-        summary,
-        departments,
-        entities,
+
+    fn finish(mut self) -> Preview {
+        self.entities.sort_by(|x, y| x.entity.cmp(&y.entity));
+        Preview {
+            summary: self.summary,
+            departments: self.departments,
+            entities: self.entities,
+        }
     }
 }
 
@@ -166,27 +182,32 @@ pub fn over_fleet(fleet: &Fleet, candidate: Engine, now: chrono::DateTime<chrono
     let mut after_fleet = fleet.clone();
     after_fleet.engine = std::sync::Arc::new(candidate);
     let refs: Vec<&EntityRef> = fleet.scored.keys().collect();
-    let after: Vec<Option<Evaluation>> = refs
-        .par_iter()
-        .map(|r| {
-            fleet
-                .catalog
-                .get(r)
-                .map(|e| after_fleet.evaluate_entity(e, now))
-        })
-        .collect();
-    let pairs: Vec<Pair> = refs
-        .iter()
-        .zip(&after)
-        .filter_map(|(r, after)| {
-            Some(Pair {
-                entity: r,
-                owner: fleet.catalog.get(r).and_then(|e| e.owner()),
-                department: department_of(&fleet.catalog, r),
-                before: &fleet.scored.get(*r)?.evaluation,
-                after: after.as_ref()?,
+    // A batch at a time: a whole fleet's candidate evaluations and standings are never held.
+    let mut impact = Impact::default();
+    for batch in refs.chunks(4096) {
+        let after: Vec<Option<Evaluation>> = batch
+            .par_iter()
+            .map(|r| {
+                fleet
+                    .catalog
+                    .get(r)
+                    .map(|e| after_fleet.evaluate_entity(e, now))
             })
-        })
-        .collect();
-    compare(&fleet.engine, &after_fleet.engine, &pairs)
+            .collect();
+        let pairs: Vec<Pair> = batch
+            .iter()
+            .zip(&after)
+            .filter_map(|(r, after)| {
+                Some(Pair {
+                    entity: r,
+                    owner: fleet.catalog.get(r).and_then(|e| e.owner()),
+                    department: department_of(&fleet.catalog, r),
+                    before: &fleet.scored.get(*r)?.evaluation,
+                    after: after.as_ref()?,
+                })
+            })
+            .collect();
+        impact.add(&fleet.engine, &after_fleet.engine, &pairs);
+    }
+    impact.finish()
 }
