@@ -254,7 +254,8 @@ fn location_targets(files: &dyn Files, location: &Entity, doc: &Document) -> Vec
         ));
         return out;
     }
-    let spec = location.spec.value();
+    // Read from the document itself: the entity keeps its spec as text.
+    let spec = doc.value.get("spec").unwrap_or(&Value::Null);
     let mut raw: Vec<(String, &Value)> = Vec::new();
     if let Some(t) = spec.get("target") {
         raw.push(("/spec/target".to_string(), t));

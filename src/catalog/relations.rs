@@ -18,35 +18,43 @@ enum Arity {
 use Arity::{Many, One};
 
 /// A relation field: its name, the kind a reference without one gets (`None`: the
-/// reference must name its kind), and how many references it holds.
-type Field = (&'static str, Option<&'static str>, Arity);
+/// reference must name its kind), how many references it holds, and the relation it is.
+type Field = (&'static str, Option<&'static str>, Arity, Relation);
 
-const OWNER: Field = ("owner", Some("group"), One);
-const SYSTEM: Field = ("system", Some("system"), One);
-const DEPENDS_ON: Field = ("dependsOn", None, Many);
-const DEPENDENCY_OF: Field = ("dependencyOf", None, Many);
+const OWNER: Field = ("owner", Some("group"), One, Relation::Owner);
+const SYSTEM: Field = ("system", Some("system"), One, Relation::System);
+const DEPENDS_ON: Field = ("dependsOn", None, Many, Relation::DependsOn);
+const DEPENDENCY_OF: Field = ("dependencyOf", None, Many, Relation::DependencyOf);
 
 fn fields(kind: &str) -> &'static [Field] {
     match kind.to_ascii_lowercase().as_str() {
         "component" => &[
             OWNER,
             SYSTEM,
-            ("subcomponentOf", Some("component"), One),
-            ("providesApis", Some("api"), Many),
-            ("consumesApis", Some("api"), Many),
+            (
+                "subcomponentOf",
+                Some("component"),
+                One,
+                Relation::SubcomponentOf,
+            ),
+            ("providesApis", Some("api"), Many, Relation::ProvidesApis),
+            ("consumesApis", Some("api"), Many, Relation::ConsumesApis),
             DEPENDS_ON,
             DEPENDENCY_OF,
         ],
         "api" => &[OWNER, SYSTEM],
         "resource" => &[OWNER, SYSTEM, DEPENDS_ON, DEPENDENCY_OF],
-        "system" => &[OWNER, ("domain", Some("domain"), One)],
-        "domain" => &[OWNER, ("subdomainOf", Some("domain"), One)],
-        "group" => &[
-            ("parent", Some("group"), One),
-            ("children", Some("group"), Many),
-            ("members", Some("user"), Many),
+        "system" => &[OWNER, ("domain", Some("domain"), One, Relation::Domain)],
+        "domain" => &[
+            OWNER,
+            ("subdomainOf", Some("domain"), One, Relation::SubdomainOf),
         ],
-        "user" => &[("memberOf", Some("group"), Many)],
+        "group" => &[
+            ("parent", Some("group"), One, Relation::Parent),
+            ("children", Some("group"), Many, Relation::Children),
+            ("members", Some("user"), Many, Relation::Members),
+        ],
+        "user" => &[("memberOf", Some("group"), Many, Relation::MemberOf)],
         "template" => &[OWNER],
         "location" => &[],
         // Backstage reads no relations of kinds it does not know; we read the usual ones so
@@ -70,7 +78,7 @@ pub fn resolve(
     problems: &mut Vec<Problem>,
 ) -> Relations {
     let mut found = Vec::new();
-    for &(field, default_kind, arity) in fields(kind) {
+    for &(field, default_kind, arity, relation) in fields(kind) {
         let pointer = format!("/spec/{field}");
         let items: Vec<(String, &Value)> = match (spec.get(field), arity) {
             (None | Some(Value::Null), _) => continue,
@@ -132,35 +140,13 @@ pub fn resolve(
                 )),
             }
         }
-        if let Some(relation) = relation(field) {
-            found.push((relation, refs));
-        }
+        found.push((relation, refs));
     }
     Relations::from_fields(found)
 }
 
 fn names_an_entity(r: &EntityRef) -> bool {
     is_kind(&r.kind) && is_namespace(&r.namespace) && is_entity_name(&r.name)
-}
-
-/// The relation a spec field holds.
-fn relation(field: &str) -> Option<Relation> {
-    Some(match field {
-        "owner" => Relation::Owner,
-        "system" => Relation::System,
-        "domain" => Relation::Domain,
-        "parent" => Relation::Parent,
-        "subcomponentOf" => Relation::SubcomponentOf,
-        "subdomainOf" => Relation::SubdomainOf,
-        "children" => Relation::Children,
-        "members" => Relation::Members,
-        "memberOf" => Relation::MemberOf,
-        "dependsOn" => Relation::DependsOn,
-        "dependencyOf" => Relation::DependencyOf,
-        "providesApis" => Relation::ProvidesApis,
-        "consumesApis" => Relation::ConsumesApis,
-        _ => return None,
-    })
 }
 
 #[cfg(test)]
