@@ -25,18 +25,11 @@ pub fn string(out: &mut Vec<u8>, text: &str) {
 
 /// Appends an entity ref as a JSON string, `kind:namespace/name`, without building it first.
 pub fn entity_ref(out: &mut Vec<u8>, r: &EntityRef) {
-    if [&r.kind, &r.namespace, &r.name]
-        .iter()
-        .any(|part| needs_escape(part))
-    {
-        string(out, &r.to_string());
+    if needs_escape(r.as_str()) {
+        string(out, r.as_str());
         return;
     }
     out.push(b'"');
-    out.extend_from_slice(r.kind.as_bytes());
-    out.push(b':');
-    out.extend_from_slice(r.namespace.as_bytes());
-    out.push(b'/');
-    out.extend_from_slice(r.name.as_bytes());
+    out.extend_from_slice(r.as_str().as_bytes());
     out.push(b'"');
 }

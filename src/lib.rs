@@ -13,6 +13,7 @@ pub mod fleet;
 pub mod github;
 pub mod governance;
 pub mod health;
+pub mod intern;
 pub(crate) mod json_out;
 pub mod preview;
 pub mod radar;

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -57,7 +58,8 @@ impl std::error::Error for SourceError {}
 /// parts, addressed by JSON Pointer (`/spec/owner`, `/checks/3/id`).
 #[derive(Debug, Clone)]
 pub struct Document {
-    pub file: PathBuf,
+    /// Shared by every document of the file (and every entity read from them).
+    pub file: Arc<Path>,
     /// 1-based ordinal of the document in its file (non-empty documents only).
     pub ordinal: usize,
     pub value: Value,
@@ -82,7 +84,7 @@ impl Document {
 
     /// An error located at `pointer` in this document.
     pub fn error_at(&self, pointer: &str, message: impl Into<String>) -> SourceError {
-        SourceError::new(&self.file, Some(self.pos(pointer)), message)
+        SourceError::new(&*self.file, Some(self.pos(pointer)), message)
     }
 }
 
@@ -126,6 +128,7 @@ pub fn for_each_document(
             max_reader_input_bytes: None,
         },
     };
+    let shared: Arc<Path> = Arc::from(file);
     let mut reader = text.as_bytes();
     let nodes = serde_saphyr::read_with_options::<_, Node>(&mut reader, options);
     for (i, node) in nodes.enumerate() {
@@ -139,7 +142,7 @@ pub fn for_each_document(
         let mut positions = HashMap::new();
         let value = node.flatten(String::new(), &mut positions);
         each(Document {
-            file: file.to_path_buf(),
+            file: shared.clone(),
             ordinal: i + 1,
             value,
             positions,

@@ -210,7 +210,7 @@ fn relations_take_the_default_kind_of_their_field() {
         Some("Dashboard")
     );
     assert_eq!(
-        billing.origin.file,
+        billing.origin.file.to_path_buf(),
         fixture("acme/services/billing/catalog-info.yaml")
     );
     assert_eq!((billing.origin.document, billing.origin.line), (1, 1));

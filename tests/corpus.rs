@@ -58,7 +58,7 @@ fn outcome(catalog: &Catalog, file: &Path) -> (usize, Option<String>) {
     let entities = catalog
         .entities()
         .iter()
-        .filter(|e| e.origin.file == file)
+        .filter(|e| *e.origin.file == *file)
         .count();
     let named = file.display().to_string();
     let first_error = catalog

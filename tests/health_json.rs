@@ -15,7 +15,9 @@ async fn the_health_answer_is_the_typed_view() {
     for r in fleet.scored.keys() {
         let path = format!(
             "/api/v1/entities/{}/{}/{}/health",
-            r.kind, r.namespace, r.name
+            r.kind(),
+            r.namespace(),
+            r.name()
         );
         let (status, body) = s.get(&path).await;
         assert_eq!(status, 200, "{path}: {body}");

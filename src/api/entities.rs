@@ -216,7 +216,7 @@ impl<'a> Filter<'a> {
                 .is_none_or(|w| have().is_some_and(|h| h.eq_ignore_ascii_case(w)))
         }
         self.owned.as_ref().is_none_or(|o| o.contains(r))
-            && eq(&q.kind, || Some(&r.kind))
+            && eq(&q.kind, || Some(r.kind()))
             && eq(&q.entity_type, || e.spec_type())
             && eq(&q.lifecycle, || e.lifecycle())
             && q.golden.is_none_or(|g| g == s.evaluation.golden)

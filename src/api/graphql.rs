@@ -253,13 +253,13 @@ impl Entity {
         self.r.to_string()
     }
     async fn kind(&self) -> &str {
-        &self.r.kind
+        self.r.kind()
     }
     async fn namespace(&self) -> &str {
-        &self.r.namespace
+        self.r.namespace()
     }
     async fn name(&self) -> &str {
-        &self.r.name
+        self.r.name()
     }
     async fn title(&self) -> async_graphql::Result<Option<String>> {
         Ok(self.health()?.title.clone())

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::entity::{Entity, Origin, Spec};
+use super::entity::{Entity, Origin, Spec, shared_word};
 use super::entity_ref::{DEFAULT_NAMESPACE, EntityRef};
 use super::metadata::read_metadata;
 use super::names::{has_placeholder, is_api_version, is_entity_name, is_kind, is_namespace};
@@ -164,8 +164,8 @@ fn entity_from_document(doc: &Document, problems: &mut Vec<Problem>) -> Option<E
     let relations = relations::resolve(doc, kind, namespace, &spec, problems);
     Some(Entity {
         entity_ref: EntityRef::new(kind, namespace, name),
-        api_version: api_version.to_string(),
-        kind: kind.to_string(),
+        api_version: shared_word(api_version),
+        kind: shared_word(kind),
         metadata,
         spec: Spec::new(&spec),
         relations,
@@ -245,7 +245,7 @@ spec:
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(e.entity_ref.to_string(), "component:default/artist-lookup");
         assert_eq!(
-            (e.kind.as_str(), e.api_version.as_str()),
+            (&*e.kind, &*e.api_version),
             ("Component", "backstage.io/v1alpha1")
         );
         assert_eq!(
@@ -257,7 +257,7 @@ spec:
         assert_eq!(
             e.origin,
             Origin {
-                file: "catalog-info.yaml".into(),
+                file: std::path::Path::new("catalog-info.yaml").into(),
                 document: 1,
                 line: 2
             }

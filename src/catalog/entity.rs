@@ -1,7 +1,8 @@
 //! Entities as read from descriptor files: the Backstage envelope, the raw spec, and the
 //! relations the spec declares.
 
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -32,7 +33,7 @@ pub struct Metadata {
 }
 
 /// A relation an entity declares in its spec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Relation {
     Owner,
     System,
@@ -49,50 +50,52 @@ pub enum Relation {
     ConsumesApis,
 }
 
-impl Relation {
-    const COUNT: usize = 13;
-}
-
 /// The relations an entity declares in its spec, read with Backstage's default kind per
 /// field (`owner` → group, `system` → system, `providesApis` → api, …) and the entity's own
 /// namespace as default namespace. Fields a kind does not have stay empty.
 ///
-/// Kept compact, as a fleet holds hundreds of thousands: one list of references grouped by
-/// relation, with where each group ends.
+/// Kept compact, as a fleet holds hundreds of thousands: one list of references, each with
+/// its relation, ordered by relation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Relations {
-    refs: Box<[EntityRef]>,
-    ends: [u32; Relation::COUNT],
+    refs: Box<[(Relation, EntityRef)]>,
 }
 
 impl Relations {
     /// The relations from each relation's references (a relation named twice keeps the last).
     pub fn from_fields(fields: Vec<(Relation, Vec<EntityRef>)>) -> Relations {
-        let mut by: [Vec<EntityRef>; Relation::COUNT] = Default::default();
-        for (relation, refs) in fields {
-            by[relation as usize] = refs;
-        }
-        let mut refs = Vec::with_capacity(by.iter().map(Vec::len).sum());
-        let mut ends = [0u32; Relation::COUNT];
-        for (i, list) in by.into_iter().enumerate() {
-            refs.extend(list);
-            ends[i] = u32::try_from(refs.len()).unwrap_or(u32::MAX);
-        }
+        let mut fields: Vec<(Relation, Vec<EntityRef>)> = fields.into_iter().rev().collect();
+        // Stable: of a relation named twice, the last (now first) stays.
+        fields.sort_by_key(|(relation, _)| *relation);
+        fields.dedup_by_key(|(relation, _)| *relation);
+        let refs: Vec<(Relation, EntityRef)> = fields
+            .into_iter()
+            .flat_map(|(relation, refs)| refs.into_iter().map(move |r| (relation, r)))
+            .collect();
         Relations {
             refs: refs.into_boxed_slice(),
-            ends,
+        }
+    }
+
+    /// Replaces each reference by the one `shared` gives for it, if any (an equal ref that
+    /// shares its text with others).
+    pub fn share(&mut self, shared: impl Fn(&EntityRef) -> Option<EntityRef>) {
+        for (_, r) in &mut self.refs {
+            if let Some(s) = shared(r) {
+                *r = s;
+            }
         }
     }
 
     /// The references of one relation, in the order written.
-    pub fn get(&self, relation: Relation) -> &[EntityRef] {
-        let i = relation as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.refs[start..self.ends[i] as usize]
+    pub fn get(&self, relation: Relation) -> impl ExactSizeIterator<Item = &EntityRef> + Clone {
+        let start = self.refs.partition_point(|(r, _)| *r < relation);
+        let end = self.refs.partition_point(|(r, _)| *r <= relation);
+        self.refs[start..end].iter().map(|(_, r)| r)
     }
 
     fn one(&self, relation: Relation) -> Option<&EntityRef> {
-        self.get(relation).first()
+        self.get(relation).next()
     }
 
     pub fn owner(&self) -> Option<&EntityRef> {
@@ -113,36 +116,47 @@ impl Relations {
     pub fn subdomain_of(&self) -> Option<&EntityRef> {
         self.one(Relation::SubdomainOf)
     }
-    pub fn children(&self) -> &[EntityRef] {
+    pub fn children(&self) -> impl ExactSizeIterator<Item = &EntityRef> + Clone {
         self.get(Relation::Children)
     }
-    pub fn members(&self) -> &[EntityRef] {
+    pub fn members(&self) -> impl ExactSizeIterator<Item = &EntityRef> + Clone {
         self.get(Relation::Members)
     }
-    pub fn member_of(&self) -> &[EntityRef] {
+    pub fn member_of(&self) -> impl ExactSizeIterator<Item = &EntityRef> + Clone {
         self.get(Relation::MemberOf)
     }
-    pub fn depends_on(&self) -> &[EntityRef] {
+    pub fn depends_on(&self) -> impl ExactSizeIterator<Item = &EntityRef> + Clone {
         self.get(Relation::DependsOn)
     }
-    pub fn dependency_of(&self) -> &[EntityRef] {
+    pub fn dependency_of(&self) -> impl ExactSizeIterator<Item = &EntityRef> + Clone {
         self.get(Relation::DependencyOf)
     }
-    pub fn provides_apis(&self) -> &[EntityRef] {
+    pub fn provides_apis(&self) -> impl ExactSizeIterator<Item = &EntityRef> + Clone {
         self.get(Relation::ProvidesApis)
     }
-    pub fn consumes_apis(&self) -> &[EntityRef] {
+    pub fn consumes_apis(&self) -> impl ExactSizeIterator<Item = &EntityRef> + Clone {
         self.get(Relation::ConsumesApis)
     }
 }
 
 /// Where an entity was read from: the file, the 1-based ordinal of its document among the
 /// file's non-empty documents, and the line the document starts on.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
-    pub file: PathBuf,
+    /// Shared by every entity of the file.
+    pub file: Arc<Path>,
     pub document: usize,
     pub line: u32,
+}
+
+impl Default for Origin {
+    fn default() -> Origin {
+        Origin {
+            file: Arc::from(Path::new("")),
+            document: 0,
+            line: 0,
+        }
+    }
 }
 
 /// The raw `spec` mapping, kept as compact JSON text and parsed when read whole (a fleet
@@ -185,14 +199,22 @@ impl Spec {
     }
 }
 
+/// A word most entities repeat (`backstage.io/v1alpha1`, `Component`), held once.
+pub fn shared_word(word: &str) -> Arc<str> {
+    static WORDS: std::sync::LazyLock<crate::intern::Texts> =
+        std::sync::LazyLock::new(Default::default);
+    WORDS.get(word)
+}
+
 /// A catalog entity. Kinds Backstage does not know are kept too, as generic entities whose
 /// relations are read from the usual fields (`owner`, `system`, `dependsOn`, …).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entity {
     pub entity_ref: EntityRef,
-    pub api_version: String,
-    /// As written, e.g. `Component` (the ref holds it lower-cased).
-    pub kind: String,
+    /// Shared with every entity of the same `apiVersion` (see [`shared_word`]).
+    pub api_version: Arc<str>,
+    /// As written, e.g. `Component` (the ref holds it lower-cased); shared likewise.
+    pub kind: Arc<str>,
     pub metadata: Metadata,
     /// The raw `spec` mapping.
     pub spec: Spec,

@@ -1,7 +1,9 @@
 //! Entity references: `kind:namespace/name`, compared case-insensitively as Backstage does.
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -9,11 +11,17 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub const DEFAULT_NAMESPACE: &str = "default";
 
 /// A parsed, lower-cased entity reference. Displayed as `kind:namespace/name`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Held as that text in one shared allocation: a fleet keeps every entity's ref in several
+/// maps (catalog, facts, evaluations) and in other entities' relations, and a clone only
+/// counts a reference. Ordered by kind, then namespace, then name.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct EntityRef {
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
+    /// `kind:namespace/name`.
+    text: Arc<str>,
+    /// Where the kind ends (the `:`) and where the namespace ends (the `/`).
+    kind_end: u32,
+    namespace_end: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,11 +36,41 @@ pub enum RefError {
 
 impl EntityRef {
     pub fn new(kind: &str, namespace: &str, name: &str) -> Self {
-        EntityRef {
-            kind: kind.to_ascii_lowercase(),
-            namespace: namespace.to_ascii_lowercase(),
-            name: name.to_ascii_lowercase(),
+        let mut text = String::with_capacity(kind.len() + namespace.len() + name.len() + 2);
+        for (part, end) in [(kind, ":"), (namespace, "/"), (name, "")] {
+            text.extend(part.chars().map(|c| c.to_ascii_lowercase()));
+            text.push_str(end);
         }
+        let len = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        EntityRef {
+            text: Arc::from(text),
+            kind_end: len(kind.len()),
+            namespace_end: len(kind.len() + 1 + namespace.len()),
+        }
+    }
+
+    /// The kind, lower-cased, e.g. `component`.
+    pub fn kind(&self) -> &str {
+        &self.text[..self.kind_end as usize]
+    }
+
+    /// The namespace, lower-cased, e.g. `default`.
+    pub fn namespace(&self) -> &str {
+        &self.text[self.kind_end as usize + 1..self.namespace_end as usize]
+    }
+
+    /// The name, lower-cased.
+    pub fn name(&self) -> &str {
+        &self.text[self.namespace_end as usize + 1..]
+    }
+
+    /// `kind:namespace/name`, as displayed.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    fn parts(&self) -> (&str, &str, &str) {
+        (self.kind(), self.namespace(), self.name())
     }
 
     /// Parses `[kind:][namespace/]name` the way Backstage's `parseEntityRef` does: a missing
@@ -79,9 +117,27 @@ impl EntityRef {
     }
 }
 
+impl Ord for EntityRef {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.parts().cmp(&other.parts())
+    }
+}
+
+impl PartialOrd for EntityRef {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 impl fmt::Display for EntityRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}/{}", self.kind, self.namespace, self.name)
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Debug for EntityRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.text, f)
     }
 }
 
@@ -95,7 +151,7 @@ impl FromStr for EntityRef {
 
 impl Serialize for EntityRef {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        s.serialize_str(&self.text)
     }
 }
 
@@ -128,5 +184,23 @@ mod tests {
         );
         assert!(EntityRef::parse("a:b/c/d", None, "default").is_err());
         assert!("component:/x".parse::<EntityRef>().is_err());
+    }
+
+    #[test]
+    fn parts_read_back_and_order_goes_kind_namespace_name() {
+        let r = EntityRef::new("Component", "Payments", "Artist-Lookup");
+        assert_eq!(
+            (r.kind(), r.namespace(), r.name()),
+            ("component", "payments", "artist-lookup")
+        );
+        // Compared as text, `api-x:` would sort before `api:`; by parts, `api` comes first.
+        let mut refs = [
+            EntityRef::new("api-x", "default", "a"),
+            EntityRef::new("api", "default", "b"),
+            EntityRef::new("api", "a", "z"),
+        ];
+        refs.sort();
+        let shown: Vec<String> = refs.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["api:a/z", "api:default/b", "api-x:default/a"]);
     }
 }

@@ -167,7 +167,7 @@ impl Loader<'_> {
             let files = self.files;
             let entities = &mut self.entities;
             let (read, mut problems) = read_entities(&file, &text, |entity, doc| {
-                if entity.entity_ref.kind == "location" {
+                if entity.entity_ref.kind() == "location" {
                     location_targets(files, entity, doc)
                 } else {
                     Vec::new()
@@ -285,7 +285,7 @@ fn location_targets(files: &dyn Files, location: &Entity, doc: &Document) -> Vec
             continue;
         };
         let via = || Via {
-            file: doc.file.clone(),
+            file: doc.file.to_path_buf(),
             document: doc.ordinal,
             pos: doc.pos(&pointer),
             target: target.to_string(),

@@ -48,7 +48,7 @@ impl Problem {
     /// An error at the node `pointer` (a JSON Pointer) of `doc`.
     pub fn error_at(doc: &Document, pointer: &str, message: impl Into<String>) -> Problem {
         Problem {
-            file: doc.file.clone(),
+            file: doc.file.to_path_buf(),
             document: Some(doc.ordinal),
             pos: Some(doc.pos(pointer)),
             severity: Severity::Error,

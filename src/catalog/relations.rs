@@ -146,15 +146,15 @@ pub fn resolve(
 }
 
 fn names_an_entity(r: &EntityRef) -> bool {
-    is_kind(&r.kind) && is_namespace(&r.namespace) && is_entity_name(&r.name)
+    is_kind(r.kind()) && is_namespace(r.namespace()) && is_entity_name(r.name())
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::testing::parse_one;
 
-    fn shown(refs: &[super::EntityRef]) -> Vec<String> {
-        refs.iter().map(ToString::to_string).collect()
+    fn shown<'a>(refs: impl IntoIterator<Item = &'a super::EntityRef>) -> Vec<String> {
+        refs.into_iter().map(ToString::to_string).collect()
     }
 
     #[test]

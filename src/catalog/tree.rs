@@ -26,7 +26,7 @@ pub struct Catalog {
 /// A problem about a whole entity, at the line its document starts on.
 fn entity_problem(e: &Entity, severity: Severity, message: String) -> Problem {
     Problem {
-        file: e.origin.file.clone(),
+        file: e.origin.file.to_path_buf(),
         document: Some(e.origin.document),
         pos: Some(Pos {
             line: e.origin.line,
@@ -66,12 +66,22 @@ impl Catalog {
                     .push(entity_problem(&e, Severity::Error, message));
                 continue;
             }
-            let i = catalog.entities.len();
-            catalog.index.insert(e.entity_ref.clone(), i);
+            catalog
+                .index
+                .insert(e.entity_ref.clone(), catalog.entities.len());
+            catalog.entities.push(e);
+        }
+        // A reference to an entity of the catalog shares that entity's ref (one allocation
+        // for a team however many components it owns).
+        let index = &catalog.index;
+        for e in &mut catalog.entities {
+            e.relations
+                .share(|r| index.get_key_value(r).map(|(k, _)| k.clone()));
+        }
+        for (i, e) in catalog.entities.iter().enumerate() {
             if let Some(owner) = e.owner() {
                 catalog.owned.entry(owner.clone()).or_default().push(i);
             }
-            catalog.entities.push(e);
         }
         catalog.build_group_tree();
         catalog
@@ -84,16 +94,11 @@ impl Catalog {
         let groups: Vec<&Entity> = self
             .entities
             .iter()
-            .filter(|e| e.entity_ref.kind == "group")
+            .filter(|e| e.entity_ref.kind() == "group")
             .collect();
         let mut edges: Vec<(&EntityRef, &EntityRef, &Entity)> = Vec::new();
         for g in &groups {
-            edges.extend(
-                g.relations
-                    .children()
-                    .iter()
-                    .map(|c| (&g.entity_ref, c, *g)),
-            );
+            edges.extend(g.relations.children().map(|c| (&g.entity_ref, c, *g)));
         }
         for g in &groups {
             if let Some(p) = g.relations.parent() {
@@ -150,6 +155,13 @@ impl Catalog {
 
     pub fn get(&self, r: &EntityRef) -> Option<&Entity> {
         self.index.get(r).map(|&i| &self.entities[i])
+    }
+
+    /// `r`, sharing its text with the catalog's entity of that ref when there is one.
+    pub fn shared_ref(&self, r: &EntityRef) -> EntityRef {
+        self.index
+            .get_key_value(r)
+            .map_or_else(|| r.clone(), |(k, _)| k.clone())
     }
 
     /// Problems met loading, in the order met: file and document problems first, then
@@ -262,7 +274,7 @@ mod tests {
     }
 
     fn names(refs: &[EntityRef]) -> Vec<&str> {
-        refs.iter().map(|r| r.name.as_str()).collect()
+        refs.iter().map(|r| r.name()).collect()
     }
 
     #[test]
@@ -286,11 +298,7 @@ mod tests {
             group("a", Some("dept"), &[]),
             group("c", Some("dept"), &[]),
         ]);
-        let children: Vec<&str> = c
-            .children(&g("dept"))
-            .iter()
-            .map(|r| r.name.as_str())
-            .collect();
+        let children: Vec<&str> = c.children(&g("dept")).iter().map(|r| r.name()).collect();
         assert_eq!(children, ["a", "b", "c"]);
         assert_eq!(c.parent(&g("b")), Some(&g("dept")));
         assert_eq!(c.parent(&g("dept")), None);
@@ -357,7 +365,7 @@ mod tests {
         let (mut first, _) = parse(&component("svc", "team-a"));
         let (mut second, _) = parse(&component("SVC", "team-b"));
         second[0].origin = crate::catalog::Origin {
-            file: "other/catalog-info.yaml".into(),
+            file: std::path::Path::new("other/catalog-info.yaml").into(),
             document: 3,
             line: 40,
         };

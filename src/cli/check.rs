@@ -192,7 +192,7 @@ fn subjects(engine: &Engine, path: &std::path::Path) -> Result<Vec<Scored>, Stri
     let subjects: Vec<Scored> = catalog
         .entities()
         .iter()
-        .filter(|e| e.entity_ref.kind == "component")
+        .filter(|e| e.entity_ref.kind() == "component")
         .map(|e| {
             let mut row = engine.empty_facts();
             crate::facts::catalog::fill(e, &engine.facts, &mut row);

@@ -453,7 +453,7 @@ pub(super) fn subjects(
         if !all_kinds
             && !kinds
                 .iter()
-                .any(|k| k.eq_ignore_ascii_case(&entity.entity_ref.kind))
+                .any(|k| k.eq_ignore_ascii_case(entity.entity_ref.kind()))
         {
             continue;
         }

@@ -270,8 +270,8 @@ pub fn write_table(
     rows: &[(&Scored, &Evaluation)],
 ) -> io::Result<()> {
     let short = |r: &EntityRef| {
-        if r.namespace == "default" {
-            format!("{}:{}", r.kind, r.name)
+        if r.namespace() == "default" {
+            format!("{}:{}", r.kind(), r.name())
         } else {
             r.to_string()
         }
@@ -296,12 +296,7 @@ pub fn write_table(
         row.push(if ev.eligibility.eligible {
             "yes".into()
         } else {
-            let codes: Vec<&str> = ev
-                .eligibility
-                .reasons
-                .iter()
-                .map(|r| r.code.as_str())
-                .collect();
+            let codes: Vec<&str> = ev.eligibility.reasons.iter().map(|r| &*r.code).collect();
             format!("no: {}", codes.join(", "))
         });
         let mut bad: Vec<(u8, &str)> = engine

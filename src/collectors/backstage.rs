@@ -178,7 +178,7 @@ impl Collector for BackstageCollector {
             },
             Scope::Entity { entity, .. } => {
                 match self
-                    .one(&entity.kind, &entity.namespace, &entity.name)
+                    .one(entity.kind(), entity.namespace(), entity.name())
                     .await
                     .map_err(CollectError)?
                 {

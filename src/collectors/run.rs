@@ -258,7 +258,7 @@ impl App {
                 let have: Vec<String> = fleet
                     .facts
                     .get(&r)
-                    .map(|l| l.iter().map(|c| c.collector.clone()).collect())
+                    .map(|l| l.iter().map(|c| c.collector.to_string()).collect())
                     .unwrap_or_default();
                 names
                     .iter()

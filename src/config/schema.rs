@@ -36,7 +36,7 @@ fn compiled(path: &'static str) -> Result<&'static Validator, String> {
 pub fn validate(doc: &Document, schema: &'static str) -> Vec<SourceError> {
     let validator = match compiled(schema) {
         Ok(v) => v,
-        Err(msg) => return vec![SourceError::new(&doc.file, None, msg)],
+        Err(msg) => return vec![SourceError::new(&*doc.file, None, msg)],
     };
     let mut errors: Vec<SourceError> = validator
         .iter_errors(&doc.value)

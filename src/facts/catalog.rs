@@ -29,9 +29,9 @@ pub fn catalog_fact(entity: &Entity, name: &str) -> Option<Value> {
     let meta = &entity.metadata;
     let present = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
     Some(match name {
-        "kind" => Value::String(entity.entity_ref.kind.clone()),
-        "name" => Value::String(entity.entity_ref.name.clone()),
-        "namespace" => Value::String(entity.entity_ref.namespace.clone()),
+        "kind" => Value::String(entity.entity_ref.kind().to_string()),
+        "name" => Value::String(entity.entity_ref.name().to_string()),
+        "namespace" => Value::String(entity.entity_ref.namespace().to_string()),
         "type" => return string(entity.spec_type()),
         "lifecycle" => return string(entity.lifecycle()),
         "owner" => return entity.owner().map(|o| Value::String(o.to_string())),
@@ -49,7 +49,7 @@ pub fn catalog_fact(entity: &Entity, name: &str) -> Option<Value> {
                 .collect::<Map<_, _>>(),
         ),
         "hasOwner" => Value::Bool(entity.owner().is_some()),
-        "hasGroupOwner" => Value::Bool(entity.owner().is_some_and(|o| o.kind != "user")),
+        "hasGroupOwner" => Value::Bool(entity.owner().is_some_and(|o| o.kind() != "user")),
         "hasTitle" => Value::Bool(present(&meta.title)),
         "hasDescription" => Value::Bool(present(&meta.description)),
         "hasTags" => Value::Bool(!meta.tags.is_empty()),

@@ -4,11 +4,14 @@
 
 pub mod waves;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::catalog::EntityRef;
 use crate::certification::{Track, TrackStanding};
+use crate::intern::Texts;
 use crate::radar::Radar;
 use crate::rules::condition::{self, ConditionError, Node, Reads};
 use crate::rules::filter::Filter;
@@ -52,11 +55,12 @@ pub struct RequirementDef {
     pub message: Option<String>,
 }
 
-/// Why an entity may not receive automated changes.
+/// Why an entity may not receive automated changes. (Both texts are shared: across a fleet,
+/// the same few sentences block thousands of entities.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockingReason {
-    pub code: String,
-    pub message: String,
+    pub code: Arc<str>,
+    pub message: Arc<str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +102,8 @@ pub struct FleetPolicy {
     slots: Slots,
     /// The rollout waves of eligible entities.
     pub rollout: Rollout,
+    /// The texts of blocking reasons, each held once however many entities it blocks.
+    phrases: Texts,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -294,6 +300,7 @@ impl FleetPolicy {
                 requirements,
                 slots,
                 rollout,
+                phrases: Texts::default(),
             },
             warnings,
         ))
@@ -317,11 +324,11 @@ impl FleetPolicy {
             return Eligibility {
                 eligible: false,
                 reasons: vec![BlockingReason {
-                    code: "out-of-scope".into(),
-                    message: format!(
+                    code: self.phrases.get("out-of-scope"),
+                    message: self.phrases.get(&format!(
                         "The fleet policy does not cover {} entities of this kind or type.",
-                        input.entity.kind
-                    ),
+                        input.entity.kind()
+                    )),
                 }],
             };
         }
@@ -352,12 +359,12 @@ impl FleetPolicy {
     ) -> Option<BlockingReason> {
         let reason = |default: &dyn Fn() -> String| {
             let message = match (&r.message, input.messages) {
-                (_, false) => String::new(),
-                (Some(m), true) => m.clone(),
-                (None, true) => default(),
+                (_, false) => self.phrases.get(""),
+                (Some(m), true) => self.phrases.get(m),
+                (None, true) => self.phrases.get(&default()),
             };
             Some(BlockingReason {
-                code: r.code.clone(),
+                code: self.phrases.get(&r.code),
                 message,
             })
         };

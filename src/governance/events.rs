@@ -85,7 +85,7 @@ impl Standing {
                 .eligibility
                 .reasons
                 .iter()
-                .map(|r| r.code.clone())
+                .map(|r| r.code.to_string())
                 .collect(),
         }
     }

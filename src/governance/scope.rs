@@ -79,7 +79,7 @@ impl ScopeMatcher<'_> {
         self.owners
             .as_ref()
             .is_none_or(|o| e.owner().is_some_and(|owner| o.contains(owner)))
-            && eq(&s.kind, Some(&e.entity_ref.kind))
+            && eq(&s.kind, Some(e.entity_ref.kind()))
             && eq(&s.entity_type, e.spec_type())
             && eq(&s.lifecycle, e.lifecycle())
             && s.tags.iter().all(|t| {

@@ -20,12 +20,20 @@ pub use rollup::{GroupRollup, GroupSummary, Tally};
 /// One collector's latest facts about an entity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CollectorFacts {
-    pub collector: String,
+    /// Shared with every other batch of the same collector (see [`collector_name`]).
+    pub collector: Arc<str>,
     pub facts: FactSet,
     pub observed_at: DateTime<Utc>,
     /// Set when the collector could not refresh them: they still count, marked. (Boxed: a
     /// fleet holds hundreds of thousands of these, and few are stale.)
     pub stale: Option<Box<Staleness>>,
+}
+
+/// A collector's name, shared by all its batches.
+pub fn collector_name(name: &str) -> Arc<str> {
+    static NAMES: std::sync::LazyLock<crate::intern::Texts> =
+        std::sync::LazyLock::new(Default::default);
+    NAMES.get(name)
 }
 
 /// Every collector's facts about one entity (one allocation: a fleet holds hundreds of
@@ -118,7 +126,8 @@ pub struct StaleFacts {
 /// The latest evaluation of one entity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scored {
-    pub evaluation: Evaluation,
+    /// Shared with the previous evaluation when a full re-evaluation finds it unchanged.
+    pub evaluation: Arc<Evaluation>,
     pub evaluated_at: DateTime<Utc>,
 }
 
@@ -156,7 +165,7 @@ impl Fleet {
     pub fn is_scored(&self, entity: &Entity) -> bool {
         self.scored_kinds
             .iter()
-            .any(|k| k == "all" || *k == entity.entity_ref.kind)
+            .any(|k| k == "all" || k == entity.entity_ref.kind())
     }
 
     /// The entity's facts, one slot per fact the standards read: the catalog's own first, then
@@ -189,7 +198,7 @@ impl Fleet {
             .filter_map(|c| {
                 let s = c.stale.as_ref()?;
                 Some(StaleFacts {
-                    collector: c.collector.clone(),
+                    collector: c.collector.to_string(),
                     reason: s.reason.clone(),
                     since: s.since,
                     observed_at: c.observed_at,
@@ -239,8 +248,13 @@ impl Fleet {
         )
     }
 
-    /// Evaluates every scored entity (on every core) and recounts every group.
-    pub fn evaluate_all(&mut self, now: DateTime<Utc>) {
+    /// Evaluates every scored entity (on every core) and recounts every group. An evaluation
+    /// equal to the entity's in `previous` is shared with it rather than held twice.
+    pub fn evaluate_all(
+        &mut self,
+        previous: &imbl::OrdMap<EntityRef, Arc<Scored>>,
+        now: DateTime<Utc>,
+    ) {
         let entities: Vec<&Entity> = self
             .catalog
             .entities()
@@ -253,7 +267,10 @@ impl Fleet {
                 (
                     e.entity_ref.clone(),
                     Arc::new(Scored {
-                        evaluation: self.evaluate_entity(e, now),
+                        evaluation: Self::share(
+                            self.evaluate_entity(e, now),
+                            previous.get(&e.entity_ref),
+                        ),
                         evaluated_at: now,
                     }),
                 )
@@ -264,12 +281,20 @@ impl Fleet {
         self.tallies = self.recount();
     }
 
+    /// `evaluation`, shared with `previous`'s when they are equal.
+    pub fn share(evaluation: Evaluation, previous: Option<&Arc<Scored>>) -> Arc<Evaluation> {
+        match previous {
+            Some(p) if *p.evaluation == evaluation => p.evaluation.clone(),
+            _ => Arc::new(evaluation),
+        }
+    }
+
     pub fn recount(&self) -> imbl::HashMap<EntityRef, Arc<Tally>> {
         let mut tallies: FxHashMap<EntityRef, Tally> = self
             .catalog
             .entities()
             .iter()
-            .filter(|e| e.entity_ref.kind == "group")
+            .filter(|e| e.entity_ref.kind() == "group")
             .map(|e| (e.entity_ref.clone(), Tally::new(&self.engine)))
             .collect();
         for (r, s) in &self.scored {
@@ -287,7 +312,7 @@ impl Fleet {
         let Some(owner) = self.catalog.get(entity).and_then(Entity::owner) else {
             return Vec::new();
         };
-        if owner.kind != "group" || self.catalog.get(owner).is_none() {
+        if owner.kind() != "group" || self.catalog.get(owner).is_none() {
             return Vec::new();
         }
         let mut out = vec![owner.clone()];
@@ -403,8 +428,61 @@ impl Fleet {
 
 #[cfg(test)]
 mod tests {
-    use super::FactSet;
+    use super::{CollectorFacts, FactSet, Fleet};
+    use crate::catalog::{Catalog, EntityRef};
+    use crate::config::{self, ConfigSource};
+    use crate::source::BundledFiles;
     use serde_json::json;
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    fn example_fleet() -> Fleet {
+        let source = ConfigSource {
+            files: &BundledFiles,
+            dir: PathBuf::new(),
+        };
+        let engine = config::load(&source, None)
+            .expect("bundled standards")
+            .engine;
+        let catalog = Catalog::load(
+            &BundledFiles,
+            &[PathBuf::from("examples/fleet/catalog-info.yaml")],
+        );
+        Fleet::new(
+            Arc::new(engine),
+            Arc::new(catalog),
+            vec!["component".into()],
+        )
+    }
+
+    #[test]
+    fn a_full_re_evaluation_shares_the_evaluations_that_did_not_change() {
+        let now = chrono::Utc::now();
+        let mut before = example_fleet();
+        before.evaluate_all(&imbl::OrdMap::new(), now);
+        let moved: EntityRef = "component:default/campaign-reporting".parse().unwrap();
+        let mut after = example_fleet();
+        let facts = CollectorFacts {
+            collector: super::collector_name("ci"),
+            facts: FactSet::new(&json!({"testCoverage": 97.5, "ciGreenOnDefaultBranch": true})),
+            observed_at: now,
+            stale: None,
+        };
+        after.facts.insert(moved.clone(), Arc::from([facts]));
+        after.evaluate_all(&before.scored, now);
+
+        assert!(before.scored.len() > 50, "{}", before.scored.len());
+        assert_eq!(before.scored.len(), after.scored.len());
+        for (r, s) in &after.scored {
+            let old = &before.scored[r];
+            if *r == moved {
+                assert_ne!(old.evaluation, s.evaluation, "the pushed facts move it");
+                assert!(!Arc::ptr_eq(&old.evaluation, &s.evaluation));
+            } else {
+                assert!(Arc::ptr_eq(&old.evaluation, &s.evaluation), "{r}");
+            }
+        }
+    }
 
     #[test]
     fn fact_sets_give_back_what_they_were_given_packed_or_not() {

@@ -188,8 +188,8 @@ pub fn blocking(scored: &Scored) -> Vec<BlockingView> {
         .reasons
         .iter()
         .map(|r| BlockingView {
-            code: r.code.clone(),
-            message: r.message.clone(),
+            code: r.code.to_string(),
+            message: r.message.to_string(),
         })
         .collect()
 }
@@ -379,9 +379,9 @@ impl Fleet {
         let r = &entity.entity_ref;
         EntitySummary {
             entity: r.to_string(),
-            kind: r.kind.clone(),
-            namespace: r.namespace.clone(),
-            name: r.name.clone(),
+            kind: r.kind().to_string(),
+            namespace: r.namespace().to_string(),
+            name: r.name().to_string(),
             title: entity.metadata.title.clone(),
             owner: entity.owner().map(EntityRef::to_string),
             entity_type: entity.spec_type().map(str::to_string),

@@ -168,7 +168,7 @@ impl Impact {
 /// owning group.
 pub fn department_of(catalog: &Catalog, entity: &EntityRef) -> Option<EntityRef> {
     let owner = catalog.get(entity)?.owner()?;
-    if owner.kind != "group" || catalog.get(owner).is_none() {
+    if owner.kind() != "group" || catalog.get(owner).is_none() {
         return None;
     }
     std::iter::once(owner.clone())

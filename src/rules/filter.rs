@@ -142,7 +142,7 @@ impl Clause {
         let slot = |s: &u32| facts.get(*s as usize).and_then(Option::as_ref);
         let value: Option<&Value> = match &self.field {
             Field::Kind => {
-                return self.test.accepts(&[entity.kind.as_str()]);
+                return self.test.accepts(&[entity.kind()]);
             }
             Field::Fact(s) => slot(s),
             Field::Annotation(s, name) => slot(s).and_then(|a| a.get(name)),

@@ -156,7 +156,7 @@ impl App {
         }
         let _writer = self.writer.lock().await;
         let fleet = self.fleet();
-        let ours = |e: &Entity| e.origin.file == Path::new(source);
+        let ours = |e: &Entity| *e.origin.file == *Path::new(source);
         let changed: Vec<&Entity> = incoming
             .values()
             .filter(|e| {
@@ -236,7 +236,7 @@ impl App {
             match scored {
                 Some((r, evaluation)) => {
                     let s = Arc::new(crate::health::Scored {
-                        evaluation,
+                        evaluation: Arc::new(evaluation),
                         evaluated_at: now,
                     });
                     change

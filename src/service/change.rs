@@ -176,12 +176,13 @@ impl App {
         let mut seen = FxHashSet::default();
         for (entity, row) in &mut rows {
             row.entity_ref = entity.to_string();
+            let entity = &next.catalog.shared_ref(entity);
             let mut list = next
                 .facts
                 .get(entity)
                 .map(|l| l.to_vec())
                 .unwrap_or_default();
-            match list.iter_mut().find(|c| c.collector == row.collector) {
+            match list.iter_mut().find(|c| *c.collector == *row.collector) {
                 Some(c) if c.observed_at > row.observed_at => {} // an older batch: history only
                 Some(c) => {
                     c.facts = FactSet::new(&row.facts);
@@ -189,7 +190,7 @@ impl App {
                     c.stale = None;
                 }
                 None => list.push(CollectorFacts {
-                    collector: row.collector.clone(),
+                    collector: crate::health::collector_name(&row.collector),
                     facts: FactSet::new(&row.facts),
                     observed_at: row.observed_at,
                     stale: None,
@@ -227,7 +228,7 @@ impl App {
                 continue;
             };
             let mut list = list.to_vec();
-            let Some(c) = list.iter_mut().find(|c| c.collector == *collector) else {
+            let Some(c) = list.iter_mut().find(|c| *c.collector == **collector) else {
                 continue;
             };
             let since = c.stale.as_ref().map_or(now, |s| s.since);
@@ -301,7 +302,7 @@ impl App {
                 Some((
                     r.clone(),
                     Arc::new(Scored {
-                        evaluation: next.evaluate_entity(e, now),
+                        evaluation: Arc::new(next.evaluate_entity(e, now)),
                         evaluated_at: now,
                     }),
                 ))

@@ -139,7 +139,7 @@ fn file_source(entity: &Entity) -> String {
 pub fn stored(entity: &Entity, source: String) -> StoredEntity {
     StoredEntity {
         entity_ref: entity.entity_ref.to_string(),
-        kind: entity.entity_ref.kind.clone(),
+        kind: entity.entity_ref.kind().to_string(),
         body: entity.to_envelope(),
         source,
     }
@@ -168,7 +168,7 @@ fn demo_facts(
         for (collector, facts) in collectors.split(facts) {
             let have = known
                 .get(&r)
-                .is_some_and(|v| v.iter().any(|c| c.collector == collector));
+                .is_some_and(|v| v.iter().any(|c| *c.collector == *collector));
             if !have {
                 out.push(FactRow {
                     entity_ref: r.to_string(),
@@ -182,18 +182,21 @@ fn demo_facts(
     Ok(out)
 }
 
-pub fn facts_map(rows: Vec<FactRow>) -> imbl::HashMap<EntityRef, EntityFacts> {
+/// The facts of `rows` by entity, keyed by the catalog's refs.
+pub fn facts_map(rows: Vec<FactRow>, catalog: &Catalog) -> imbl::HashMap<EntityRef, EntityFacts> {
     let mut by: rustc_hash::FxHashMap<EntityRef, Vec<CollectorFacts>> = Default::default();
     for row in rows {
         let (Ok(r), true) = (row.entity_ref.parse::<EntityRef>(), row.facts.is_object()) else {
             continue;
         };
-        by.entry(r).or_default().push(CollectorFacts {
-            collector: row.collector,
-            facts: FactSet::new(&row.facts),
-            observed_at: row.observed_at,
-            stale: None,
-        });
+        by.entry(catalog.shared_ref(&r))
+            .or_default()
+            .push(CollectorFacts {
+                collector: crate::health::collector_name(&row.collector),
+                facts: FactSet::new(&row.facts),
+                observed_at: row.observed_at,
+                stale: None,
+            });
     }
     by.into_iter().map(|(k, v)| (k, v.into())).collect()
 }
@@ -261,15 +264,18 @@ impl App {
     }
 
     /// The latest facts in the store, with their stale marks.
-    async fn stored_facts(&self) -> Result<imbl::HashMap<EntityRef, EntityFacts>, ServiceError> {
-        let mut facts = facts_map(self.store.latest_facts().await?);
+    async fn stored_facts(
+        &self,
+        catalog: &Catalog,
+    ) -> Result<imbl::HashMap<EntityRef, EntityFacts>, ServiceError> {
+        let mut facts = facts_map(self.store.latest_facts().await?, catalog);
         for m in self.store.stale_marks().await? {
             let Ok(r) = m.entity_ref.parse::<EntityRef>() else {
                 continue;
             };
             let Some(list) = facts.get(&r) else { continue };
             let mut list = list.to_vec();
-            if let Some(c) = list.iter_mut().find(|c| c.collector == m.collector) {
+            if let Some(c) = list.iter_mut().find(|c| *c.collector == *m.collector) {
                 c.stale = Some(Box::new(Staleness {
                     reason: m.reason,
                     since: m.since,
@@ -414,7 +420,7 @@ impl App {
         let gov = (*self.governance()).clone();
         fleet.exemptions = Arc::new(exemptions::applying(&gov.exemptions, now));
         fleet.facts = if starting {
-            self.stored_facts().await?
+            self.stored_facts(&fleet.catalog).await?
         } else {
             current.facts.clone()
         };
@@ -429,8 +435,8 @@ impl App {
                         .is_ok_and(|e| fleet.catalog.get(&e).is_some())
                 })
                 .collect();
-            let mut merged = self.stored_facts().await?;
-            for (r, v) in facts_map(rows.clone()) {
+            let mut merged = self.stored_facts(&fleet.catalog).await?;
+            for (r, v) in facts_map(rows.clone(), &fleet.catalog) {
                 let mut list = merged.get(&r).map(|l| l.to_vec()).unwrap_or_default();
                 list.extend(v.iter().cloned());
                 merged.insert(r, list.into());
@@ -449,8 +455,9 @@ impl App {
             fleet.facts.remove(&r);
         }
         let loaded = started.elapsed();
+        let previous = current.scored.clone();
         let fleet = tokio::task::spawn_blocking(move || {
-            fleet.evaluate_all(now);
+            fleet.evaluate_all(&previous, now);
             fleet
         })
         .await
@@ -476,10 +483,10 @@ impl App {
             .iter()
             .filter(|(r, s)| {
                 starting
-                    || current
-                        .scored
-                        .get(*r)
-                        .is_none_or(|old| old.evaluation != s.evaluation)
+                    || current.scored.get(*r).is_none_or(|old| {
+                        !Arc::ptr_eq(&old.evaluation, &s.evaluation)
+                            && old.evaluation != s.evaluation
+                    })
             })
             .map(|(r, s)| (r.clone(), s.clone()))
             .collect();

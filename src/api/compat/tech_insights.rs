@@ -283,7 +283,7 @@ pub async fn fact_schemas(
 fn fact_row(r: &EntityRef, collector: &str, facts: &Value, at: DateTime<Utc>) -> Value {
     json!({
         "id": collector,
-        "entity": { "namespace": r.namespace, "kind": r.kind, "name": r.name },
+        "entity": { "namespace": r.namespace(), "kind": r.kind(), "name": r.name() },
         "timestamp": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         "version": shapes::SCHEMA_VERSION,
         "facts": facts,
@@ -302,11 +302,11 @@ pub async fn latest(
     Ok(Json(
         collected
             .iter()
-            .filter(|c| ids.contains(&c.collector))
+            .filter(|c| ids.iter().any(|id| **id == *c.collector))
             .map(|c| {
                 let facts = Value::Object(c.facts.map());
                 (
-                    c.collector.clone(),
+                    c.collector.to_string(),
                     fact_row(&r, &c.collector, &facts, c.observed_at),
                 )
             })

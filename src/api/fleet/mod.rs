@@ -131,10 +131,10 @@ pub(crate) fn page(fleet: &Fleet, q: &EligibilityQuery) -> Result<EligibilityPag
             *summary.by_wave.entry(w).or_default() += 1;
         }
         for b in row.blocking {
-            match summary.by_reason.get_mut(&b.code) {
+            match summary.by_reason.get_mut(&*b.code) {
                 Some(n) => *n += 1,
                 None => {
-                    summary.by_reason.insert(b.code.clone(), 1);
+                    summary.by_reason.insert(b.code.to_string(), 1);
                 }
             }
         }

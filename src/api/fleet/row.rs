@@ -102,8 +102,8 @@ impl Row<'_> {
                 .blocking
                 .iter()
                 .map(|b| BlockingView {
-                    code: b.code.clone(),
-                    message: b.message.clone(),
+                    code: b.code.to_string(),
+                    message: b.message.to_string(),
                 })
                 .collect(),
         }
