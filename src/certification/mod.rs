@@ -51,13 +51,12 @@ pub struct Track {
     pub levels: Vec<Vec<usize>>,
 }
 
-/// Where an entity stands on one track.
+/// Where an entity stands on one track. (What blocks the next level follows from the
+/// statuses: [`Track::blocking`].)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrackStanding {
     /// Index of the highest level held; `None` when not even the first is held.
     pub level: Option<usize>,
-    /// The checks (indexes) that stop the entity from holding the next level.
-    pub blocking: Vec<usize>,
 }
 
 impl TrackStanding {
@@ -75,23 +74,40 @@ impl Track {
     /// Computes the level held from the check results of one entity.
     pub fn standing(&self, checks: &[Check], statuses: &[Status]) -> TrackStanding {
         let mut level = None;
-        for (i, level_checks) in self.levels.iter().enumerate() {
-            let mut blocking: Vec<usize> = level_checks
-                .iter()
-                .copied()
-                .filter(|&c| checks[c].def.severity == Severity::Error && !statuses[c].satisfies())
-                .collect();
-            if !blocking.is_empty() {
-                // Kept for every entity of the fleet: no spare capacity.
-                blocking.shrink_to_fit();
-                return TrackStanding { level, blocking };
+        for i in 0..self.levels.len() {
+            if self.blocks(checks, statuses, i).next().is_some() {
+                break;
             }
             level = Some(i);
         }
-        TrackStanding {
-            level,
-            blocking: Vec::new(),
-        }
+        TrackStanding { level }
+    }
+
+    /// The checks (indexes) that stop an entity with these statuses from holding the level
+    /// after the one it holds (none at the top).
+    pub fn blocking(
+        &self,
+        checks: &[Check],
+        statuses: &[Status],
+        standing: &TrackStanding,
+    ) -> Vec<usize> {
+        standing
+            .next_level(self)
+            .map(|next| self.blocks(checks, statuses, next).collect())
+            .unwrap_or_default()
+    }
+
+    /// The checks of `level` that do not let it hold: failing checks of severity error.
+    fn blocks<'a>(
+        &'a self,
+        checks: &'a [Check],
+        statuses: &'a [Status],
+        level: usize,
+    ) -> impl Iterator<Item = usize> + 'a {
+        self.levels[level]
+            .iter()
+            .copied()
+            .filter(|&c| checks[c].def.severity == Severity::Error && !statuses[c].satisfies())
     }
 
     pub fn level_id(&self, level: Option<usize>) -> Option<&str> {

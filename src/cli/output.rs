@@ -196,7 +196,11 @@ fn entity_json(engine: &Engine, s: &Scored, ev: &Evaluation) -> Value {
                 "required": t.def.required,
                 "level": t.level_id(standing.level),
                 "nextLevel": t.level_id(standing.next_level(t)),
-                "blockingChecks": standing.blocking.iter().map(|&c| engine.checks[c].id()).collect::<Vec<_>>(),
+                "blockingChecks": t
+                    .blocking(&engine.checks, &ev.statuses, standing)
+                    .into_iter()
+                    .map(|c| engine.checks[c].id())
+                    .collect::<Vec<_>>(),
             }))
         })
         .collect();

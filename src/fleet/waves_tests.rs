@@ -56,7 +56,6 @@ fn natural(r: &Rollout, groups: &[EntityRef], gold: bool) -> Option<usize> {
     let statuses = [Status::Pass, if gold { Status::Pass } else { Status::Fail }];
     let standings = [Some(TrackStanding {
         level: Some(usize::from(gold)),
-        blocking: vec![],
     })];
     r.natural_wave(&Standing {
         groups,

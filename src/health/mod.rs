@@ -2,6 +2,7 @@
 //! scored entity and the rollup of every group. Pure: the service decides when to change it
 //! and persists what changed; readers get consistent answers from it in microseconds.
 
+mod fact_set;
 pub mod rollup;
 pub mod view;
 
@@ -10,11 +11,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::catalog::{Catalog, Entity, EntityRef};
 use crate::evaluate::{Engine, Evaluation, Exemption, Subject};
 use crate::{facts, fleet};
+pub use fact_set::FactSet;
 pub use rollup::{GroupRollup, GroupSummary, Tally};
 
 /// One collector's latest facts about an entity.
@@ -39,69 +41,6 @@ pub fn collector_name(name: &str) -> Arc<str> {
 /// Every collector's facts about one entity (one allocation: a fleet holds hundreds of
 /// thousands).
 pub type EntityFacts = Arc<[CollectorFacts]>;
-
-/// One collector's facts, kept as compact JSON text, LZ4-compressed when that is smaller:
-/// parsed, a fact map takes about eight times the memory, and a fleet holds hundreds of
-/// thousands of them. Readers parse what they need when they need it (an entity's
-/// evaluation, its health, a technology query).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FactSet(Box<[u8]>);
-
-/// The first byte of a [`FactSet`]: how the rest holds the JSON text.
-const PLAIN: u8 = 0;
-const LZ4: u8 = 1;
-
-impl FactSet {
-    /// The facts of a JSON object; anything else holds no facts.
-    pub fn new(facts: &Value) -> FactSet {
-        let Value::Object(_) = facts else {
-            return FactSet::default();
-        };
-        let text = facts.to_string();
-        let packed = lz4_flex::block::compress_prepend_size(text.as_bytes());
-        let (tag, body) = if packed.len() < text.len() {
-            (LZ4, packed)
-        } else {
-            (PLAIN, text.into_bytes())
-        };
-        let mut bytes = Vec::with_capacity(body.len() + 1);
-        bytes.push(tag);
-        bytes.extend_from_slice(&body);
-        FactSet(bytes.into_boxed_slice())
-    }
-
-    /// The facts as JSON text (`{}` when there are none).
-    pub fn text(&self) -> std::borrow::Cow<'_, str> {
-        use std::borrow::Cow;
-        match self.0.split_first() {
-            None => Cow::Borrowed("{}"),
-            Some((&PLAIN, body)) => String::from_utf8_lossy(body),
-            Some((_, body)) => Cow::Owned(
-                lz4_flex::block::decompress_size_prepended(body)
-                    .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
-                    .unwrap_or_else(|| "{}".to_string()),
-            ),
-        }
-    }
-
-    /// Every fact, parsed.
-    pub fn map(&self) -> Map<String, Value> {
-        if self.0.is_empty() {
-            return Map::new();
-        }
-        serde_json::from_str(&self.text()).unwrap_or_default()
-    }
-
-    /// One fact's value, parsed.
-    pub fn get(&self, name: &str) -> Option<Value> {
-        self.map().swap_remove(name)
-    }
-
-    pub fn contains_key(&self, name: &str) -> bool {
-        self.map().contains_key(name)
-    }
-}
 
 /// Why facts are stale, and since when.
 #[derive(Debug, Clone, PartialEq)]
@@ -482,26 +421,5 @@ mod tests {
                 assert!(Arc::ptr_eq(&old.evaluation, &s.evaluation), "{r}");
             }
         }
-    }
-
-    #[test]
-    fn fact_sets_give_back_what_they_were_given_packed_or_not() {
-        let technologies: Vec<_> = (0..20)
-            .map(|i| json!({"id": format!("lib-{i}"), "version": "1.2.3", "source": "pom.xml"}))
-            .collect();
-        let large = json!({"technologies": technologies, "hasReadme": true});
-        let small = json!({"hasReadme": true});
-        for facts in [&large, &small] {
-            let set = FactSet::new(facts);
-            assert_eq!(serde_json::Value::Object(set.map()), *facts);
-            assert_eq!(set.get("hasReadme"), Some(json!(true)));
-        }
-        let packed = FactSet::new(&large);
-        assert!(
-            packed.0.len() < large.to_string().len() / 2,
-            "{}",
-            packed.0.len()
-        );
-        assert_eq!(FactSet::new(&json!([1])).text(), "{}");
     }
 }
