@@ -5,7 +5,7 @@
 mod service_support;
 
 use serde_json::{Value, json};
-use service_support::{ADMIN, Running, TestDb, serve, settings};
+use service_support::{ADMIN, Running, TestDb, WRITER, serve, settings};
 use tech_health::service::Sources;
 
 fn component(name: &str, owner: &str, lifecycle: &str) -> String {
@@ -123,6 +123,86 @@ async fn catalog_files_are_reread_when_they_change(db: &TestDb) {
     assert_eq!(results_stamped(&s).await, 2);
 }
 
+/// The service stops; the files change; it starts again on the same store: what the files
+/// hold now is served, what left them is gone from the store, and pushed facts are kept.
+async fn catalog_files_changed_while_stopped_show_on_the_next_start(db: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let groups = dir.path().join("groups.yaml");
+    let services = dir.path().join("services.yaml");
+    std::fs::write(&groups, GROUPS).unwrap();
+    let both = component("payments", "group:default/team-a", "production")
+        + &component("ledger", "group:default/team-a", "production");
+    std::fs::write(&services, &both).unwrap();
+    let sources = Sources {
+        catalog: vec![groups.clone(), services.clone()],
+        ..Default::default()
+    };
+    let s = serve(db, settings(), sources.clone()).await;
+    let facts = json!([{ "entity": "component:default/ledger", "collector": "ci",
+                         "facts": { "ciGreenOnDefaultBranch": true, "testCoverage": 81.5 } }]);
+    let (status, out) = s.post("/api/v1/facts", Some(WRITER), &facts).await;
+    assert_eq!(status, 200, "{out}");
+    drop(s);
+
+    std::fs::write(
+        &services,
+        component("ledger", "group:default/team-b", "production")
+            + &component("invoices", "group:default/team-a", "experimental"),
+    )
+    .unwrap();
+    let s = serve(db, settings(), sources).await;
+    assert_eq!(
+        owner(&s, "ledger").await.as_deref(),
+        Some("group:default/team-b")
+    );
+    assert_eq!(
+        owner(&s, "invoices").await.as_deref(),
+        Some("group:default/team-a")
+    );
+    assert_eq!(owner(&s, "payments").await, None);
+    let (status, ledger) = s
+        .get("/api/v1/entities/component/default/ledger/health")
+        .await;
+    assert_eq!(status, 200, "{ledger}");
+    let coverage = ledger["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|c| c["facts"]["testCoverage"].as_f64());
+    assert_eq!(coverage, Some(81.5), "the pushed facts are kept: {ledger}");
+    let mut refs: Vec<String> = s
+        .app
+        .store
+        .entities()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.entity_ref)
+        .collect();
+    refs.sort();
+    assert_eq!(
+        refs,
+        [
+            "component:default/invoices",
+            "component:default/ledger",
+            "group:default/team-a",
+            "group:default/team-b"
+        ]
+    );
+    let stored_ledger = s
+        .app
+        .store
+        .entities()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.entity_ref == "component:default/ledger")
+        .unwrap();
+    assert_eq!(stored_ledger.body["spec"]["owner"], "group:default/team-b");
+    assert_eq!(results_stamped(&s).await, 2);
+}
+
 on_both_stores! {
     catalog_files_are_reread_when_they_change => super::catalog_files_are_reread_when_they_change;
+    catalog_files_changed_while_stopped_show_on_the_next_start => super::catalog_files_changed_while_stopped_show_on_the_next_start;
 }

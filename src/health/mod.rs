@@ -221,7 +221,7 @@ impl Fleet {
     }
 
     /// `evaluation`, shared with `previous`'s when they are equal.
-    pub fn share(evaluation: Evaluation, previous: Option<&Arc<Scored>>) -> Arc<Evaluation> {
+    fn share(evaluation: Evaluation, previous: Option<&Arc<Scored>>) -> Arc<Evaluation> {
         match previous {
             Some(p) if *p.evaluation == evaluation => p.evaluation.clone(),
             _ => Arc::new(evaluation),

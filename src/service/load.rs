@@ -89,19 +89,14 @@ fn load_catalog_files(sources: &Sources) -> Result<Option<(Vec<Entity>, FilesSee
     Ok(any.then(|| (entities, disk.seen())))
 }
 
-/// Reads stored envelopes back into entities.
-pub fn entities_from_store(rows: &[StoredEntity]) -> Vec<Entity> {
-    rows.iter()
-        .filter_map(|row| {
-            let text = row.body.to_string();
-            let (mut parsed, problems) =
-                crate::catalog::parse_descriptors(Path::new(&row.source), &text);
-            for p in problems.iter().filter(|p| p.is_error()) {
-                tracing::warn!("stored entity {}: {p}", row.entity_ref);
-            }
-            parsed.pop()
-        })
-        .collect()
+/// Reads a stored envelope back into an entity.
+fn entity_from_store(row: &StoredEntity) -> Option<Entity> {
+    let text = row.body.to_string();
+    let (mut parsed, problems) = crate::catalog::parse_descriptors(Path::new(&row.source), &text);
+    for p in problems.iter().filter(|p| p.is_error()) {
+        tracing::warn!("stored entity {}: {p}", row.entity_ref);
+    }
+    parsed.pop()
 }
 
 /// Refs of the stored entities (ref, source) that came from catalog files the files no longer
@@ -182,21 +177,30 @@ fn demo_facts(
     Ok(out)
 }
 
+/// An entity's facts, collector by collector, as they are read.
+type FactsBuilding = rustc_hash::FxHashMap<EntityRef, Vec<CollectorFacts>>;
+
+/// Adds one row of facts, keyed by the catalog's ref (rows about no entity, or whose facts
+/// are not an object, are skipped).
+fn add_fact(by: &mut FactsBuilding, row: FactRow, catalog: &Catalog) {
+    let (Ok(r), true) = (row.entity_ref.parse::<EntityRef>(), row.facts.is_object()) else {
+        return;
+    };
+    by.entry(catalog.shared_ref(&r))
+        .or_default()
+        .push(CollectorFacts {
+            collector: crate::health::collector_name(&row.collector),
+            facts: FactSet::new(&row.facts),
+            observed_at: row.observed_at,
+            stale: None,
+        });
+}
+
 /// The facts of `rows` by entity, keyed by the catalog's refs.
 pub fn facts_map(rows: Vec<FactRow>, catalog: &Catalog) -> imbl::HashMap<EntityRef, EntityFacts> {
-    let mut by: rustc_hash::FxHashMap<EntityRef, Vec<CollectorFacts>> = Default::default();
+    let mut by = FactsBuilding::default();
     for row in rows {
-        let (Ok(r), true) = (row.entity_ref.parse::<EntityRef>(), row.facts.is_object()) else {
-            continue;
-        };
-        by.entry(catalog.shared_ref(&r))
-            .or_default()
-            .push(CollectorFacts {
-                collector: crate::health::collector_name(&row.collector),
-                facts: FactSet::new(&row.facts),
-                observed_at: row.observed_at,
-                stale: None,
-            });
+        add_fact(&mut by, row, catalog);
     }
     by.into_iter().map(|(k, v)| (k, v.into())).collect()
 }
@@ -268,7 +272,14 @@ impl App {
         &self,
         catalog: &Catalog,
     ) -> Result<imbl::HashMap<EntityRef, EntityFacts>, ServiceError> {
-        let mut facts = facts_map(self.store.latest_facts().await?, catalog);
+        // Packed row by row as the store reads them: a fleet's facts are never all held as
+        // JSON values.
+        let mut by = FactsBuilding::default();
+        self.store
+            .each_latest_fact(&mut |row| add_fact(&mut by, row, catalog))
+            .await?;
+        let mut facts: imbl::HashMap<EntityRef, EntityFacts> =
+            by.into_iter().map(|(k, v)| (k, v.into())).collect();
         for m in self.store.stale_marks().await? {
             let Ok(r) = m.entity_ref.parse::<EntityRef>() else {
                 continue;
@@ -294,40 +305,44 @@ impl App {
         files: Option<Vec<Entity>>,
         change: &mut ChangeSet,
     ) -> Result<Arc<Catalog>, ServiceError> {
-        let stored_rows = self.store.entities().await?;
-        let Some(files) = files else {
-            return Ok(Arc::new(Catalog::from_entities(entities_from_store(
-                &stored_rows,
-            ))));
-        };
-        let (from_files, others): (Vec<StoredEntity>, Vec<StoredEntity>) = stored_rows
-            .into_iter()
-            .partition(|r| r.source.starts_with(FILE_SOURCE));
-        let before: std::collections::HashMap<String, StoredEntity> = from_files
-            .into_iter()
-            .map(|r| (r.entity_ref.clone(), r))
-            .collect();
-        change.delete_entities = left_the_files(
-            before
-                .values()
-                .map(|r| (r.entity_ref.as_str(), r.source.as_str())),
-            &files,
-        );
-        // The envelope of each is built to compare it with the stored one, then dropped: the
-        // changed ones are built again while the transaction writes them.
-        let changed: Vec<EntityRef> = files
+        // The stored entities are read one at a time: those from catalog files are compared
+        // with what the files hold now (the envelope is built for that, then dropped), the
+        // others are kept.
+        let from_files = files.as_deref().unwrap_or_default();
+        let index: rustc_hash::FxHashMap<String, usize> = from_files
             .iter()
-            .filter(|e| {
-                before
-                    .get(&e.entity_ref.to_string())
-                    .is_none_or(|row| row.source != file_source(e) || row.body != e.to_envelope())
-            })
-            .map(|e| e.entity_ref.clone())
+            .enumerate()
+            .map(|(i, e)| (e.entity_ref.to_string(), i))
             .collect();
-        drop(before);
-        let mut all = entities_from_store(&others);
-        all.extend(files);
-        let catalog = Arc::new(Catalog::from_entities(all));
+        let mut unchanged = vec![false; from_files.len()];
+        let mut kept = Vec::new();
+        let mut gone = Vec::new();
+        self.store
+            .each_entity(&mut |row| {
+                if files.is_none() || !row.source.starts_with(FILE_SOURCE) {
+                    kept.extend(entity_from_store(&row));
+                    return;
+                }
+                match index.get(&row.entity_ref) {
+                    Some(&i) => {
+                        let e = &from_files[i];
+                        unchanged[i] = row.source == file_source(e) && row.body == e.to_envelope();
+                    }
+                    None => gone.push(row.entity_ref),
+                }
+            })
+            .await?;
+        // The changed ones are built again while the transaction writes them.
+        let changed: Vec<EntityRef> = from_files
+            .iter()
+            .zip(&unchanged)
+            .filter(|(_, same)| !**same)
+            .map(|(e, _)| e.entity_ref.clone())
+            .collect();
+        drop(index);
+        change.delete_entities = gone;
+        kept.extend(files.unwrap_or_default());
+        let catalog = Arc::new(Catalog::from_entities(kept));
         change.upsert_entities = envelopes_of(&catalog, changed);
         Ok(catalog)
     }

@@ -192,11 +192,26 @@ pub trait Store: GovernanceStore + CollectorStateStore + Send + Sync {
     fn backend(&self) -> &'static str;
     /// Applies a change in one transaction; `now` stamps rows and names the snapshot day.
     async fn commit(&self, change: &ChangeSet, now: DateTime<Utc>) -> Result<()>;
-    async fn entities(&self) -> Result<Vec<StoredEntity>>;
+    /// Every stored entity, in ref order.
+    async fn entities(&self) -> Result<Vec<StoredEntity>> {
+        let mut out = Vec::new();
+        self.each_entity(&mut |e| out.push(e)).await?;
+        Ok(out)
+    }
+    /// Hands every stored entity to `each` as it is read, in ref order (a whole fleet's
+    /// envelopes are never held at once).
+    async fn each_entity(&self, each: &mut (dyn FnMut(StoredEntity) + Send)) -> Result<()>;
     /// Every entity's ref and source, without the bodies.
     async fn entity_sources(&self) -> Result<Vec<(String, String)>>;
     /// The latest facts of every collector about every entity.
-    async fn latest_facts(&self) -> Result<Vec<FactRow>>;
+    async fn latest_facts(&self) -> Result<Vec<FactRow>> {
+        let mut out = Vec::new();
+        self.each_latest_fact(&mut |f| out.push(f)).await?;
+        Ok(out)
+    }
+    /// Hands the latest facts of every collector about every entity to `each` as they are
+    /// read, by entity and collector.
+    async fn each_latest_fact(&self, each: &mut (dyn FnMut(FactRow) + Send)) -> Result<()>;
     /// Newest first.
     async fn fact_history(
         &self,

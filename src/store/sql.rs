@@ -5,6 +5,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::TryStreamExt;
 use serde_json::Value;
 use sqlx::types::Json;
 use sqlx::{QueryBuilder, Row};
@@ -178,22 +179,20 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn entities(&self) -> Result<Vec<StoredEntity>> {
-                let rows = sqlx::query(
+            async fn each_entity(&self, each: &mut (dyn FnMut(StoredEntity) + Send)) -> Result<()> {
+                let mut rows = sqlx::query(
                     "SELECT entity_ref, kind, body, source FROM entities ORDER BY entity_ref",
                 )
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(StoredEntity {
-                            entity_ref: r.try_get("entity_ref")?,
-                            kind: r.try_get("kind")?,
-                            body: r.try_get::<Json<Value>, _>("body")?.0,
-                            source: r.try_get("source")?,
-                        })
-                    })
-                    .collect()
+                .fetch(&self.pool);
+                while let Some(r) = rows.try_next().await? {
+                    each(StoredEntity {
+                        entity_ref: r.try_get("entity_ref")?,
+                        kind: r.try_get("kind")?,
+                        body: r.try_get::<Json<Value>, _>("body")?.0,
+                        source: r.try_get("source")?,
+                    });
+                }
+                Ok(())
             }
 
             async fn entity_sources(&self) -> Result<Vec<(String, String)>> {
@@ -205,14 +204,16 @@ macro_rules! sql_store {
                     .collect()
             }
 
-            async fn latest_facts(&self) -> Result<Vec<FactRow>> {
-                let rows = sqlx::query(
+            async fn each_latest_fact(&self, each: &mut (dyn FnMut(FactRow) + Send)) -> Result<()> {
+                let mut rows = sqlx::query(
                     "SELECT entity_ref, collector, facts, observed_at FROM facts \
                      ORDER BY entity_ref, collector",
                 )
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(fact_row).collect()
+                .fetch(&self.pool);
+                while let Some(r) = rows.try_next().await? {
+                    each(fact_row(&r)?);
+                }
+                Ok(())
             }
 
             async fn fact_history(
