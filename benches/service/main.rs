@@ -71,6 +71,14 @@ struct Report {
     preview: Vec<(f64, u64)>,
     rss_peak_mib: f64,
     rss_end_mib: f64,
+    restart: Option<Restart>,
+}
+
+/// The server started again on the store it filled (`restart` step).
+struct Restart {
+    startup: Duration,
+    rss_peak_mib: f64,
+    rss_end_mib: f64,
 }
 
 fn run() -> Result<(), String> {
@@ -130,7 +138,7 @@ fn run() -> Result<(), String> {
 struct Steps(Vec<String>);
 
 impl Steps {
-    const ALL: [&'static str; 5] = ["reload", "push", "load", "export", "preview"];
+    const ALL: [&'static str; 6] = ["reload", "push", "load", "export", "preview", "restart"];
 
     fn from_env() -> Result<Steps, String> {
         let list: String = env_or("BENCH_STEPS", Self::ALL.join(","))?;
@@ -346,6 +354,11 @@ async fn bench_store(
     }
     eprintln!("eligibility export {export:.3?}, preview {preview:.3?}");
     let (rss_peak_mib, rss_end_mib) = rss(server.child.id())?;
+    let restart = if steps.has("restart") {
+        Some(restart(server, url, fleet, &client).await?)
+    } else {
+        None
+    };
     Ok(Report {
         store,
         startup,
@@ -358,6 +371,47 @@ async fn bench_store(
         load,
         export,
         preview,
+        rss_peak_mib,
+        rss_end_mib,
+        restart,
+    })
+}
+
+/// Stops the server and starts it again on the same store, which now holds the whole fleet
+/// and its facts; checks that a component's health still reads the facts loaded before.
+async fn restart(
+    server: Server,
+    url: &str,
+    fleet: &BenchFleet,
+    client: &reqwest::Client,
+) -> Result<Restart, String> {
+    drop(server);
+    let t = Instant::now();
+    let server = start_server(url, fleet)?;
+    let startup = t.elapsed();
+    eprintln!("restarted in {:.2} s", startup.as_secs_f64());
+    let (i, coverage) = fleet
+        .ci_facts
+        .iter()
+        .enumerate()
+        .find_map(|(i, ci)| Some((i, ci.get("testCoverage")?.clone())))
+        .ok_or("no component has a testCoverage fact")?;
+    let name = &fleet.components[i];
+    let path = format!("/api/v1/entities/component/default/{name}/health");
+    let health = get_json(client, &server.base, &path).await?;
+    let read = health["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| c["facts"]["testCoverage"] == coverage);
+    if !read {
+        return Err(format!(
+            "after the restart, {name} does not read testCoverage {coverage}"
+        ));
+    }
+    let (rss_peak_mib, rss_end_mib) = rss(server.child.id())?;
+    Ok(Restart {
+        startup,
         rss_peak_mib,
         rss_end_mib,
     })
@@ -659,4 +713,20 @@ fn print_reports(n: usize, rate: u64, seconds: u64, reports: &[Report]) {
     row("server resident memory, peak / end", "≤ 500 MB", &|r| {
         format!("{:.0} / {:.0} MiB", r.rss_peak_mib, r.rss_end_mib)
     });
+    row(
+        "restart on the filled store: start-up",
+        "",
+        &|r| match &r.restart {
+            Some(x) => format!("{:.2} s", x.startup.as_secs_f64()),
+            None => "—".to_string(),
+        },
+    );
+    row(
+        "… its resident memory after start-up, peak / end",
+        "≤ 500 MB",
+        &|r| match &r.restart {
+            Some(x) => format!("{:.0} / {:.0} MiB", x.rss_peak_mib, x.rss_end_mib),
+            None => "—".to_string(),
+        },
+    );
 }
