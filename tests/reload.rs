@@ -81,7 +81,13 @@ async fn catalog_files_are_reread_when_they_change(db: &TestDb) {
         Some("group:default/team-a")
     );
 
-    // An edited file: ledger moves to team-b, payments leaves.
+    let facts = json!([{ "entity": "component:default/payments", "collector": "ci",
+                         "facts": { "ciGreenOnDefaultBranch": true, "testCoverage": 64.0 } }]);
+    let (status, out) = s.post("/api/v1/facts", Some(WRITER), &facts).await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(coverage(&s, "payments").await, Some(64.0));
+
+    // An edited file: ledger moves to team-b, payments leaves (with its facts).
     std::fs::write(
         &services,
         component("ledger", "group:default/team-b", "production"),
@@ -121,6 +127,31 @@ async fn catalog_files_are_reread_when_they_change(db: &TestDb) {
         Some("group:default/team-a")
     );
     assert_eq!(results_stamped(&s).await, 2);
+
+    // Payments comes back: as a new entity, without the facts it left with.
+    std::fs::write(
+        folder.join("back.yaml"),
+        component("payments", "group:default/team-a", "production"),
+    )
+    .unwrap();
+    assert_eq!(reload(&s).await["scored"], 3);
+    assert_eq!(
+        owner(&s, "payments").await.as_deref(),
+        Some("group:default/team-a")
+    );
+    assert_eq!(coverage(&s, "payments").await, None);
+}
+
+/// The test coverage an entity's checks read, if any.
+async fn coverage(s: &Running, name: &str) -> Option<f64> {
+    let (status, health) = s
+        .get(&format!("/api/v1/entities/component/default/{name}/health"))
+        .await;
+    assert_eq!(status, 200, "{health}");
+    health["checks"]
+        .as_array()?
+        .iter()
+        .find_map(|c| c["facts"]["testCoverage"].as_f64())
 }
 
 /// The service stops; the files change; it starts again on the same store: what the files
@@ -160,16 +191,11 @@ async fn catalog_files_changed_while_stopped_show_on_the_next_start(db: &TestDb)
         Some("group:default/team-a")
     );
     assert_eq!(owner(&s, "payments").await, None);
-    let (status, ledger) = s
-        .get("/api/v1/entities/component/default/ledger/health")
-        .await;
-    assert_eq!(status, 200, "{ledger}");
-    let coverage = ledger["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find_map(|c| c["facts"]["testCoverage"].as_f64());
-    assert_eq!(coverage, Some(81.5), "the pushed facts are kept: {ledger}");
+    assert_eq!(
+        coverage(&s, "ledger").await,
+        Some(81.5),
+        "the pushed facts are kept"
+    );
     let mut refs: Vec<String> = s
         .app
         .store

@@ -459,15 +459,15 @@ impl App {
             fleet.facts = merged;
             change.facts = rows;
         }
-        // Facts of entities that left the catalog leave with them (the store cascades).
-        let gone: Vec<EntityRef> = fleet
-            .facts
-            .keys()
-            .filter(|r| fleet.catalog.get(r).is_none())
-            .cloned()
-            .collect();
-        for r in gone {
-            fleet.facts.remove(&r);
+        // With a catalog read anew, facts of entities that left it leave with them (the store
+        // cascades), and the others are keyed by its refs (sharing their text).
+        if !Arc::ptr_eq(&fleet.catalog, &current.catalog) {
+            let catalog = &fleet.catalog;
+            fleet.facts = fleet
+                .facts
+                .iter()
+                .filter_map(|(r, f)| Some((catalog.get(r)?.entity_ref.clone(), f.clone())))
+                .collect();
         }
         let loaded = started.elapsed();
         let previous = current.scored.clone();
