@@ -28,6 +28,13 @@ impl Texts {
     }
 }
 
+/// A short text that values across the process repeat (a collector's name, `apiVersion`,
+/// `kind`), shared with every earlier equal one.
+pub fn shared(text: &str) -> Arc<str> {
+    static WORDS: std::sync::LazyLock<Texts> = std::sync::LazyLock::new(Default::default);
+    WORDS.get(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::Texts;

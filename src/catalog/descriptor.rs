@@ -5,12 +5,13 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::entity::{Entity, Origin, Spec, shared_word};
+use super::entity::{Entity, Origin, Spec};
 use super::entity_ref::{DEFAULT_NAMESPACE, EntityRef};
 use super::metadata::read_metadata;
 use super::names::{has_placeholder, is_api_version, is_entity_name, is_kind, is_namespace};
 use super::problem::{Problem, Severity, describe, field_label, shown};
 use super::{kinds, relations};
+use crate::intern::shared;
 use crate::source::{Document, for_each_document};
 
 /// One file's documents as entities, without following Locations.
@@ -164,8 +165,8 @@ fn entity_from_document(doc: &Document, problems: &mut Vec<Problem>) -> Option<E
     let relations = relations::resolve(doc, kind, namespace, &spec, problems);
     Some(Entity {
         entity_ref: EntityRef::new(kind, namespace, name),
-        api_version: shared_word(api_version),
-        kind: shared_word(kind),
+        api_version: shared(api_version),
+        kind: shared(kind),
         metadata,
         spec: Spec::new(&spec),
         relations,

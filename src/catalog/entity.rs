@@ -199,19 +199,12 @@ impl Spec {
     }
 }
 
-/// A word most entities repeat (`backstage.io/v1alpha1`, `Component`), held once.
-pub fn shared_word(word: &str) -> Arc<str> {
-    static WORDS: std::sync::LazyLock<crate::intern::Texts> =
-        std::sync::LazyLock::new(Default::default);
-    WORDS.get(word)
-}
-
 /// A catalog entity. Kinds Backstage does not know are kept too, as generic entities whose
 /// relations are read from the usual fields (`owner`, `system`, `dependsOn`, …).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entity {
     pub entity_ref: EntityRef,
-    /// Shared with every entity of the same `apiVersion` (see [`shared_word`]).
+    /// Shared with every entity of the same `apiVersion` ([`crate::intern::shared`]).
     pub api_version: Arc<str>,
     /// As written, e.g. `Component` (the ref holds it lower-cased); shared likewise.
     pub kind: Arc<str>,

@@ -56,7 +56,7 @@ pub struct Subject<'a> {
 }
 
 /// Everything tech-health concludes about one entity.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evaluation {
     /// Per check, in the engine's order.
     pub statuses: Vec<Status>,

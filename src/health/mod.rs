@@ -22,20 +22,13 @@ pub use rollup::{GroupRollup, GroupSummary, Tally};
 /// One collector's latest facts about an entity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CollectorFacts {
-    /// Shared with every other batch of the same collector (see [`collector_name`]).
+    /// Shared with every other batch of the same collector ([`crate::intern::shared`]).
     pub collector: Arc<str>,
     pub facts: FactSet,
     pub observed_at: DateTime<Utc>,
     /// Set when the collector could not refresh them: they still count, marked. (Boxed: a
     /// fleet holds hundreds of thousands of these, and few are stale.)
     pub stale: Option<Box<Staleness>>,
-}
-
-/// A collector's name, shared by all its batches.
-pub fn collector_name(name: &str) -> Arc<str> {
-    static NAMES: std::sync::LazyLock<crate::intern::Texts> =
-        std::sync::LazyLock::new(Default::default);
-    NAMES.get(name)
 }
 
 /// Every collector's facts about one entity (one allocation: a fleet holds hundreds of
@@ -402,7 +395,7 @@ mod tests {
         let moved: EntityRef = "component:default/campaign-reporting".parse().unwrap();
         let mut after = example_fleet();
         let facts = CollectorFacts {
-            collector: super::collector_name("ci"),
+            collector: crate::intern::shared("ci"),
             facts: FactSet::new(&json!({"testCoverage": 97.5, "ciGreenOnDefaultBranch": true})),
             observed_at: now,
             stale: None,

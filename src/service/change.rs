@@ -190,7 +190,7 @@ impl App {
                     c.stale = None;
                 }
                 None => list.push(CollectorFacts {
-                    collector: crate::health::collector_name(&row.collector),
+                    collector: crate::intern::shared(&row.collector),
                     facts: FactSet::new(&row.facts),
                     observed_at: row.observed_at,
                     stale: None,

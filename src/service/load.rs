@@ -189,20 +189,11 @@ fn add_fact(by: &mut FactsBuilding, row: FactRow, catalog: &Catalog) {
     by.entry(catalog.shared_ref(&r))
         .or_default()
         .push(CollectorFacts {
-            collector: crate::health::collector_name(&row.collector),
+            collector: crate::intern::shared(&row.collector),
             facts: FactSet::new(&row.facts),
             observed_at: row.observed_at,
             stale: None,
         });
-}
-
-/// The facts of `rows` by entity, keyed by the catalog's refs.
-pub fn facts_map(rows: Vec<FactRow>, catalog: &Catalog) -> imbl::HashMap<EntityRef, EntityFacts> {
-    let mut by = FactsBuilding::default();
-    for row in rows {
-        add_fact(&mut by, row, catalog);
-    }
-    by.into_iter().map(|(k, v)| (k, v.into())).collect()
 }
 
 impl App {
@@ -450,13 +441,16 @@ impl App {
                         .is_ok_and(|e| fleet.catalog.get(&e).is_some())
                 })
                 .collect();
-            let mut merged = self.stored_facts(&fleet.catalog).await?;
-            for (r, v) in facts_map(rows.clone(), &fleet.catalog) {
-                let mut list = merged.get(&r).map(|l| l.to_vec()).unwrap_or_default();
-                list.extend(v.iter().cloned());
-                merged.insert(r, list.into());
+            // Added to the stored facts just read (not read a second time).
+            let mut by = FactsBuilding::default();
+            for row in &rows {
+                add_fact(&mut by, row.clone(), &fleet.catalog);
             }
-            fleet.facts = merged;
+            for (r, more) in by {
+                let mut list = fleet.facts.get(&r).map(|l| l.to_vec()).unwrap_or_default();
+                list.extend(more);
+                fleet.facts.insert(r, list.into());
+            }
             change.facts = rows;
         }
         // With a catalog read anew, facts of entities that left it leave with them (the store
@@ -498,10 +492,12 @@ impl App {
             .iter()
             .filter(|(r, s)| {
                 starting
-                    || current.scored.get(*r).is_none_or(|old| {
-                        !Arc::ptr_eq(&old.evaluation, &s.evaluation)
-                            && old.evaluation != s.evaluation
-                    })
+                    // Equal `Arc`s of an `Eq` type compare by pointer first: a shared
+                    // evaluation costs nothing to compare.
+                    || current
+                        .scored
+                        .get(*r)
+                        .is_none_or(|old| old.evaluation != s.evaluation)
             })
             .map(|(r, s)| (r.clone(), s.clone()))
             .collect();
