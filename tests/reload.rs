@@ -7,6 +7,7 @@ mod service_support;
 use serde_json::{Value, json};
 use service_support::{ADMIN, Running, TestDb, WRITER, serve, settings};
 use tech_health::service::Sources;
+use tech_health::store::StoredEntity;
 
 fn component(name: &str, owner: &str, lifecycle: &str) -> String {
     format!(
@@ -99,15 +100,7 @@ async fn catalog_files_are_reread_when_they_change(db: &TestDb) {
         Some("group:default/team-b")
     );
     assert_eq!(owner(&s, "payments").await, None);
-    let refs: Vec<String> = s
-        .app
-        .store
-        .entities()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.entity_ref)
-        .collect();
+    let refs: Vec<String> = stored(&s).await.into_iter().map(|e| e.entity_ref).collect();
     assert!(!refs.iter().any(|r| r.ends_with("/payments")), "{refs:?}");
     assert_eq!(
         results_stamped(&s).await,
@@ -140,6 +133,11 @@ async fn catalog_files_are_reread_when_they_change(db: &TestDb) {
         Some("group:default/team-a")
     );
     assert_eq!(coverage(&s, "payments").await, None);
+}
+
+/// The entities the store holds.
+async fn stored(s: &Running) -> Vec<StoredEntity> {
+    s.app.store.entities().await.unwrap()
 }
 
 /// The test coverage an entity's checks read, if any.
@@ -196,15 +194,8 @@ async fn catalog_files_changed_while_stopped_show_on_the_next_start(db: &TestDb)
         Some(81.5),
         "the pushed facts are kept"
     );
-    let mut refs: Vec<String> = s
-        .app
-        .store
-        .entities()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.entity_ref)
-        .collect();
+    let entities = stored(&s).await;
+    let mut refs: Vec<&str> = entities.iter().map(|e| e.entity_ref.as_str()).collect();
     refs.sort();
     assert_eq!(
         refs,
@@ -215,16 +206,11 @@ async fn catalog_files_changed_while_stopped_show_on_the_next_start(db: &TestDb)
             "group:default/team-b"
         ]
     );
-    let stored_ledger = s
-        .app
-        .store
-        .entities()
-        .await
-        .unwrap()
-        .into_iter()
+    let ledger = entities
+        .iter()
         .find(|e| e.entity_ref == "component:default/ledger")
         .unwrap();
-    assert_eq!(stored_ledger.body["spec"]["owner"], "group:default/team-b");
+    assert_eq!(ledger.body["spec"]["owner"], "group:default/team-b");
     assert_eq!(results_stamped(&s).await, 2);
 }
 
