@@ -74,6 +74,9 @@ pub struct Limits {
     pub graphql_max_depth: usize,
     #[serde(default = "default_complexity")]
     pub graphql_max_complexity: usize,
+    /// Aliased fields one GraphQL document may hold (each alias repeats a field's work).
+    #[serde(default = "default_aliases")]
+    pub graphql_max_aliases: usize,
 }
 
 fn default_body() -> usize {
@@ -88,6 +91,9 @@ fn default_depth() -> usize {
 fn default_complexity() -> usize {
     20_000
 }
+fn default_aliases() -> usize {
+    100
+}
 
 impl Default for Limits {
     fn default() -> Self {
@@ -96,6 +102,7 @@ impl Default for Limits {
             request_timeout_secs: default_timeout(),
             graphql_max_depth: default_depth(),
             graphql_max_complexity: default_complexity(),
+            graphql_max_aliases: default_aliases(),
         }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, EmptySubscription, Object, Schema, SimpleObject};
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLResponse;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse};
@@ -17,6 +17,7 @@ use super::entities::{EntityQuery, Filter};
 use super::error::ApiError;
 use super::fleet::{EligibilityQuery, EligibilityRow, EligibilitySummary};
 use super::graphql_governance::RootQuery;
+use super::graphql_limits::{check_aliases, check_nesting};
 use super::groups::{TrendPoint, trend_point};
 use super::{AppState, cursor_of, parse_cursor};
 use crate::catalog::EntityRef;
@@ -63,15 +64,45 @@ pub async fn graphiql() -> impl IntoResponse {
     )
 }
 
+/// Runs a query: the token is checked before the body is read; the body must be a GraphQL JSON
+/// request whose document keeps the nesting and alias bounds (`graphql_limits`); it runs within
+/// the request timeout (resolvers yield, so a query past it is dropped, not finished).
 pub async fn handler(
     State(s): State<AppState>,
     headers: HeaderMap,
-    req: GraphQLRequest,
+    body: axum::body::Body,
 ) -> Result<GraphQLResponse, ApiError> {
     s.auth.allow_read(&headers).await?;
+    let limits = &s.app.settings.limits;
+    let bytes = axum::body::to_bytes(body, limits.max_body_bytes)
+        .await
+        .map_err(|e| {
+            ApiError::TooLarge(format!(
+                "the GraphQL request could not be read within {} bytes: {e}",
+                limits.max_body_bytes
+            ))
+        })?;
+    let mut req: async_graphql::Request = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "the body is not a GraphQL request ({{\"query\": …, \"variables\": …}}): {e}"
+        ))
+    })?;
+    check_nesting(&req.query).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    // A syntax error is left to the executor, which answers it as GraphQL errors.
+    if let Ok(doc) = req.parsed_query() {
+        check_aliases(doc, limits.graphql_max_aliases)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    }
     // One snapshot per query: every field answers from the same evaluated fleet.
-    let req = req.into_inner().data(s.app.fleet());
-    Ok(s.graphql.execute(req).await.into())
+    let req = req.data(s.app.fleet());
+    let timeout = std::time::Duration::from_secs(limits.request_timeout_secs);
+    match tokio::time::timeout(timeout, s.graphql.execute(req)).await {
+        Ok(resp) => Ok(resp.into()),
+        Err(_) => Err(ApiError::Timeout(format!(
+            "the GraphQL query did not finish within {} s (requestTimeoutSecs); ask for less",
+            limits.request_timeout_secs
+        ))),
+    }
 }
 
 fn fleet<'a>(ctx: &'a Context<'_>) -> &'a Arc<Fleet> {
@@ -96,8 +127,9 @@ impl Query {
             .then(|| Entity::new(fleet(ctx).clone(), r)))
     }
 
-    /// Scored entities, filtered, in ref order.
+    /// Scored entities, filtered, in ref order (at most 500 a page).
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "first.clamp(1, 500).saturating_mul(child_complexity)")]
     async fn entities(
         &self,
         ctx: &Context<'_>,
@@ -131,6 +163,7 @@ impl Query {
     /// With `technology` (+ `version`, an npm-style range) and `wave`: wave k of that change.
     /// The connection's `summary` counts every row selected, per reason and per wave.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "first.clamp(1, 500).saturating_mul(child_complexity)")]
     async fn fleet_eligibility(
         &self,
         ctx: &Context<'_>,
@@ -239,7 +272,10 @@ impl Entity {
         }
     }
 
-    fn health(&self) -> async_graphql::Result<&EntityHealth> {
+    /// Builds the entity's health once per query. Each call is a yield point, so a long query
+    /// lets other requests run and can be stopped at the request timeout.
+    async fn health(&self) -> async_graphql::Result<&EntityHealth> {
+        tokio::task::consume_budget().await;
         self.health
             .get_or_init(|| self.fleet.health(&self.r))
             .as_ref()
@@ -250,6 +286,7 @@ impl Entity {
 #[Object]
 impl Entity {
     async fn r#ref(&self) -> String {
+        tokio::task::consume_budget().await;
         self.r.to_string()
     }
     async fn kind(&self) -> &str {
@@ -262,10 +299,10 @@ impl Entity {
         self.r.name()
     }
     async fn title(&self) -> async_graphql::Result<Option<String>> {
-        Ok(self.health()?.title.clone())
+        Ok(self.health().await?.title.clone())
     }
     async fn owner(&self) -> async_graphql::Result<Option<String>> {
-        Ok(self.health()?.owner.clone())
+        Ok(self.health().await?.owner.clone())
     }
     /// The owning group, when it is a group of the catalog.
     async fn owner_group(&self) -> Option<Group> {
@@ -276,24 +313,25 @@ impl Entity {
         })
     }
     async fn r#type(&self) -> async_graphql::Result<Option<String>> {
-        Ok(self.health()?.entity_type.clone())
+        Ok(self.health().await?.entity_type.clone())
     }
     async fn lifecycle(&self) -> async_graphql::Result<Option<String>> {
-        Ok(self.health()?.lifecycle.clone())
+        Ok(self.health().await?.lifecycle.clone())
     }
     async fn golden(&self) -> async_graphql::Result<bool> {
-        Ok(self.health()?.golden)
+        Ok(self.health().await?.golden)
     }
     async fn evaluated_at(&self) -> async_graphql::Result<chrono::DateTime<chrono::Utc>> {
-        Ok(self.health()?.evaluated_at)
+        Ok(self.health().await?.evaluated_at)
     }
     async fn tracks(&self) -> async_graphql::Result<Vec<TrackHealth>> {
-        Ok(self.health()?.tracks.clone())
+        Ok(self.health().await?.tracks.clone())
     }
     /// Checks, optionally only those with one status (`fail`, `unknown`, …).
     async fn checks(&self, status: Option<String>) -> async_graphql::Result<Vec<CheckResult>> {
         Ok(self
-            .health()?
+            .health()
+            .await?
             .checks
             .iter()
             .filter(|c| status.as_ref().is_none_or(|s| *s == c.status))
@@ -301,7 +339,7 @@ impl Entity {
             .collect())
     }
     async fn eligibility(&self) -> async_graphql::Result<EligibilityView> {
-        Ok(self.health()?.eligibility.clone())
+        Ok(self.health().await?.eligibility.clone())
     }
     /// Collectors whose facts could not be refreshed: the facts still count, marked stale.
     async fn stale(&self) -> Vec<crate::health::StaleFacts> {
@@ -363,7 +401,8 @@ impl Group {
             checks: r.checks,
         })
     }
-    /// Components it owns, recursively.
+    /// Components it owns, recursively (at most 500 a page).
+    #[graphql(complexity = "first.clamp(1, 500).saturating_mul(child_complexity)")]
     async fn components(
         &self,
         #[graphql(default = 50)] first: usize,

@@ -15,6 +15,7 @@ mod facts;
 mod fleet;
 pub mod graphql;
 mod graphql_governance;
+mod graphql_limits;
 pub mod groups;
 mod ops;
 mod preview;

@@ -83,10 +83,17 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(WORKER_STACK_BYTES)
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(serve(settings, sources, &database, bind))
 }
+
+/// The stack of every runtime thread (request handlers and blocking work alike), set rather
+/// than left at tokio's 2 MiB default. Every recursion over input is bounded far below what this
+/// holds (see `api::graphql_limits`, `rules::condition`, `rules::path`); the rest is headroom for
+/// the deepest legitimate request, as a stack overflow aborts the whole process.
+pub const WORKER_STACK_BYTES: usize = 8 << 20;
 
 async fn serve(
     settings: SettingsFile,

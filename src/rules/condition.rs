@@ -77,6 +77,11 @@ pub fn compile_root(
     compile(value, pointer, facts, reads)
 }
 
+/// How deep `all`/`any`/`not` may nest. Compiling and evaluating recurse once per level, and
+/// conditions come from files and from previews submitted over the API; real checks nest a few
+/// levels.
+pub const MAX_CONDITION_DEPTH: usize = 32;
+
 /// Compiles any condition (a boolean group or a leaf).
 pub fn compile(
     value: &Value,
@@ -84,9 +89,25 @@ pub fn compile(
     facts: &mut FactTable,
     reads: &mut Reads,
 ) -> Result<Node, ConditionError> {
+    compile_at(value, pointer, facts, reads, 1)
+}
+
+fn compile_at(
+    value: &Value,
+    pointer: &str,
+    facts: &mut FactTable,
+    reads: &mut Reads,
+    depth: usize,
+) -> Result<Node, ConditionError> {
     let Value::Object(map) = value else {
         return Err(err(pointer, "a condition must be an object"));
     };
+    if depth > MAX_CONDITION_DEPTH {
+        return Err(err(
+            pointer,
+            format!("conditions nest more than {MAX_CONDITION_DEPTH} levels of `all`/`any`/`not`"),
+        ));
+    }
     // json-rules-engine picks the boolean operator in this order.
     for key in ["any", "all"] {
         if let Some(sub) = map.get(key) {
@@ -99,7 +120,9 @@ pub fn compile(
             let nodes = items
                 .iter()
                 .enumerate()
-                .map(|(i, c)| compile(c, &format!("{pointer}/{key}/{i}"), facts, reads))
+                .map(|(i, c)| {
+                    compile_at(c, &format!("{pointer}/{key}/{i}"), facts, reads, depth + 1)
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             return Ok(if key == "any" {
                 Node::Any(nodes)
@@ -115,7 +138,7 @@ pub fn compile(
                 "`not` takes one condition, not an array",
             ));
         }
-        let inner = compile(sub, &format!("{pointer}/not"), facts, reads)?;
+        let inner = compile_at(sub, &format!("{pointer}/not"), facts, reads, depth + 1)?;
         return Ok(Node::Not(Box::new(inner)));
     }
     if map.contains_key("condition") {
@@ -259,5 +282,30 @@ impl Node {
             Node::Not(n) => n.collect_leaves(out),
             Node::Leaf(l) => out.push(l),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// `not` wrapped around a leaf `levels` times.
+    fn nested(levels: usize) -> Value {
+        (0..levels).fold(
+            json!({"fact": "x", "operator": "equal", "value": 1}),
+            |inner, _| json!({ "not": inner }),
+        )
+    }
+
+    #[test]
+    fn nesting_is_bounded_with_the_place_it_was_passed() {
+        let compile = |v: &Value| {
+            compile_root(v, "/c", &mut FactTable::default(), &mut Reads::default())
+        };
+        assert!(compile(&nested(MAX_CONDITION_DEPTH - 1)).is_ok());
+        let e = compile(&nested(MAX_CONDITION_DEPTH)).unwrap_err();
+        assert!(e.message.contains("more than 32 levels"), "{}", e.message);
+        assert!(e.pointer.starts_with("/c/not/not/"), "{}", e.pointer);
     }
 }

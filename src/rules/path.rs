@@ -14,6 +14,11 @@ enum Segment {
     Descend,
 }
 
+/// The most segments a path may have: resolving recurses once per segment.
+pub const MAX_SEGMENTS: usize = 32;
+/// The most descents (`..`) a path may use: each one multiplies the work by the size of the value.
+pub const MAX_DESCENTS: usize = 2;
+
 /// A compiled path.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonPath {
@@ -70,6 +75,18 @@ impl JsonPath {
                 return Err(format!("JSONPath `{text}`: unexpected `{rest}`"));
             }
             first = false;
+        }
+        if segments.len() > MAX_SEGMENTS {
+            return Err(format!(
+                "JSONPath `{}…`: more than {MAX_SEGMENTS} steps",
+                text.chars().take(40).collect::<String>()
+            ));
+        }
+        let descents = segments.iter().filter(|s| **s == Segment::Descend).count();
+        if descents > MAX_DESCENTS {
+            return Err(format!(
+                "JSONPath `{text}`: `..` is used {descents} times; at most {MAX_DESCENTS} are allowed"
+            ));
         }
         if matches!(segments.last(), Some(Segment::Descend)) {
             return Err(format!(
@@ -269,5 +286,16 @@ mod tests {
         let err = JsonPath::parse("$.items[?(@.id=='x')]").unwrap_err();
         assert!(err.contains("$.items[?(@.id=='x')]"), "{err}");
         assert!(JsonPath::parse("$.a[").is_err());
+    }
+
+    #[test]
+    fn steps_and_descents_are_bounded() {
+        assert!(JsonPath::parse(&format!("${}", ".a".repeat(MAX_SEGMENTS))).is_ok());
+        let long = format!("${}", ".a".repeat(100_000));
+        let err = JsonPath::parse(&long).unwrap_err();
+        assert!(err.contains("more than 32 steps") && err.len() < 200, "{err}");
+        assert!(JsonPath::parse("$..a..b").is_ok());
+        let err = JsonPath::parse("$..a..b..c").unwrap_err();
+        assert!(err.contains("3 times"), "{err}");
     }
 }
