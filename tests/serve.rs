@@ -69,6 +69,35 @@ fn serves_the_demo_and_stops_on_sigterm() {
     );
 }
 
+#[test]
+fn a_second_replica_on_the_same_sqlite_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = || {
+        let mut c = bin();
+        c.args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+            .env("TECH_HEALTH_DATA_DIR", dir.path());
+        c
+    };
+    let mut first = serve()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = listening(&mut first);
+    let second = serve().output().unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(!second.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("already in use by another tech-health process")
+            && stderr.contains("SQLite serves a single replica"),
+        "{stderr}"
+    );
+    // The first one serves on, undisturbed.
+    assert!(ureq_get(&format!("{base}/readyz")).contains("ready"));
+    first.kill().unwrap();
+    first.wait().unwrap();
+}
+
 /// The base URL `serve` prints once it listens.
 fn listening(child: &mut Child) -> String {
     let mut line = String::new();

@@ -162,7 +162,10 @@ fn vary(template: &Map<String, Value>, i: u64) -> Map<String, Value> {
         );
     }
     if facts.contains_key("ciGreenOnDefaultBranch") {
-        facts.insert("ciGreenOnDefaultBranch".into(), json!(mix(i, 6) % 10 != 0));
+        facts.insert(
+            "ciGreenOnDefaultBranch".into(),
+            json!(!mix(i, 6).is_multiple_of(10)),
+        );
     }
     if facts.contains_key("daysSinceLastCommit") {
         facts.insert("daysSinceLastCommit".into(), json!(mix(i, 7) % 400));

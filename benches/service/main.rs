@@ -11,7 +11,10 @@
 //! - the root department's rollup over the whole fleet (p50/p99);
 //! - the whole fleet's eligibility as streamed NDJSON, first to last byte;
 //! - an impact preview of a stricter check over the whole fleet;
-//! - the server's resident memory (peak and at the end).
+//! - the server's resident memory (peak and at the end);
+//! - on Postgres, a second replica on the same store (`replicas` step): how long a fact pushed
+//!   to one replica takes to show in the other's health (p50/p99), how long the second takes
+//!   to lead after the first is killed with SIGKILL, and each replica's resident memory.
 //!
 //! ```text
 //! cargo bench --bench service                 # BENCH_N=10000 for a quick look
@@ -72,6 +75,19 @@ struct Report {
     rss_peak_mib: f64,
     rss_end_mib: f64,
     restart: Option<Restart>,
+    replicas: Option<Replicas>,
+}
+
+/// Two replicas on one Postgres (`replicas` step).
+struct Replicas {
+    /// The second replica's start-up while the first runs.
+    startup: Duration,
+    /// A fact pushed to the first, until the second's health shows it.
+    propagation: Latencies,
+    /// From SIGKILL of the leader until the other replica says it leads.
+    failover: Duration,
+    /// Peak / end resident memory of each replica.
+    rss: [(f64, f64); 2],
 }
 
 /// The server started again on the store it filled (`restart` step).
@@ -138,7 +154,9 @@ fn run() -> Result<(), String> {
 struct Steps(Vec<String>);
 
 impl Steps {
-    const ALL: [&'static str; 6] = ["reload", "push", "load", "export", "preview", "restart"];
+    const ALL: [&'static str; 7] = [
+        "reload", "push", "load", "export", "preview", "replicas", "restart",
+    ];
 
     fn from_env() -> Result<Steps, String> {
         let list: String = env_or("BENCH_STEPS", Self::ALL.join(","))?;
@@ -354,6 +372,12 @@ async fn bench_store(
     }
     eprintln!("eligibility export {export:.3?}, preview {preview:.3?}");
     let (rss_peak_mib, rss_end_mib) = rss(server.child.id())?;
+    let (server, replicas) = if steps.has("replicas") && store == "postgres" {
+        let (server, r) = replicas(server, url, fleet, &client).await?;
+        (server, Some(r))
+    } else {
+        (server, None)
+    };
     let restart = if steps.has("restart") {
         Some(restart(server, url, fleet, &client).await?)
     } else {
@@ -374,7 +398,116 @@ async fn bench_store(
         rss_peak_mib,
         rss_end_mib,
         restart,
+        replicas,
     })
+}
+
+/// Starts a second replica on the store `first` serves, pushes facts to the first and times
+/// until the second shows them, then kills the first (SIGKILL) and times until the second
+/// leads. Returns the second (now the only one) and the figures.
+async fn replicas(
+    mut first: Server,
+    url: &str,
+    fleet: &BenchFleet,
+    client: &reqwest::Client,
+) -> Result<(Server, Replicas), String> {
+    let t = Instant::now();
+    let second = start_server(url, fleet)?;
+    let startup = t.elapsed();
+    eprintln!("second replica started in {:.2} s", startup.as_secs_f64());
+    let leads = |base: String| async move {
+        get_json(client, &base, "/api/v1/replica")
+            .await
+            .map(|r| r["leader"] == true)
+    };
+    if !leads(first.base.clone()).await? || leads(second.base.clone()).await? {
+        return Err("the first replica should lead and the second follow".into());
+    }
+    // The second's start-up is a change of the whole fleet for the first: wait until the first
+    // has applied it.
+    let applied = |base: String| async move {
+        get_json(client, &base, "/api/v1/replica")
+            .await
+            .map(|r| r["appliedSeq"].as_i64())
+    };
+    let t = Instant::now();
+    while applied(first.base.clone()).await? != applied(second.base.clone()).await? {
+        if t.elapsed() > Duration::from_secs(60) {
+            return Err("the first replica did not apply the second's start-up".into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!(
+        "first replica caught up {:.2} s later",
+        t.elapsed().as_secs_f64()
+    );
+    let mut samples = Vec::new();
+    let started = Instant::now();
+    for k in 0..PUSHES / 3 {
+        let i = fleet::mix(k as u64, 7) as usize % fleet.components.len();
+        let name = &fleet.components[i];
+        let coverage = k as f64 * 0.5 + 0.125;
+        let t = Instant::now();
+        post(
+            client,
+            &first.base,
+            "/api/v1/facts",
+            &json!([{"entity": format!("component:default/{name}"), "collector": "ci",
+                     "facts": {"testCoverage": coverage, "ciGreenOnDefaultBranch": true}}]),
+        )
+        .await?;
+        let path = format!("/api/v1/entities/component/default/{name}/health");
+        loop {
+            let health = get_json(client, &second.base, &path).await?;
+            let shown = health["checks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|c| c["facts"]["testCoverage"] == json!(coverage));
+            if shown {
+                break;
+            }
+            if t.elapsed() > Duration::from_secs(10) {
+                return Err(format!(
+                    "{name}: the push did not reach the other replica in 10 s"
+                ));
+            }
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+        samples.push(t.elapsed().as_micros() as u64);
+    }
+    let propagation = Latencies::of(samples, 0, started.elapsed());
+    let rss = [rss(first.child.id())?, rss(second.child.id())?];
+    // SAFETY: signalling our own child process.
+    unsafe {
+        libc::kill(first.child.id() as i32, libc::SIGKILL);
+    }
+    let killed = Instant::now();
+    let _ = first.child.wait();
+    let failover = loop {
+        if leads(second.base.clone()).await? {
+            break killed.elapsed();
+        }
+        if killed.elapsed() > Duration::from_secs(30) {
+            return Err("no replica took the lead within 30 s".into());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    eprintln!(
+        "propagation p50 {} p99 {}, failover {:.2} s",
+        ms(propagation.p50_us),
+        ms(propagation.p99_us),
+        failover.as_secs_f64()
+    );
+    Ok((
+        second,
+        Replicas {
+            startup,
+            propagation,
+            failover,
+            rss,
+        },
+    ))
 }
 
 /// Stops the server and starts it again on the same store, which now holds the whole fleet
@@ -713,6 +846,42 @@ fn print_reports(n: usize, rate: u64, seconds: u64, reports: &[Report]) {
     row("server resident memory, peak / end", "≤ 500 MB", &|r| {
         format!("{:.0} / {:.0} MiB", r.rss_peak_mib, r.rss_end_mib)
     });
+    let replicas = |r: &Report, f: &dyn Fn(&Replicas) -> String| {
+        r.replicas.as_ref().map_or("—".to_string(), f)
+    };
+    row("second replica on the same store: start-up", "", &|r| {
+        replicas(r, &|x| format!("{:.2} s", x.startup.as_secs_f64()))
+    });
+    row(
+        "a fact pushed to one replica, shown by the other: p50 / p99",
+        "p99 ≤ 1 s",
+        &|r| {
+            replicas(r, &|x| {
+                format!(
+                    "{} / {}",
+                    ms(x.propagation.p50_us),
+                    ms(x.propagation.p99_us)
+                )
+            })
+        },
+    );
+    row(
+        "leader killed (SIGKILL): the other leads after",
+        "≤ 10 s",
+        &|r| replicas(r, &|x| format!("{:.2} s", x.failover.as_secs_f64())),
+    );
+    row(
+        "each replica's resident memory, peak / end",
+        "≤ 500 MB",
+        &|r| {
+            replicas(r, &|x| {
+                format!(
+                    "{:.0} / {:.0} and {:.0} / {:.0} MiB",
+                    x.rss[0].0, x.rss[0].1, x.rss[1].0, x.rss[1].1
+                )
+            })
+        },
+    );
     row(
         "restart on the filled store: start-up",
         "",

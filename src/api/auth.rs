@@ -151,10 +151,11 @@ impl Auth {
         refresh: bool,
     ) -> Result<JwkSet, ApiError> {
         let mut guard = cache.lock().await;
-        if let Some((at, set)) = guard.as_ref() {
-            if !refresh && at.elapsed() < Duration::from_secs(600) {
-                return Ok(set.clone());
-            }
+        if let Some((at, set)) = guard.as_ref()
+            && !refresh
+            && at.elapsed() < Duration::from_secs(600)
+        {
+            return Ok(set.clone());
         }
         let set: JwkSet = self
             .http

@@ -79,7 +79,7 @@ pub async fn campaign_detail(app: &App, id: &str) -> Result<Option<CampaignDetai
         .store
         .campaign_series(id)
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(ApiError::from)?
         .into_iter()
         .filter_map(|(date, v)| {
             Some(BurnupPoint {

@@ -33,6 +33,8 @@ pub struct CollectorView {
     pub handles_repository: bool,
     /// Newest first.
     pub last_runs: Vec<RunRow>,
+    /// The replica that runs the schedules: the leader (null while none leads).
+    pub leader: Option<String>,
 }
 
 /// The configured collectors: cadence, next run, and their latest runs with errors.
@@ -43,6 +45,7 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Result<Json<Vec<CollectorView>>, ApiError> {
     s.auth.allow_read(&headers).await?;
+    let leader = s.app.replica_status().await.leader_replica;
     let mut out = Vec::new();
     for e in s.app.runner.entries() {
         let c = &e.collector;
@@ -51,7 +54,7 @@ pub async fn list(
             .store
             .runs(c.name(), LAST_RUNS)
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(ApiError::from)?;
         out.push(CollectorView {
             name: c.name().to_string(),
             kind: c.kind().to_string(),
@@ -61,6 +64,7 @@ pub async fn list(
             handles_entity: c.handles().entity,
             handles_repository: c.handles().repository,
             last_runs: runs,
+            leader: leader.clone(),
         });
     }
     Ok(Json(out))

@@ -114,7 +114,7 @@ pub async fn fact_history(
         .store
         .fact_history(&r.to_string(), q.collector.as_deref(), limit)
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(ApiError::from)?;
     Ok(Json(
         rows.into_iter()
             .map(|f| FactBatch {

@@ -118,7 +118,7 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Config(m) => ApiError::Config(m),
-            ServiceError::Store(e) => ApiError::Internal(e.to_string()),
+            ServiceError::Store(e) => e.into(),
             ServiceError::NotFound(m) => {
                 ApiError::NotFound(format!("{m} is not in the catalog or is not scored"))
             }
@@ -173,6 +173,16 @@ where
                 }
                 _ => ApiError::BadRequest(e.body_text()),
             }),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        if e.is_unavailable() {
+            ApiError::Unavailable(e.to_string())
+        } else {
+            ApiError::Internal(e.to_string())
         }
     }
 }

@@ -107,7 +107,7 @@ pub async fn audit_log(app: &App, entity: &Option<String>) -> Result<Vec<AuditEn
         .store
         .exemption_audit(entity.as_deref())
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(ApiError::from)?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {

@@ -104,7 +104,7 @@ pub async fn trend_of(s: &AppState, g: &EntityRef, days: u32) -> Result<GroupTre
         .store
         .snapshots(&g.to_string(), since)
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(ApiError::from)?;
     let points = rows
         .into_iter()
         .filter_map(|(date, v)| trend_point(date, v))

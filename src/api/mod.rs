@@ -97,6 +97,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
+        .routes(routes!(ops::replica))
 }
 
 /// The OpenAPI document, as served and as checked in at `openapi/openapi.json`.

@@ -1,6 +1,6 @@
 //! Liveness, readiness and Prometheus metrics.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
@@ -18,23 +18,71 @@ pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// The store answers.
+/// How long readiness and metrics wait for the store before answering without it.
+const STORE_WAIT: Duration = Duration::from_secs(2);
+
+/// Ready: start-up is done, the shared change log applied, and the store answers (within 2 s).
 #[utoipa::path(get, path = "/readyz", tag = "ops", responses((status = 200, body = Object), (status = 503, body = super::error::ErrorBody)))]
 pub async fn readyz(State(s): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    s.app
-        .store
-        .ping()
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    Ok(Json(
-        json!({ "status": "ready", "store": s.app.store.backend() }),
-    ))
+    if !s.app.is_ready() {
+        return Err(ApiError::Unavailable(
+            "starting: the change log is not applied yet".into(),
+        ));
+    }
+    match tokio::time::timeout(STORE_WAIT, s.app.store.ping()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(ApiError::Unavailable(e.to_string())),
+        Err(_) => {
+            return Err(ApiError::Unavailable(format!(
+                "the store did not answer within {} s",
+                STORE_WAIT.as_secs()
+            )));
+        }
+    }
+    let r = s.app.replica_status().await;
+    Ok(Json(json!({
+        "status": "ready",
+        "store": s.app.store.backend(),
+        "replica": r.replica,
+        "leader": r.leader,
+        "appliedSeq": r.applied_seq,
+    })))
+}
+
+/// This replica, the one that leads, and how far it has applied the shared change log.
+#[utoipa::path(get, path = "/api/v1/replica", tag = "ops", responses((status = 200, body = crate::service::ReplicaStatus)))]
+pub async fn replica(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Json<crate::service::ReplicaStatus>, ApiError> {
+    s.auth.allow_read(&headers).await?;
+    Ok(Json(s.app.replica_status().await))
 }
 
 /// Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, content_type = "text/plain", body = String)))]
 pub async fn metrics(State(s): State<AppState>) -> Response {
-    if let Ok(c) = s.app.store.counts().await {
+    // Which replica leads (each replica's own gauge says whether it does).
+    let r = s.app.replica_status().await;
+    metrics::gauge!("tech_health_leader", "replica" => r.replica.clone())
+        .set(f64::from(u8::from(r.leader)));
+    // The leader as this replica sees it: 1 for the one that leads, 0 for those seen before.
+    static SEEN: parking_lot::Mutex<Vec<String>> = parking_lot::Mutex::new(Vec::new());
+    {
+        let mut seen = SEEN.lock();
+        if let Some(l) = &r.leader_replica
+            && !seen.contains(l)
+        {
+            seen.push(l.clone());
+        }
+        for name in seen.iter() {
+            let leads = r.leader_replica.as_ref() == Some(name);
+            metrics::gauge!("tech_health_leader_replica", "replica" => name.clone())
+                .set(f64::from(u8::from(leads)));
+        }
+    }
+    // Store counts when the store answers at once; a scrape never waits on a store that is down.
+    if let Ok(Ok(c)) = tokio::time::timeout(STORE_WAIT, s.app.store.counts()).await {
         metrics::gauge!("tech_health_store_entities").set(c.entities as f64);
         metrics::gauge!("tech_health_store_facts").set(c.facts as f64);
         metrics::gauge!("tech_health_store_fact_history").set(c.fact_history as f64);

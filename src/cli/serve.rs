@@ -103,6 +103,8 @@ async fn serve(
 ) -> Result<ExitCode, String> {
     let shown = database.split('@').next_back().unwrap_or(database);
     tracing::info!(database = shown, "starting");
+    // Held until the process ends: one replica per SQLite file.
+    let _claim = crate::store::claim(database).map_err(|e| format!("cannot start:\n{e}"))?;
     let app = App::start(settings, sources, database)
         .await
         .map_err(|e| format!("cannot start:\n{e}"))?;
@@ -128,15 +130,23 @@ async fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Prunes fact history to the retention limits, hourly.
+/// On the leading replica, hourly: prunes fact history to the retention limits, and the change
+/// log to a day (a replica further behind reads everything again).
 async fn housekeeping(app: Arc<App>) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
+        if !app.is_leader() {
+            continue;
+        }
         match app.store.prune_history(app.retention, app.now()).await {
             Ok(n) if n > 0 => tracing::info!(rows = n, "fact history pruned"),
             Ok(_) => {}
             Err(e) => tracing::warn!("pruning fact history failed: {e}"),
+        }
+        let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
+        if let Err(e) = app.store.prune_log(day_ago).await {
+            tracing::warn!("pruning the change log failed: {e}");
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The scheduler: every collector with a cadence runs once when the service starts, then at
 //! each time its cron expression names. A run still in progress when the next time comes makes
-//! that time pass (one run at a time per collector).
+//! that time pass (one run at a time per collector). Only the leading replica collects: the
+//! others wait, and the one that takes the lead runs at once.
 
 use std::sync::Arc;
 
@@ -25,24 +26,40 @@ async fn drive(app: Arc<App>, entry: Arc<Entry>) {
     let Some((_, cron)) = &entry.cadence else {
         return;
     };
-    app.run_collector(&entry, Scope::All, Trigger::Schedule, false)
-        .await;
+    let mut leading = app.leadership();
     loop {
-        let next = match cron.find_next_occurrence(&Utc::now(), false) {
-            Ok(t) => t,
-            Err(e) => {
-                tracing::error!(
-                    collector = entry.collector.name(),
-                    "no next run time, the collector stops: {e}"
-                );
-                entry.set_next_run(None);
-                return;
-            }
-        };
-        entry.set_next_run(Some(next));
-        let wait = (next - Utc::now()).to_std().unwrap_or_default();
-        tokio::time::sleep(wait).await;
+        // Only the leading replica collects; a replica that takes the lead runs at once.
+        if leading.wait_for(|l| *l).await.is_err() {
+            return;
+        }
         app.run_collector(&entry, Scope::All, Trigger::Schedule, false)
             .await;
+        loop {
+            let next = match cron.find_next_occurrence(&Utc::now(), false) {
+                Ok(t) => t,
+                Err(e) => {
+                    tracing::error!(
+                        collector = entry.collector.name(),
+                        "no next run time, the collector stops: {e}"
+                    );
+                    entry.set_next_run(None);
+                    return;
+                }
+            };
+            entry.set_next_run(Some(next));
+            let wait = (next - Utc::now()).to_std().unwrap_or_default();
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = leading.changed() => {}
+            }
+            if !*leading.borrow_and_update() {
+                entry.set_next_run(None);
+                break;
+            }
+            if Utc::now() >= next {
+                app.run_collector(&entry, Scope::All, Trigger::Schedule, false)
+                    .await;
+            }
+        }
     }
 }

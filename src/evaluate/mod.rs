@@ -167,13 +167,12 @@ impl Engine {
             } else if let (Some(t), Some(l)) = (
                 ex.track.as_deref().and_then(|t| self.track(t)),
                 ex.level.as_deref(),
-            ) {
-                if let Some(li) = self.tracks[t].level_index(l) {
-                    self.tracks[t].levels[li]
-                        .clone()
-                        .into_iter()
-                        .for_each(&mut exempt);
-                }
+            ) && let Some(li) = self.tracks[t].level_index(l)
+            {
+                self.tracks[t].levels[li]
+                    .clone()
+                    .into_iter()
+                    .for_each(&mut exempt);
             }
         }
     }

@@ -4,16 +4,18 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use rustc_hash::FxHashSet;
 use serde_json::Value;
 
 use super::change::{ItemError, PushOutcome};
 use super::collectors::FactError;
 use super::load::stored;
+use super::replica::Ending;
 use super::{App, ServiceError};
 use crate::catalog::{Catalog, Entity, EntityRef, parse_descriptors};
 use crate::health::Fleet;
-use crate::store::{ChangeSet, GroupRow};
+use crate::store::{ChangeScope, ChangeSet, GroupRow};
 
 /// Entities posted by a client are marked with this source; file reloads leave them alone.
 pub const API_SOURCE: &str = "api";
@@ -77,7 +79,7 @@ impl App {
         if !errors.is_empty() {
             return Err(ServiceError::Invalid(errors));
         }
-        let _writer = self.writer.lock().await;
+        let _writer = self.turn().await?;
         let fleet = self.fleet();
         let changed: FxHashSet<EntityRef> = entities.iter().map(|e| e.entity_ref.clone()).collect();
         let mut all: Vec<Entity> = fleet
@@ -95,13 +97,13 @@ impl App {
             ..Default::default()
         };
         all.extend(entities);
-        self.apply_catalog(&fleet, Catalog::from_entities(all), changed, change)
+        self.commit_catalog(&fleet, Catalog::from_entities(all), changed, change)
             .await
     }
 
     /// Removes an entity with its facts, history and results.
     pub async fn delete_entity(&self, r: &EntityRef) -> Result<PushOutcome, ServiceError> {
-        let _writer = self.writer.lock().await;
+        let _writer = self.turn().await?;
         let fleet = self.fleet();
         if fleet.catalog.get(r).is_none() {
             return Err(ServiceError::NotFound(r.to_string()));
@@ -117,7 +119,7 @@ impl App {
             delete_entities: vec![r.to_string()],
             ..Default::default()
         };
-        self.apply_catalog(
+        self.commit_catalog(
             &fleet,
             Catalog::from_entities(all),
             FxHashSet::from_iter([r.clone()]),
@@ -154,7 +156,7 @@ impl App {
                 )),
             }
         }
-        let _writer = self.writer.lock().await;
+        let _writer = self.turn().await?;
         let fleet = self.fleet();
         let ours = |e: &Entity| *e.origin.file == *Path::new(source);
         let changed: Vec<&Entity> = incoming
@@ -199,19 +201,38 @@ impl App {
             .cloned()
             .collect();
         all.extend(changed.into_iter().cloned());
-        self.apply_catalog(&fleet, Catalog::from_entities(all), touched, change)
+        self.commit_catalog(&fleet, Catalog::from_entities(all), touched, change)
             .await?;
         Ok(outcome)
     }
 
-    async fn apply_catalog(
+    /// Applies a catalog change this replica makes, and commits it.
+    async fn commit_catalog(
+        &self,
+        fleet: &Fleet,
+        catalog: Catalog,
+        changed: FxHashSet<EntityRef>,
+        change: ChangeSet,
+    ) -> Result<PushOutcome, ServiceError> {
+        let scope = ChangeScope::Catalog {
+            refs: changed.iter().map(EntityRef::to_string).collect(),
+        };
+        let now = self.now();
+        self.apply_catalog(fleet, catalog, changed, change, now, Ending::Commit(scope))
+            .await
+    }
+
+    /// Re-evaluates what a catalog change touches (the entities themselves, and what changed
+    /// groups own) and ends the change (see [`Ending`]).
+    pub(super) async fn apply_catalog(
         &self,
         fleet: &Fleet,
         catalog: Catalog,
         changed: FxHashSet<EntityRef>,
         mut change: ChangeSet,
+        now: DateTime<Utc>,
+        ending: Ending,
     ) -> Result<PushOutcome, ServiceError> {
-        let now = self.now();
         let mut next = fleet.clone();
         next.catalog = Arc::new(catalog);
         // What the change touches: the entities themselves, and what changed groups own.
@@ -272,7 +293,7 @@ impl App {
         }
         groups.sort();
         next.evaluated_at = now;
-        self.store.commit(&change, now).await?;
+        self.finish(&mut change, ending, now).await?;
         let mut reevaluated: Vec<_> = touched
             .iter()
             .filter_map(|r| {

@@ -11,12 +11,14 @@ use utoipa::ToSchema;
 
 use super::collectors::FactError;
 use super::governance::{Governance, Moved};
+use super::load::insert_sorted;
+use super::replica::Ending;
 use super::{App, ServiceError};
 use crate::catalog::EntityRef;
 use crate::evaluate::Engine;
 use crate::governance::events::Standing;
 use crate::health::{CollectorFacts, FactSet, Fleet, Scored, Staleness, view};
-use crate::store::{ChangeSet, FactRow, GroupRow, ResultRow, StaleMark};
+use crate::store::{ChangeScope, ChangeSet, FactRow, GroupRow, ResultRow, StaleMark};
 
 /// One item of `POST /api/v1/facts`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -96,7 +98,7 @@ fn item_error(index: usize, item: &FactItem, path: &str, message: String) -> Ite
 impl App {
     /// Validates a batch (all or nothing), stores it, re-evaluates the entities it names.
     pub async fn push_facts(&self, items: Vec<FactItem>) -> Result<PushOutcome, ServiceError> {
-        let _writer = self.writer.lock().await;
+        let _turn = self.turn().await?;
         let fleet = self.fleet();
         let collectors = self.collectors();
         let now = self.now();
@@ -148,7 +150,10 @@ impl App {
                 });
                 continue;
             }
-            let observed_at = item.observed_at.unwrap_or(now);
+            // To the microsecond, as the stores keep it.
+            let observed_at = item
+                .observed_at
+                .map_or(now, |t| chrono::SubsecRound::trunc_subsecs(t, 6));
             if observed_at > now + chrono::Duration::minutes(5) {
                 errors.push(item_error(
                     i,
@@ -189,12 +194,15 @@ impl App {
                     c.observed_at = row.observed_at;
                     c.stale = None;
                 }
-                None => list.push(CollectorFacts {
-                    collector: crate::intern::shared(&row.collector),
-                    facts: FactSet::new(&row.facts),
-                    observed_at: row.observed_at,
-                    stale: None,
-                }),
+                None => insert_sorted(
+                    &mut list,
+                    CollectorFacts {
+                        collector: crate::intern::shared(&row.collector),
+                        facts: FactSet::new(&row.facts),
+                        observed_at: row.observed_at,
+                        stale: None,
+                    },
+                ),
             }
             next.facts.insert(entity.clone(), list.into());
             if seen.insert(entity.clone()) {
@@ -218,7 +226,7 @@ impl App {
         &self,
         marks: &[(EntityRef, String, String)],
     ) -> Result<Vec<EntityRef>, ServiceError> {
-        let _writer = self.writer.lock().await;
+        let _turn = self.turn().await?;
         let now = self.now();
         let mut next = (*self.fleet()).clone();
         let mut rows = Vec::new();
@@ -246,11 +254,16 @@ impl App {
             marked.push(r.clone());
         }
         if !rows.is_empty() {
-            let change = ChangeSet {
+            let mut change = ChangeSet {
                 stale: rows,
                 ..Default::default()
             };
-            self.store.commit(&change, now).await?;
+            let scope = ChangeScope::Entities {
+                refs: marked.iter().map(EntityRef::to_string).collect(),
+                reevaluate: false,
+                governance: false,
+            };
+            self.finish(&mut change, Ending::Commit(scope), now).await?;
             self.publish(next);
         }
         Ok(marked)
@@ -258,7 +271,7 @@ impl App {
 
     /// Re-evaluates entities now (e.g. after an exemption expired, or on request).
     pub async fn refresh(&self, entities: &[EntityRef]) -> Result<PushOutcome, ServiceError> {
-        let _writer = self.writer.lock().await;
+        let _turn = self.turn().await?;
         let fleet = self.fleet();
         for r in entities {
             if !fleet.scored.contains_key(r) {
@@ -280,12 +293,18 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<PushOutcome, ServiceError> {
         let gov = (*self.governance()).clone();
-        self.reevaluate_governed(next, touched, change, now, gov)
+        let scope = ChangeScope::Entities {
+            refs: touched.iter().map(EntityRef::to_string).collect(),
+            reevaluate: true,
+            governance: false,
+        };
+        self.reevaluate_governed(next, touched, change, now, gov, Ending::Commit(scope))
             .await
     }
 
     /// [`App::reevaluate`] with the governance `gov` (exemptions and campaigns as the change
     /// leaves them); the events and campaign progress it derives go into the same transaction.
+    /// Replaying another replica's change, nothing is written.
     pub(super) async fn reevaluate_governed(
         &self,
         mut next: Fleet,
@@ -293,6 +312,7 @@ impl App {
         mut change: ChangeSet,
         now: DateTime<Utc>,
         gov: Governance,
+        ending: Ending,
     ) -> Result<PushOutcome, ServiceError> {
         let started = std::time::Instant::now();
         let updates: Vec<(EntityRef, Arc<Scored>)> = touched
@@ -339,7 +359,7 @@ impl App {
         next.evaluated_at = now;
         let gov = self.derive(gov, &next, &moved, Some(touched), &mut change, now);
         let events = !change.events.is_empty();
-        self.store.commit(&change, now).await?;
+        self.finish(&mut change, ending, now).await?;
         self.publish_governance(gov, events);
         metrics::histogram!("tech_health_evaluation_seconds", "scope" => "entities")
             .record(started.elapsed().as_secs_f64());

@@ -1,7 +1,7 @@
 //! The service's background tasks: one applies what time alone changes (exemptions running
 //! out, campaign deadlines), one delivers the event outbox to the webhooks — signed, retried
-//! with exponential backoff, marked delivered only after a 2xx. Both hold the app weakly and
-//! end when it goes.
+//! with exponential backoff, marked delivered only after a 2xx. Both run on the leading
+//! replica only (the others wait for the lead), hold the app weakly and end when it goes.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -116,8 +116,19 @@ fn until(at: chrono::DateTime<Utc>, now: chrono::DateTime<Utc>, cap: Duration) -
         .clamp(Duration::from_millis(10), cap)
 }
 
+/// Waits until the app leads; false when the app is gone.
+pub(crate) async fn until_leading(app: &Weak<App>) -> bool {
+    let Some(mut leading) = app.upgrade().map(|a| a.leadership()) else {
+        return false;
+    };
+    leading.wait_for(|l| *l).await.is_ok()
+}
+
 async fn clock_task(app: Weak<App>) {
     loop {
+        if !until_leading(&app).await {
+            return;
+        }
         let Some(a) = app.upgrade() else { return };
         if let Err(e) = a.tick().await {
             tracing::error!(error = %e, "applying expiries and deadlines failed");
@@ -147,6 +158,9 @@ async fn delivery_task(app: Weak<App>) {
     };
     let mut pruned: Option<std::time::Instant> = None;
     loop {
+        if !until_leading(&app).await {
+            return;
+        }
         let Some(a) = app.upgrade() else { return };
         if pruned.is_none_or(|at| at.elapsed() > Duration::from_secs(3600)) {
             pruned = Some(std::time::Instant::now());

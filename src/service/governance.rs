@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use super::replica::Ending;
 use super::{App, ServiceError};
 use crate::catalog::EntityRef;
 use crate::governance::FieldError;
@@ -18,7 +19,9 @@ use crate::governance::exemptions::{
     self, ExemptionRecord, ExemptionRequest, ExemptionState, SYSTEM_ACTOR,
 };
 use crate::health::Fleet;
-use crate::store::{AuditRow, CampaignRow, ChangeSet, ExemptionRow, OutboxRow, ProgressRow};
+use crate::store::{
+    AuditRow, CampaignRow, ChangeScope, ChangeSet, ExemptionRow, OutboxRow, ProgressRow,
+};
 
 /// A campaign with the state and counts it was last measured at.
 #[derive(Debug, Clone)]
@@ -80,6 +83,15 @@ pub struct Governance {
 
 /// An entity whose standing a change moved.
 pub(super) type Moved = (EntityRef, Standing, Standing);
+
+/// The log scope of a governance change that re-evaluated `touched`.
+fn governed(touched: &[EntityRef]) -> ChangeScope {
+    ChangeScope::Entities {
+        refs: touched.iter().map(EntityRef::to_string).collect(),
+        reevaluate: true,
+        governance: true,
+    }
+}
 
 fn invalid_exemption(errors: Vec<FieldError>) -> ServiceError {
     ServiceError::Rejected {
@@ -150,6 +162,11 @@ impl App {
                 }
                 _ => tracing::warn!(id = %row.id, "stored campaign unreadable"),
             }
+        }
+        // Measured on the fleet as it stands (a replica reading another's change counts on).
+        let fleet = self.fleet();
+        for c in &mut gov.campaigns {
+            c.measure(&fleet);
         }
         *self.governance.write() = Arc::new(gov);
         Ok(())
@@ -248,7 +265,8 @@ impl App {
         let mut next = (*self.fleet()).clone();
         next.exemptions = Arc::new(exemptions::applying(&gov.exemptions, now));
         let touched: Vec<EntityRef> = entity.into_iter().collect();
-        self.reevaluate_governed(next, &touched, change, now, gov)
+        let scope = governed(&touched);
+        self.reevaluate_governed(next, &touched, change, now, gov, Ending::Commit(scope))
             .await?;
         // The soonest expiry may have changed.
         self.wake.notify_one();
@@ -261,7 +279,7 @@ impl App {
         req: &ExemptionRequest,
         author: &str,
     ) -> Result<ExemptionRecord, ServiceError> {
-        let _writer = self.writer.lock().await;
+        let _turn = self.turn().await?;
         let fleet = self.fleet();
         let now = self.now();
         let record = exemptions::validate(
@@ -291,7 +309,7 @@ impl App {
         id: &str,
         by: &str,
     ) -> Result<ExemptionRecord, ServiceError> {
-        let _writer = self.writer.lock().await;
+        let _turn = self.turn().await?;
         let now = self.now();
         let mut gov = (*self.governance()).clone();
         let Some(record) = gov.exemptions.iter_mut().find(|r| r.id == id) else {
@@ -320,7 +338,7 @@ impl App {
     /// What time alone changes: exemptions that ran out (recorded as `expired` once, their
     /// entities re-evaluated) and campaigns whose start or deadline passed.
     pub async fn tick(&self) -> Result<(), ServiceError> {
-        let _writer = self.writer.lock().await;
+        let _turn = self.turn().await?;
         let now = self.now();
         let mut gov = (*self.governance()).clone();
         let due: Vec<String> = exemptions::due(&gov.exemptions, now)
@@ -349,7 +367,8 @@ impl App {
         touched.dedup();
         let mut next = (*self.fleet()).clone();
         next.exemptions = Arc::new(exemptions::applying(&gov.exemptions, now));
-        self.reevaluate_governed(next, &touched, change, now, gov)
+        let scope = governed(&touched);
+        self.reevaluate_governed(next, &touched, change, now, gov, Ending::Commit(scope))
             .await?;
         Ok(())
     }
@@ -374,14 +393,14 @@ impl App {
         req: &CampaignRequest,
         author: &str,
     ) -> Result<Campaign, ServiceError> {
-        let _writer = self.writer.lock().await;
+        let _turn = self.turn().await?;
         let fleet = self.fleet();
         let now = self.now();
         let campaign = campaigns::validate(req, &fleet, author, now).map_err(invalid_campaign)?;
         let mut entry = CampaignEntry::new(campaign.clone(), CampaignState::Scheduled);
         entry.measure(&fleet);
         entry.state = campaign.state(&entry.counts, now);
-        let change = ChangeSet {
+        let mut change = ChangeSet {
             campaigns: vec![campaign_row(&entry)],
             campaign_progress: vec![ProgressRow {
                 campaign_id: campaign.id.clone(),
@@ -389,7 +408,8 @@ impl App {
             }],
             ..Default::default()
         };
-        self.store.commit(&change, now).await?;
+        self.finish(&mut change, Ending::Commit(governed(&[])), now)
+            .await?;
         let mut gov = (*self.governance()).clone();
         gov.campaigns.push(entry);
         self.publish_governance(gov, false);

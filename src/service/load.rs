@@ -20,7 +20,9 @@ use crate::governance::exemptions;
 use crate::health::{CollectorFacts, EntityFacts, FactSet, Fleet, Scored, Staleness};
 use crate::settings::SettingsFile;
 use crate::source::{BundledFiles, DiskFiles, Files, FilesSeen, RecordedFiles};
-use crate::store::{self, ChangeSet, FactRow, GroupRow, Rows, StoredEntity};
+use crate::store::{
+    self, ChangeScope, ChangeSet, FactRow, GroupRow, Rows, StaleMark, StoredEntity,
+};
 
 pub const EXAMPLE_CATALOG: &str = "examples/fleet/catalog-info.yaml";
 pub const EXAMPLE_FACTS: &str = "examples/fleet/facts.json";
@@ -90,7 +92,7 @@ fn load_catalog_files(sources: &Sources) -> Result<Option<(Vec<Entity>, FilesSee
 }
 
 /// Reads a stored envelope back into an entity.
-fn entity_from_store(row: &StoredEntity) -> Option<Entity> {
+pub(super) fn entity_from_store(row: &StoredEntity) -> Option<Entity> {
     let text = row.body.to_string();
     let (mut parsed, problems) = crate::catalog::parse_descriptors(Path::new(&row.source), &text);
     for p in problems.iter().filter(|p| p.is_error()) {
@@ -178,7 +180,46 @@ fn demo_facts(
 }
 
 /// An entity's facts, collector by collector, as they are read.
-type FactsBuilding = rustc_hash::FxHashMap<EntityRef, Vec<CollectorFacts>>;
+pub(super) type FactsBuilding = rustc_hash::FxHashMap<EntityRef, Vec<CollectorFacts>>;
+
+/// Stored facts rows with their stale marks, keyed by the catalog's refs, each entity's
+/// collectors in name order (as a running replica keeps them).
+pub(super) fn facts_of(
+    rows: Vec<FactRow>,
+    marks: Vec<StaleMark>,
+    catalog: &Catalog,
+) -> FactsBuilding {
+    let mut by = FactsBuilding::default();
+    for row in rows {
+        add_fact(&mut by, row, catalog);
+    }
+    mark_stale(&mut by, marks);
+    by
+}
+
+fn mark_stale(by: &mut FactsBuilding, marks: Vec<StaleMark>) {
+    for m in marks {
+        let Ok(r) = m.entity_ref.parse::<EntityRef>() else {
+            continue;
+        };
+        let Some(c) = by
+            .get_mut(&r)
+            .and_then(|list| list.iter_mut().find(|c| *c.collector == *m.collector))
+        else {
+            continue;
+        };
+        c.stale = Some(Box::new(Staleness {
+            reason: m.reason,
+            since: m.since,
+        }));
+    }
+}
+
+/// Where a collector's facts go in an entity's list: collectors are kept in name order.
+pub(super) fn insert_sorted(list: &mut Vec<CollectorFacts>, facts: CollectorFacts) {
+    let at = list.partition_point(|c| *c.collector < *facts.collector);
+    list.insert(at, facts);
+}
 
 /// Adds one row of facts, keyed by the catalog's ref (rows about no entity, or whose facts
 /// are not an object, are skipped).
@@ -186,14 +227,26 @@ fn add_fact(by: &mut FactsBuilding, row: FactRow, catalog: &Catalog) {
     let (Ok(r), true) = (row.entity_ref.parse::<EntityRef>(), row.facts.is_object()) else {
         return;
     };
-    by.entry(catalog.shared_ref(&r))
-        .or_default()
-        .push(CollectorFacts {
+    insert_sorted(
+        by.entry(catalog.shared_ref(&r)).or_default(),
+        CollectorFacts {
             collector: crate::intern::shared(&row.collector),
             facts: FactSet::new(&row.facts),
             observed_at: row.observed_at,
             stale: None,
-        });
+        },
+    );
+}
+
+/// What a full load is for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Load {
+    /// Start-up: the store synchronised with the catalog files, every result written afresh.
+    Start,
+    /// A reload on this replica (SIGHUP or the API): standards and catalog files read again.
+    Reload,
+    /// Another replica's full change, read back from the store and evaluated at its time.
+    Replay(DateTime<Utc>),
 }
 
 impl App {
@@ -235,6 +288,7 @@ impl App {
             kinds,
         );
         let webhooks = super::delivery::webhooks(&settings.events)?;
+        let replica = super::replica::replica_name(env);
         let app = Arc::new(App {
             store,
             runner: Arc::new(runner),
@@ -250,10 +304,23 @@ impl App {
             webhooks: Arc::new(webhooks),
             wake: Arc::default(),
             outbox_wake: Arc::default(),
+            replica,
+            applied: Default::default(),
+            ready: Default::default(),
+            leading: tokio::sync::watch::Sender::new(false),
         });
-        app.load_governance().await?;
         app.restore_collector_states().await?;
-        app.reload_inner(true).await?;
+        {
+            // Under the cross-replica lock: what the store holds now is all there is to read,
+            // and the log is applied up to here.
+            let _writer = app.writer.lock().await;
+            let _shared = app.store.lock_writes().await?;
+            let seq = app.store.latest_seq().await?;
+            app.applied.store(seq, std::sync::atomic::Ordering::SeqCst);
+            app.load_governance().await?;
+            app.reload_inner(Load::Start).await?;
+        }
+        app.spawn_replication().await;
         app.spawn_tasks();
         Ok(app)
     }
@@ -269,23 +336,8 @@ impl App {
         self.store
             .each_latest_fact(&mut |row| add_fact(&mut by, row, catalog))
             .await?;
-        let mut facts: imbl::HashMap<EntityRef, EntityFacts> =
-            by.into_iter().map(|(k, v)| (k, v.into())).collect();
-        for m in self.store.stale_marks().await? {
-            let Ok(r) = m.entity_ref.parse::<EntityRef>() else {
-                continue;
-            };
-            let Some(list) = facts.get(&r) else { continue };
-            let mut list = list.to_vec();
-            if let Some(c) = list.iter_mut().find(|c| *c.collector == *m.collector) {
-                c.stale = Some(Box::new(Staleness {
-                    reason: m.reason,
-                    since: m.since,
-                }));
-            }
-            facts.insert(r, list.into());
-        }
-        Ok(facts)
+        mark_stale(&mut by, self.store.stale_marks().await?);
+        Ok(by.into_iter().map(|(k, v)| (k, v.into())).collect())
     }
 
     /// The catalog on start: what the store holds, with the catalog files (when configured)
@@ -388,15 +440,24 @@ impl App {
     /// Re-reads the standards (and catalog files, when configured) and re-evaluates the whole
     /// fleet. On bad configuration nothing changes and the error says where.
     pub async fn reload(&self) -> Result<ReloadReport, ServiceError> {
-        self.reload_inner(false).await
+        let _turn = self.turn().await?;
+        self.reload_inner(Load::Reload).await
     }
 
-    async fn reload_inner(&self, starting: bool) -> Result<ReloadReport, ServiceError> {
-        let _writer = self.writer.lock().await;
+    /// Loads and evaluates everything; callers hold the writer's turn (or, replaying, the
+    /// writer lock).
+    pub(super) async fn reload_inner(&self, load: Load) -> Result<ReloadReport, ServiceError> {
         let started = std::time::Instant::now();
+        let starting = load == Load::Start;
+        let (replay, now) = match load {
+            Load::Replay(at) => (true, at),
+            _ => (false, self.now()),
+        };
         let (engine, collectors) = load_standards(&self.sources)?;
+        if replay {
+            self.load_governance().await?;
+        }
         let current = self.fleet();
-        let now = self.now();
         let mut change = ChangeSet {
             replace_all: starting,
             // On start every result is written afresh, stamped already.
@@ -411,13 +472,13 @@ impl App {
                 .lock()
                 .as_ref()
                 .is_some_and(|seen| seen.unchanged(&DiskFiles));
-        let from_files = if files_unchanged {
+        let from_files = if files_unchanged || replay {
             None
         } else {
             load_catalog_files(&self.sources)?
         };
         let (from_files, seen) = from_files.unzip();
-        let catalog = match (starting, from_files) {
+        let catalog = match (starting || replay, from_files) {
             (true, files) => self.catalog_at_start(files, &mut change).await?,
             (false, Some(files)) => self.catalog_reread(&current, files, &mut change).await?,
             (false, None) => current.catalog.clone(),
@@ -425,7 +486,7 @@ impl App {
         let mut fleet = Fleet::new(Arc::new(engine), catalog, (*current.scored_kinds).clone());
         let gov = (*self.governance()).clone();
         fleet.exemptions = Arc::new(exemptions::applying(&gov.exemptions, now));
-        fleet.facts = if starting {
+        fleet.facts = if starting || replay {
             self.stored_facts(&fleet.catalog).await?
         } else {
             current.facts.clone()
@@ -448,7 +509,9 @@ impl App {
             }
             for (r, more) in by {
                 let mut list = fleet.facts.get(&r).map(|l| l.to_vec()).unwrap_or_default();
-                list.extend(more);
+                for c in more {
+                    insert_sorted(&mut list, c);
+                }
                 fleet.facts.insert(r, list.into());
             }
             change.facts = rows;
@@ -532,7 +595,12 @@ impl App {
             .collect();
         let evaluated = started.elapsed();
         let events = !change.events.is_empty();
-        self.store.commit(&change, now).await?;
+        let ending = if replay {
+            super::replica::Ending::Replay
+        } else {
+            super::replica::Ending::Commit(ChangeScope::Fleet)
+        };
+        self.finish(&mut change, ending, now).await?;
         let committed = started.elapsed();
         self.publish_governance(gov, events);
         let report = ReloadReport {
@@ -543,7 +611,7 @@ impl App {
         metrics::histogram!("tech_health_evaluation_seconds", "scope" => "fleet")
             .record(report.seconds);
         *self.collectors.write() = Arc::new(collectors);
-        if let Some(seen) = seen {
+        if let Some(seen) = seen.filter(|_| !replay) {
             *self.catalog_seen.lock() = Some(seen);
         }
         self.publish(fleet);

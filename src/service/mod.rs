@@ -8,6 +8,7 @@ pub mod collectors;
 mod delivery;
 mod governance;
 mod load;
+mod replica;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ pub use change::{EntityChange, FactItem, ItemError, PushOutcome};
 use collectors::Collectors;
 pub use governance::{CampaignEntry, Governance};
 pub use load::{ReloadReport, standards_files};
+pub use replica::ReplicaStatus;
 
 /// Why the service cannot start or a change cannot be made.
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +85,14 @@ pub struct App {
     wake: Arc<tokio::sync::Notify>,
     /// Wakes the event delivery task.
     outbox_wake: Arc<tokio::sync::Notify>,
+    /// This replica's name: `TECH_HEALTH_REPLICA_ID`, else host and process id.
+    pub replica: String,
+    /// The last change of the shared log this replica has applied (or made).
+    applied: std::sync::atomic::AtomicI64,
+    /// Start-up is done and the log applied: `readyz` answers 200.
+    ready: std::sync::atomic::AtomicBool,
+    /// Whether this replica leads: runs the schedules, expiries, pruning and event delivery.
+    leading: tokio::sync::watch::Sender<bool>,
 }
 
 impl App {
@@ -95,8 +105,11 @@ impl App {
         self.collectors.read().clone()
     }
 
+    /// The time changes are evaluated at, to the microsecond (what both stores keep, so a
+    /// replica that reads a change back evaluates at the very same time).
     pub fn now(&self) -> DateTime<Utc> {
-        self.clock.read().unwrap_or_else(Utc::now)
+        use chrono::SubsecRound;
+        self.clock.read().unwrap_or_else(Utc::now).trunc_subsecs(6)
     }
 
     /// Sets the clock (tests); what time changes is applied at once.

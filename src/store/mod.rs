@@ -7,6 +7,7 @@
 mod batch;
 mod connect;
 mod governance;
+mod replication;
 mod rows;
 mod sql;
 mod state;
@@ -22,6 +23,9 @@ pub use batch::Rows;
 pub use governance::{
     AuditRow, CampaignRow, ExemptionRow, GovernanceStore, OutboxRow, ProgressRow,
 };
+pub use replication::{
+    ChangeListener, ChangeScope, LeaderSession, LogDraft, LogEntry, Replication, WriteLock,
+};
 pub use sql::{PostgresStore, SqliteStore};
 pub use state::CollectorStateStore;
 
@@ -33,6 +37,28 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://…")]
     Url(String),
+    /// The store is held by another process that cannot share it.
+    #[error("{0}")]
+    InUse(String),
+}
+
+impl StoreError {
+    /// The store cannot be reached (down, restarting, out of connections): worth a 503 and a
+    /// retry, not a 500.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(e) => match e {
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+                sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => true,
+                // Postgres: connection exceptions (08…) and operator intervention (57P…).
+                sqlx::Error::Database(d) => d
+                    .code()
+                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -141,6 +167,8 @@ pub struct ChangeSet {
     pub campaign_progress: Vec<ProgressRow>,
     /// Events to deliver, one row per webhook.
     pub events: Vec<OutboxRow>,
+    /// The change log row that tells the other replicas what this change touched.
+    pub log: Option<LogDraft>,
 }
 
 impl ChangeSet {
@@ -187,11 +215,12 @@ pub struct Counts {
 }
 
 #[async_trait]
-pub trait Store: GovernanceStore + CollectorStateStore + Send + Sync {
+pub trait Store: GovernanceStore + CollectorStateStore + Replication + Send + Sync {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Applies a change in one transaction; `now` stamps rows and names the snapshot day.
-    async fn commit(&self, change: &ChangeSet, now: DateTime<Utc>) -> Result<()>;
+    /// Returns the sequence of its change log row, when it has one (`change.log`).
+    async fn commit(&self, change: &ChangeSet, now: DateTime<Utc>) -> Result<Option<i64>>;
     /// Every stored entity, in ref order.
     async fn entities(&self) -> Result<Vec<StoredEntity>> {
         let mut out = Vec::new();
@@ -242,6 +271,28 @@ pub trait Store: GovernanceStore + CollectorStateStore + Send + Sync {
     async fn runs(&self, collector: &str, limit: i64) -> Result<Vec<RunRow>>;
     async fn ping(&self) -> Result<()>;
     async fn counts(&self) -> Result<Counts>;
+    /// The sequence of the last committed change of the change log (0 for none).
+    async fn latest_seq(&self) -> Result<i64>;
+    /// Changes after `seq`, oldest first, at most `limit`.
+    async fn changes_since(&self, seq: i64, limit: i64) -> Result<Vec<LogEntry>>;
+    /// The first sequence still in the log (older ones were pruned), if any.
+    async fn oldest_seq(&self) -> Result<Option<i64>>;
+    /// Deletes log rows older than `before`, always keeping the last one.
+    async fn prune_log(&self, before: DateTime<Utc>) -> Result<u64>;
+    /// Some stored entities (those of `refs` that are stored).
+    async fn entities_of(&self, refs: &[String]) -> Result<Vec<StoredEntity>>;
+    /// The latest facts (with their stale marks) of some entities.
+    async fn latest_facts_of(&self, refs: &[String]) -> Result<(Vec<FactRow>, Vec<StaleMark>)>;
+}
+
+/// Claims a SQLite database for this process (the service's replica): while the returned file
+/// is held, another process claiming the same database is refused with a message saying why.
+/// Other stores need no claim (`None`).
+pub fn claim(url: &str) -> Result<Option<std::fs::File>> {
+    match url.strip_prefix("sqlite://") {
+        Some(path) => connect::lock_file(Path::new(path)).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Opens (creating the file of a SQLite database when needed) and migrates the store.

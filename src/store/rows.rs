@@ -5,7 +5,7 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::types::Json;
 
-use super::{FactRow, Result, ResultRow};
+use super::{FactRow, Result, ResultRow, StoredEntity};
 
 pub(super) fn fact_row<R: Row>(row: &R) -> Result<FactRow>
 where
@@ -38,5 +38,19 @@ where
         statuses: row.try_get::<Json<Value>, _>("statuses")?.0,
         blocking: row.try_get::<Json<Value>, _>("blocking")?.0,
         evaluated_at: row.try_get("evaluated_at")?,
+    })
+}
+
+pub(super) fn stored_entity<R: Row>(row: &R) -> Result<StoredEntity>
+where
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Json<Value>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+{
+    Ok(StoredEntity {
+        entity_ref: row.try_get("entity_ref")?,
+        kind: row.try_get("kind")?,
+        body: row.try_get::<Json<Value>, _>("body")?.0,
+        source: row.try_get("source")?,
     })
 }

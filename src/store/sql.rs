@@ -11,10 +11,10 @@ use sqlx::types::Json;
 use sqlx::{QueryBuilder, Row};
 
 pub use super::connect::{PostgresStore, SqliteStore};
-use super::rows::{fact_row, result_row};
+use super::rows::{fact_row, result_row, stored_entity};
 use super::{
-    ChangeSet, Counts, FactRow, Result, ResultRow, Retention, RunRow, StaleMark, Store,
-    StoredEntity,
+    ChangeScope, ChangeSet, Counts, FactRow, LogEntry, Result, ResultRow, Retention, RunRow,
+    StaleMark, Store, StoredEntity,
 };
 
 /// Rows per multi-row statement: well under both databases' bind-parameter limits.
@@ -28,7 +28,7 @@ macro_rules! sql_store {
                 $name
             }
 
-            async fn commit(&self, change: &ChangeSet, now: DateTime<Utc>) -> Result<()> {
+            async fn commit(&self, change: &ChangeSet, now: DateTime<Utc>) -> Result<Option<i64>> {
                 let mut tx = self.pool.begin().await?;
                 if change.replace_all {
                     sqlx::query("DELETE FROM results").execute(&mut *tx).await?;
@@ -175,8 +175,23 @@ macro_rules! sql_store {
                     q.build().execute(&mut *tx).await?;
                 }
                 Self::write_governance(&mut tx, change, now).await?;
+                let mut seq = None;
+                if let Some(log) = &change.log {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO change_log (at, origin, scope) VALUES (",
+                    );
+                    q.push_bind(now)
+                        .push(", ")
+                        .push_bind(&log.origin)
+                        .push(", ")
+                        .push_bind(Json(&log.scope))
+                        .push(") RETURNING seq");
+                    let s: i64 = q.build().fetch_one(&mut *tx).await?.try_get("seq")?;
+                    self.announce(&mut tx, s).await?;
+                    seq = Some(s);
+                }
                 tx.commit().await?;
-                Ok(())
+                Ok(seq)
             }
 
             async fn each_entity(&self, each: &mut (dyn FnMut(StoredEntity) + Send)) -> Result<()> {
@@ -185,12 +200,7 @@ macro_rules! sql_store {
                 )
                 .fetch(&self.pool);
                 while let Some(r) = rows.try_next().await? {
-                    each(StoredEntity {
-                        entity_ref: r.try_get("entity_ref")?,
-                        kind: r.try_get("kind")?,
-                        body: r.try_get::<Json<Value>, _>("body")?.0,
-                        source: r.try_get("source")?,
-                    });
+                    each(stored_entity(&r)?);
                 }
                 Ok(())
             }
@@ -397,6 +407,96 @@ macro_rules! sql_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn latest_seq(&self) -> Result<i64> {
+                let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS seq FROM change_log")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(row.try_get("seq")?)
+            }
+
+            async fn oldest_seq(&self) -> Result<Option<i64>> {
+                let row = sqlx::query("SELECT MIN(seq) AS seq FROM change_log")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(row.try_get("seq")?)
+            }
+
+            async fn changes_since(&self, seq: i64, limit: i64) -> Result<Vec<LogEntry>> {
+                let mut q = QueryBuilder::<$db>::new(
+                    "SELECT seq, at, origin, scope FROM change_log WHERE seq > ",
+                );
+                q.push_bind(seq)
+                    .push(" ORDER BY seq LIMIT ")
+                    .push_bind(limit);
+                let rows = q.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(LogEntry {
+                            seq: r.try_get("seq")?,
+                            at: r.try_get("at")?,
+                            origin: r.try_get("origin")?,
+                            scope: r.try_get::<sqlx::types::Json<ChangeScope>, _>("scope")?.0,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn prune_log(&self, before: DateTime<Utc>) -> Result<u64> {
+                let mut q = QueryBuilder::<$db>::new("DELETE FROM change_log WHERE at < ");
+                q.push_bind(before)
+                    .push(" AND seq < (SELECT MAX(seq) FROM change_log)");
+                Ok(q.build().execute(&self.pool).await?.rows_affected())
+            }
+
+            async fn entities_of(&self, refs: &[String]) -> Result<Vec<StoredEntity>> {
+                let mut out = Vec::new();
+                for chunk in refs.chunks(BATCH) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "SELECT entity_ref, kind, body, source FROM entities WHERE entity_ref IN (",
+                    );
+                    let mut list = q.separated(", ");
+                    for r in chunk {
+                        list.push_bind(r);
+                    }
+                    q.push(")");
+                    for r in q.build().fetch_all(&self.pool).await? {
+                        out.push(stored_entity(&r)?);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn latest_facts_of(
+                &self,
+                refs: &[String],
+            ) -> Result<(Vec<FactRow>, Vec<StaleMark>)> {
+                let (mut facts, mut marks) = (Vec::new(), Vec::new());
+                for chunk in refs.chunks(BATCH) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "SELECT entity_ref, collector, facts, observed_at, stale_reason, \
+                         stale_since FROM facts WHERE entity_ref IN (",
+                    );
+                    let mut list = q.separated(", ");
+                    for r in chunk {
+                        list.push_bind(r);
+                    }
+                    q.push(") ORDER BY entity_ref, collector");
+                    for r in q.build().fetch_all(&self.pool).await? {
+                        let row = fact_row(&r)?;
+                        if let Some(reason) = r.try_get::<Option<String>, _>("stale_reason")? {
+                            marks.push(StaleMark {
+                                entity_ref: row.entity_ref.clone(),
+                                collector: row.collector.clone(),
+                                reason,
+                                since: r.try_get("stale_since")?,
+                            });
+                        }
+                        facts.push(row);
+                    }
+                }
+                Ok((facts, marks))
             }
 
             async fn ping(&self) -> Result<()> {

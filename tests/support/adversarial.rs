@@ -365,10 +365,11 @@ fn condition(rng: &mut Rng, depth: u32, root: bool) -> J {
         }
         _ => obj(vec![("not", condition(rng, depth, false))]),
     };
-    if !root && rng.chance(0.1) {
-        if let J::Obj(fields) = &mut node {
-            fields.push(("priority".to_string(), int(rng.range(1, 3))));
-        }
+    if !root
+        && rng.chance(0.1)
+        && let J::Obj(fields) = &mut node
+    {
+        fields.push(("priority".to_string(), int(rng.range(1, 3))));
     }
     node
 }

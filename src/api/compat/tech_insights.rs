@@ -368,7 +368,7 @@ pub async fn range(
             .store
             .fact_history(&key, Some(id), limit)
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(ApiError::from)?;
         let rows: Vec<Value> = rows
             .iter()
             .rev()

@@ -44,13 +44,12 @@ impl Uses {
                 return None;
             }
             let version = t.get("version");
-            if let Some(range) = &self.range {
-                if !version
+            if let Some(range) = &self.range
+                && !version
                     .and_then(version_of)
                     .is_some_and(|v| range.matches(&v))
-                {
-                    return None;
-                }
+            {
+                return None;
             }
             let text = |v: Option<&Value>| {
                 v.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))

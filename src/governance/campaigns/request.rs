@@ -119,10 +119,10 @@ pub fn validate(
     req.scope.validate(&fleet.catalog, &mut errors);
     let start = time(&req.start, "/start", &mut errors);
     let deadline = time(&req.deadline, "/deadline", &mut errors);
-    if let (Some(s), Some(d)) = (start, deadline) {
-        if d <= s {
-            errors.push(FieldError::new("/deadline", "must be after `start`"));
-        }
+    if let (Some(s), Some(d)) = (start, deadline)
+        && d <= s
+    {
+        errors.push(FieldError::new("/deadline", "must be after `start`"));
     }
     match (name, owner, goal, start, deadline) {
         (Some(name), Some(owner), Some(goal), Some(start), Some(deadline)) if errors.is_empty() => {

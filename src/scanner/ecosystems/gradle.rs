@@ -56,10 +56,10 @@ pub fn read(repo: &Repo, out: &mut Findings) {
         read_script(path, &text, out, &mut declared);
     }
     for path in repo.named(|n| n.ends_with(".versions.toml")) {
-        if let Some(text) = repo.text(path) {
-            if let Some(table) = repo.toml(path, &text) {
-                read_catalog(path, &table, out, &mut declared);
-            }
+        if let Some(text) = repo.text(path)
+            && let Some(table) = repo.toml(path, &text)
+        {
+            read_catalog(path, &table, out, &mut declared);
         }
     }
     for path in repo.named(|n| n.ends_with(".lockfile")) {

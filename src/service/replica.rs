@@ -1,0 +1,355 @@
+//! Several replicas on one store. Every change a replica commits carries a row of the change
+//! log, written in the same transaction. The other replicas apply the log in sequence order —
+//! woken by the store's notifications, catching up by sequence after a missed one — by running
+//! the writer's own code on what the store now holds, at the change's time, without writing.
+//! A writer takes its turn under the store's cross-replica lock and applies the log first, so it
+//! computes on the latest state: two replicas writing at once give what one replica applying
+//! both in commit order would. One replica leads (the store's leader lock): it alone runs the
+//! collectors' schedules, expiries and campaign deadlines, pruning and event delivery.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rustc_hash::FxHashSet;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::load::{Load, entity_from_store, facts_of};
+use super::{App, ServiceError};
+use crate::catalog::{Catalog, Entity, EntityRef};
+use crate::governance::exemptions;
+use crate::store::{ChangeScope, ChangeSet, LogDraft, LogEntry, WriteLock};
+
+/// How often a replica looks at the log without a notification, and how often it tries for
+/// (or checks that it still holds) the leader's lock.
+const FOLLOW_POLL: Duration = Duration::from_millis(500);
+const LEAD_POLL: Duration = Duration::from_secs(1);
+/// Log entries read at a time.
+const LOG_PAGE: i64 = 500;
+
+/// How a computed change ends.
+pub(super) enum Ending {
+    /// This replica made it: commit it with a log row saying what it touched.
+    Commit(ChangeScope),
+    /// Another replica committed it; this one applies it from the log: publish only.
+    Replay,
+}
+
+/// A writer's turn: this replica's writer lock, then the store's cross-replica lock, with the
+/// log applied up to now.
+pub(super) struct Turn<'a> {
+    _local: tokio::sync::MutexGuard<'a, ()>,
+    _shared: WriteLock,
+}
+
+/// Which replica this is and which one leads, for `GET /api/v1/collectors` and `/metrics`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplicaStatus {
+    /// This replica's name (`TECH_HEALTH_REPLICA_ID`, else host and process id).
+    pub replica: String,
+    /// Whether this replica leads: runs the collectors' schedules, expiries, pruning and
+    /// event delivery.
+    pub leader: bool,
+    /// The replica that leads, when one does.
+    pub leader_replica: Option<String>,
+    /// The last change of the shared change log this replica has applied.
+    pub applied_seq: i64,
+}
+
+/// This replica's name: `TECH_HEALTH_REPLICA_ID`, else the host name and process id.
+pub(super) fn replica_name(env: &dyn Fn(&str) -> Option<String>) -> String {
+    env("TECH_HEALTH_REPLICA_ID")
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| {
+            let host = env("HOSTNAME")
+                .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| "tech-health".into());
+            format!("{host}-{}", std::process::id())
+        })
+}
+
+impl App {
+    /// Waits for this replica's turn to write; see [`Turn`].
+    pub(super) async fn turn(&self) -> Result<Turn<'_>, ServiceError> {
+        let local = self.writer.lock().await;
+        let shared = self.store.lock_writes().await?;
+        self.catch_up().await?;
+        Ok(Turn {
+            _local: local,
+            _shared: shared,
+        })
+    }
+
+    /// Ends a change: commits it with its log row, or (replaying) leaves the store alone.
+    pub(super) async fn finish(
+        &self,
+        change: &mut ChangeSet,
+        ending: Ending,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let Ending::Commit(scope) = ending else {
+            return Ok(());
+        };
+        change.log = Some(LogDraft {
+            origin: self.replica.clone(),
+            scope,
+        });
+        if let Some(seq) = self.store.commit(change, now).await? {
+            self.applied.store(seq, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    /// Applies what other replicas committed since this one last looked. Callers hold the
+    /// writer lock.
+    pub(super) async fn catch_up(&self) -> Result<(), ServiceError> {
+        if !self.store.shared() {
+            return Ok(());
+        }
+        loop {
+            let applied = self.applied.load(Ordering::SeqCst);
+            let entries = self.store.changes_since(applied, LOG_PAGE).await?;
+            let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
+                return Ok(());
+            };
+            // Sequences have gaps (rolled-back transactions); entries pruned before this
+            // replica read them are another matter: then everything is read again.
+            let missed = first.seq > applied + 1
+                && self
+                    .store
+                    .oldest_seq()
+                    .await?
+                    .is_some_and(|o| o > applied + 1);
+            let full = entries
+                .iter()
+                .rposition(|e| matches!(e.scope, ChangeScope::Fleet));
+            let rest = match (full, missed) {
+                // A full read covers every change before it.
+                (Some(i), _) => {
+                    self.reload_inner(Load::Replay(entries[i].at)).await?;
+                    self.applied.store(entries[i].seq, Ordering::SeqCst);
+                    &entries[i + 1..]
+                }
+                (None, true) => {
+                    self.reload_inner(Load::Replay(last.at)).await?;
+                    &entries[entries.len()..]
+                }
+                (None, false) => &entries[..],
+            };
+            for e in rest {
+                self.apply(e).await?;
+                self.applied.store(e.seq, Ordering::SeqCst);
+            }
+            self.applied.store(last.seq, Ordering::SeqCst);
+            metrics::gauge!("tech_health_change_log_applied_seq").set(last.seq as f64);
+        }
+    }
+
+    /// Applies one change another replica committed.
+    async fn apply(&self, e: &LogEntry) -> Result<(), ServiceError> {
+        match &e.scope {
+            ChangeScope::Fleet => self.reload_inner(Load::Replay(e.at)).await.map(|_| ()),
+            ChangeScope::Catalog { refs } => {
+                let fleet = self.fleet();
+                let changed: FxHashSet<EntityRef> =
+                    refs.iter().filter_map(|r| r.parse().ok()).collect();
+                let present: Vec<Entity> = self
+                    .store
+                    .entities_of(refs)
+                    .await?
+                    .iter()
+                    .filter_map(entity_from_store)
+                    .collect();
+                let mut all: Vec<Entity> = fleet
+                    .catalog
+                    .entities()
+                    .iter()
+                    .filter(|x| !changed.contains(&x.entity_ref))
+                    .cloned()
+                    .collect();
+                all.extend(present);
+                let catalog = Catalog::from_entities(all);
+                self.apply_catalog(
+                    &fleet,
+                    catalog,
+                    changed,
+                    ChangeSet::default(),
+                    e.at,
+                    Ending::Replay,
+                )
+                .await
+                .map(|_| ())
+            }
+            ChangeScope::Entities {
+                refs,
+                reevaluate,
+                governance,
+            } => {
+                if *governance {
+                    self.load_governance().await?;
+                }
+                let gov = (*self.governance()).clone();
+                let mut next = (*self.fleet()).clone();
+                if *governance {
+                    next.exemptions = Arc::new(exemptions::applying(&gov.exemptions, e.at));
+                }
+                let refs: Vec<EntityRef> = refs.iter().filter_map(|r| r.parse().ok()).collect();
+                let (rows, marks) = self
+                    .store
+                    .latest_facts_of(&refs.iter().map(EntityRef::to_string).collect::<Vec<_>>())
+                    .await?;
+                let mut by = facts_of(rows, marks, &next.catalog);
+                for r in &refs {
+                    match by.remove(r) {
+                        Some(list) => {
+                            next.facts.insert(next.catalog.shared_ref(r), list.into());
+                        }
+                        None => {
+                            next.facts.remove(r);
+                        }
+                    }
+                }
+                if *reevaluate {
+                    self.reevaluate_governed(
+                        next,
+                        &refs,
+                        ChangeSet::default(),
+                        e.at,
+                        gov,
+                        Ending::Replay,
+                    )
+                    .await
+                    .map(|_| ())
+                } else {
+                    self.publish(next);
+                    Ok(())
+                }
+            }
+        }
+    }
+
+    /// Whether this replica leads.
+    pub fn is_leader(&self) -> bool {
+        *self.leading.borrow()
+    }
+
+    /// Follows this replica's leadership (true while it leads).
+    pub fn leadership(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.leading.subscribe()
+    }
+
+    fn set_leading(&self, leading: bool) {
+        if self.leading.send_replace(leading) != leading {
+            tracing::info!(replica = %self.replica, leading, "leadership changed");
+        }
+        metrics::gauge!("tech_health_leader", "replica" => self.replica.clone())
+            .set(f64::from(u8::from(leading)));
+    }
+
+    /// Start-up done: the log is applied, `readyz` answers 200.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+
+    pub async fn replica_status(&self) -> ReplicaStatus {
+        let leader = self.is_leader();
+        let leader_replica = if !self.store.shared() || leader {
+            leader.then(|| self.replica.clone())
+        } else {
+            self.store.leader().await.ok().flatten()
+        };
+        ReplicaStatus {
+            replica: self.replica.clone(),
+            leader,
+            leader_replica,
+            applied_seq: self.applied.load(Ordering::SeqCst),
+        }
+    }
+
+    /// After start-up: follow the log (on a shared store) and try to lead (a replica that is
+    /// the store's only one leads at once). The first try is made before this returns.
+    pub(super) async fn spawn_replication(self: &Arc<App>) {
+        match self.store.leader_session(&self.replica).await {
+            Ok(None) => self.set_leading(true),
+            Ok(Some(mut s)) => {
+                if s.try_lead().await.unwrap_or(false) {
+                    self.set_leading(true);
+                } else {
+                    self.set_leading(false);
+                }
+                tokio::spawn(lead(Arc::downgrade(self), Some(s)));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot open the leader's session; will retry");
+                self.set_leading(false);
+                tokio::spawn(lead(Arc::downgrade(self), None));
+            }
+        }
+        if self.store.shared() {
+            tokio::spawn(follow(Arc::downgrade(self)));
+        }
+        self.ready.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Applies the log whenever the store tells of a commit, and every [`FOLLOW_POLL`] anyway.
+async fn follow(app: Weak<App>) {
+    let mut listener = None;
+    loop {
+        let Some(a) = app.upgrade() else { return };
+        if listener.is_none() {
+            listener = a.store.listen().await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "cannot listen for changes; polling");
+                None
+            });
+        }
+        let caught_up = {
+            let _writer = a.writer.lock().await;
+            a.catch_up().await
+        };
+        if let Err(e) = caught_up {
+            tracing::warn!(error = %e, "applying the change log failed; will retry");
+        }
+        drop(a);
+        match listener.as_mut() {
+            Some(l) => l.wait(FOLLOW_POLL).await,
+            None => tokio::time::sleep(FOLLOW_POLL).await,
+        }
+    }
+}
+
+/// Holds (or tries for) the leader's lock on a session of its own; a lost session is a lost
+/// lead, and a new session is opened to try again.
+async fn lead(app: Weak<App>, mut session: Option<crate::store::LeaderSession>) {
+    loop {
+        let Some(a) = app.upgrade() else { return };
+        match session.as_mut() {
+            None => match a.store.leader_session(&a.replica).await {
+                Ok(s) => session = s,
+                Err(e) => tracing::warn!(error = %e, "cannot open the leader's session"),
+            },
+            Some(s) => {
+                let held = if a.is_leader() {
+                    s.check().await.map(|()| true)
+                } else {
+                    s.try_lead().await
+                };
+                match held {
+                    Ok(held) => a.set_leading(held),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the leader's session was lost");
+                        a.set_leading(false);
+                        session = None;
+                    }
+                }
+            }
+        }
+        drop(a);
+        tokio::time::sleep(LEAD_POLL).await;
+    }
+}
