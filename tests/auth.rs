@@ -80,6 +80,30 @@ async fn backstage_user_tokens_are_verified_against_the_jwks() {
     assert_eq!(get(Some(foreign)).await.unwrap().status(), 401);
     let unknown_key = token("https://backstage.example/api/auth", 600, "other-key");
     assert_eq!(get(Some(unknown_key)).await.unwrap().status(), 401);
+    // /metrics follows the setting (it names routes, replicas and the store's size); the probes
+    // stay open for the orchestrator.
+    let metrics = format!("{}/metrics", app.base);
+    let status = app.http.get(&metrics).send().await.unwrap().status();
+    assert_eq!(status, 401, "an anonymous scrape is refused");
+    let scrape = app
+        .http
+        .get(&metrics)
+        .bearer_auth(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scrape.status(), 200);
+    assert!(scrape.text().await.unwrap().contains("tech_health_leader"));
+    for probe in ["/healthz", "/readyz"] {
+        let status = app
+            .http
+            .get(format!("{}{probe}", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200, "{probe}");
+    }
     // The user token's scopes come from the settings: catalog:write, not facts:write.
     let (status, body) = app
         .post(
