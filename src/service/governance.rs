@@ -338,17 +338,27 @@ impl App {
     /// What time alone changes: exemptions that ran out (recorded as `expired` once, their
     /// entities re-evaluated) and campaigns whose start or deadline passed.
     pub async fn tick(&self) -> Result<(), ServiceError> {
+        let moves = |gov: &Governance, now| {
+            let due: Vec<String> = exemptions::due(&gov.exemptions, now)
+                .into_iter()
+                .map(|r| r.id.clone())
+                .collect();
+            let campaigns_move = gov
+                .campaigns
+                .iter()
+                .any(|c| c.campaign.state(&c.counts, now) != c.state);
+            (due, campaigns_move)
+        };
+        // Nothing due: no turn taken (it would wait on the other replicas' writes for nothing).
+        if let (due, false) = moves(&self.governance(), self.now())
+            && due.is_empty()
+        {
+            return Ok(());
+        }
         let _turn = self.turn().await?;
         let now = self.now();
         let mut gov = (*self.governance()).clone();
-        let due: Vec<String> = exemptions::due(&gov.exemptions, now)
-            .into_iter()
-            .map(|r| r.id.clone())
-            .collect();
-        let campaigns_move = gov
-            .campaigns
-            .iter()
-            .any(|c| c.campaign.state(&c.counts, now) != c.state);
+        let (due, campaigns_move) = moves(&gov, now);
         if due.is_empty() && !campaigns_move {
             return Ok(());
         }

@@ -128,6 +128,15 @@ fn envelopes_of(catalog: &Arc<Catalog>, refs: Vec<EntityRef>) -> Rows<StoredEnti
     })
 }
 
+/// The refs a catalog change writes or deletes, for the change log.
+fn touched_refs(changed: &[EntityRef], gone: &[String]) -> Vec<String> {
+    changed
+        .iter()
+        .map(EntityRef::to_string)
+        .chain(gone.iter().cloned())
+        .collect()
+}
+
 /// The stored source of an entity read from a catalog file.
 fn file_source(entity: &Entity) -> String {
     format!("{FILE_SOURCE}{}", entity.origin.file.display())
@@ -239,14 +248,22 @@ fn add_fact(by: &mut FactsBuilding, row: FactRow, catalog: &Catalog) {
 }
 
 /// What a full load is for.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(super) enum Load {
     /// Start-up: the store synchronised with the catalog files, every result written afresh.
     Start,
     /// A reload on this replica (SIGHUP or the API): standards and catalog files read again.
     Reload,
-    /// Another replica's full change, read back from the store and evaluated at its time.
-    Replay(DateTime<Utc>),
+    /// Another replica's whole-fleet change: the entities and facts it wrote read back from the
+    /// store, the standards read again, everything evaluated at its time.
+    Follow {
+        at: DateTime<Utc>,
+        entities: Vec<String>,
+        facts: Vec<String>,
+    },
+    /// Everything read back from the store and evaluated at `at` (a replica that fell behind
+    /// the pruned log).
+    Reread(DateTime<Utc>),
 }
 
 impl App {
@@ -347,7 +364,7 @@ impl App {
         &self,
         files: Option<Vec<Entity>>,
         change: &mut ChangeSet,
-    ) -> Result<Arc<Catalog>, ServiceError> {
+    ) -> Result<(Arc<Catalog>, Vec<String>), ServiceError> {
         // The stored entities are read one at a time: those from catalog files are compared
         // with what the files hold now (the envelope is built for that, then dropped), the
         // others are kept.
@@ -383,11 +400,12 @@ impl App {
             .map(|(e, _)| e.entity_ref.clone())
             .collect();
         drop(index);
+        let touched = touched_refs(&changed, &gone);
         change.delete_entities = gone;
         kept.extend(files.unwrap_or_default());
         let catalog = Arc::new(Catalog::from_entities(kept));
         change.upsert_entities = envelopes_of(&catalog, changed);
-        Ok(catalog)
+        Ok((catalog, touched))
     }
 
     /// The catalog after the catalog files were read again: entities from other sources stay
@@ -398,7 +416,7 @@ impl App {
         current: &Fleet,
         files: Vec<Entity>,
         change: &mut ChangeSet,
-    ) -> Result<Arc<Catalog>, ServiceError> {
+    ) -> Result<(Arc<Catalog>, Vec<String>), ServiceError> {
         let sources: std::collections::HashMap<String, String> =
             self.store.entity_sources().await?.into_iter().collect();
         let from_file = |r: &EntityRef| {
@@ -433,8 +451,9 @@ impl App {
             .collect();
         all.extend(files);
         let catalog = Arc::new(Catalog::from_entities(all));
+        let touched = touched_refs(&changed, &change.delete_entities);
         change.upsert_entities = envelopes_of(&catalog, changed);
-        Ok(catalog)
+        Ok((catalog, touched))
     }
 
     /// Re-reads the standards (and catalog files, when configured) and re-evaluates the whole
@@ -449,8 +468,8 @@ impl App {
     pub(super) async fn reload_inner(&self, load: Load) -> Result<ReloadReport, ServiceError> {
         let started = std::time::Instant::now();
         let starting = load == Load::Start;
-        let (replay, now) = match load {
-            Load::Replay(at) => (true, at),
+        let (replay, now) = match &load {
+            Load::Follow { at, .. } | Load::Reread(at) => (true, *at),
             _ => (false, self.now()),
         };
         let (engine, collectors) = load_standards(&self.sources)?;
@@ -478,18 +497,30 @@ impl App {
             load_catalog_files(&self.sources)?
         };
         let (from_files, seen) = from_files.unzip();
-        let catalog = match (starting || replay, from_files) {
-            (true, files) => self.catalog_at_start(files, &mut change).await?,
-            (false, Some(files)) => self.catalog_reread(&current, files, &mut change).await?,
-            (false, None) => current.catalog.clone(),
+        let (catalog, touched) = match (&load, from_files) {
+            (Load::Start | Load::Reread(_), files) => {
+                self.catalog_at_start(files, &mut change).await?
+            }
+            (Load::Follow { entities, .. }, _) => (
+                self.catalog_with(&current.catalog, entities).await?,
+                Vec::new(),
+            ),
+            (Load::Reload, Some(files)) => {
+                self.catalog_reread(&current, files, &mut change).await?
+            }
+            (Load::Reload, None) => (current.catalog.clone(), Vec::new()),
         };
         let mut fleet = Fleet::new(Arc::new(engine), catalog, (*current.scored_kinds).clone());
         let gov = (*self.governance()).clone();
         fleet.exemptions = Arc::new(exemptions::applying(&gov.exemptions, now));
-        fleet.facts = if starting || replay {
-            self.stored_facts(&fleet.catalog).await?
-        } else {
-            current.facts.clone()
+        fleet.facts = match &load {
+            Load::Start | Load::Reread(_) => self.stored_facts(&fleet.catalog).await?,
+            Load::Follow { facts, .. } => {
+                let mut known = current.facts.clone();
+                self.read_facts(&mut known, facts, &fleet.catalog).await?;
+                known
+            }
+            Load::Reload => current.facts.clone(),
         };
         if starting && self.sources.demo {
             // The example fleet's facts, for what the store does not know yet.
@@ -598,7 +629,10 @@ impl App {
         let ending = if replay {
             super::replica::Ending::Replay
         } else {
-            super::replica::Ending::Commit(ChangeScope::Fleet)
+            super::replica::Ending::Commit(ChangeScope::Fleet {
+                entities: touched,
+                facts: change.facts.iter().map(|f| f.entity_ref.clone()).collect(),
+            })
         };
         self.finish(&mut change, ending, now).await?;
         let committed = started.elapsed();

@@ -20,6 +20,7 @@ use super::load::{Load, entity_from_store, facts_of};
 use super::{App, ServiceError};
 use crate::catalog::{Catalog, Entity, EntityRef};
 use crate::governance::exemptions;
+use crate::health::EntityFacts;
 use crate::store::{ChangeScope, ChangeSet, LogDraft, LogEntry, WriteLock};
 
 /// How often a replica looks at the log without a notification, and how often it tries for
@@ -125,25 +126,13 @@ impl App {
                     .oldest_seq()
                     .await?
                     .is_some_and(|o| o > applied + 1);
-            let full = entries
-                .iter()
-                .rposition(|e| matches!(e.scope, ChangeScope::Fleet));
-            let rest = match (full, missed) {
-                // A full read covers every change before it.
-                (Some(i), _) => {
-                    self.reload_inner(Load::Replay(entries[i].at)).await?;
-                    self.applied.store(entries[i].seq, Ordering::SeqCst);
-                    &entries[i + 1..]
+            if missed {
+                self.reload_inner(Load::Reread(last.at)).await?;
+            } else {
+                for e in &entries {
+                    self.apply(e).await?;
+                    self.applied.store(e.seq, Ordering::SeqCst);
                 }
-                (None, true) => {
-                    self.reload_inner(Load::Replay(last.at)).await?;
-                    &entries[entries.len()..]
-                }
-                (None, false) => &entries[..],
-            };
-            for e in rest {
-                self.apply(e).await?;
-                self.applied.store(e.seq, Ordering::SeqCst);
             }
             self.applied.store(last.seq, Ordering::SeqCst);
             metrics::gauge!("tech_health_change_log_applied_seq").set(last.seq as f64);
@@ -153,27 +142,20 @@ impl App {
     /// Applies one change another replica committed.
     async fn apply(&self, e: &LogEntry) -> Result<(), ServiceError> {
         match &e.scope {
-            ChangeScope::Fleet => self.reload_inner(Load::Replay(e.at)).await.map(|_| ()),
+            ChangeScope::Fleet { entities, facts } => {
+                let load = Load::Follow {
+                    at: e.at,
+                    entities: entities.clone(),
+                    facts: facts.clone(),
+                };
+                self.reload_inner(load).await.map(|_| ())
+            }
             ChangeScope::Catalog { refs } => {
                 let fleet = self.fleet();
+                let catalog = self.catalog_with(&fleet.catalog, refs).await?;
                 let changed: FxHashSet<EntityRef> =
                     refs.iter().filter_map(|r| r.parse().ok()).collect();
-                let present: Vec<Entity> = self
-                    .store
-                    .entities_of(refs)
-                    .await?
-                    .iter()
-                    .filter_map(entity_from_store)
-                    .collect();
-                let mut all: Vec<Entity> = fleet
-                    .catalog
-                    .entities()
-                    .iter()
-                    .filter(|x| !changed.contains(&x.entity_ref))
-                    .cloned()
-                    .collect();
-                all.extend(present);
-                let catalog = Catalog::from_entities(all);
+                let catalog = Arc::unwrap_or_clone(catalog);
                 self.apply_catalog(
                     &fleet,
                     catalog,
@@ -198,26 +180,14 @@ impl App {
                 if *governance {
                     next.exemptions = Arc::new(exemptions::applying(&gov.exemptions, e.at));
                 }
-                let refs: Vec<EntityRef> = refs.iter().filter_map(|r| r.parse().ok()).collect();
-                let (rows, marks) = self
-                    .store
-                    .latest_facts_of(&refs.iter().map(EntityRef::to_string).collect::<Vec<_>>())
+                self.read_facts(&mut next.facts, refs, &next.catalog)
                     .await?;
-                let mut by = facts_of(rows, marks, &next.catalog);
-                for r in &refs {
-                    match by.remove(r) {
-                        Some(list) => {
-                            next.facts.insert(next.catalog.shared_ref(r), list.into());
-                        }
-                        None => {
-                            next.facts.remove(r);
-                        }
-                    }
-                }
                 if *reevaluate {
+                    let touched: Vec<EntityRef> =
+                        refs.iter().filter_map(|r| r.parse().ok()).collect();
                     self.reevaluate_governed(
                         next,
-                        &refs,
+                        &touched,
                         ChangeSet::default(),
                         e.at,
                         gov,
@@ -231,6 +201,53 @@ impl App {
                 }
             }
         }
+    }
+
+    /// `catalog` with the stored form of `refs` (those no longer stored leave it).
+    pub(super) async fn catalog_with(
+        &self,
+        catalog: &Arc<Catalog>,
+        refs: &[String],
+    ) -> Result<Arc<Catalog>, ServiceError> {
+        if refs.is_empty() {
+            return Ok(catalog.clone());
+        }
+        let changed: FxHashSet<EntityRef> = refs.iter().filter_map(|r| r.parse().ok()).collect();
+        let mut all: Vec<Entity> = catalog
+            .entities()
+            .iter()
+            .filter(|x| !changed.contains(&x.entity_ref))
+            .cloned()
+            .collect();
+        let stored = self.store.entities_of(refs).await?;
+        all.extend(stored.iter().filter_map(entity_from_store));
+        Ok(Arc::new(Catalog::from_entities(all)))
+    }
+
+    /// Replaces the facts of `refs` in `facts` with the latest stored ones (and their stale
+    /// marks); an entity with none stored has none.
+    pub(super) async fn read_facts(
+        &self,
+        facts: &mut imbl::HashMap<EntityRef, EntityFacts>,
+        refs: &[String],
+        catalog: &Catalog,
+    ) -> Result<(), ServiceError> {
+        if refs.is_empty() {
+            return Ok(());
+        }
+        let (rows, marks) = self.store.latest_facts_of(refs).await?;
+        let mut by = facts_of(rows, marks, catalog);
+        for r in refs.iter().filter_map(|r| r.parse::<EntityRef>().ok()) {
+            match by.remove(&r) {
+                Some(list) => {
+                    facts.insert(catalog.shared_ref(&r), list.into());
+                }
+                None => {
+                    facts.remove(&r);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Whether this replica leads.

@@ -27,8 +27,14 @@ pub enum ChangeScope {
     },
     /// These entities were added, changed or removed (by the catalog API or a catalog sync).
     Catalog { refs: Vec<String> },
-    /// Anything may have changed (catalog, standards, every result): read it all again.
-    Fleet,
+    /// The standards were read again (a reload, a replica's start-up) and every entity was
+    /// evaluated anew at the change's time, after these entities were written or deleted and
+    /// these entities' facts written.
+    #[serde(rename_all = "camelCase")]
+    Fleet {
+        entities: Vec<String>,
+        facts: Vec<String>,
+    },
 }
 
 /// The log row a change writes.
