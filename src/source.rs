@@ -118,16 +118,20 @@ pub fn for_each_document(
 ) -> Result<(), SourceError> {
     // YAML 1.2 core booleans only, as Backstage's own parser reads them: `yes`, `y`, `on`
     // stay strings. The parser's default budget (1,024 documents, 250k nodes) is made for one
-    // config file; a generated `all.yaml` may hold a whole catalog. Nesting stays bounded.
-    let options = serde_saphyr::options! {
+    // config file; a generated `all.yaml` may hold a whole catalog. Nesting stays bounded (64
+    // levels, reported with the line). Aliases replay what they name, so a few lines of them
+    // can stand for a billion nodes: they are held to 100k events, a tenth of the default.
+    let mut options = serde_saphyr::options! {
         strict_booleans: true,
         budget: serde_saphyr::budget! {
             max_documents: 10_000_000,
             max_events: 500_000_000,
             max_nodes: 200_000_000,
             max_reader_input_bytes: None,
+            max_recorded_anchor_events: MAX_ALIAS_EVENTS,
         },
     };
+    options.alias_limits.max_total_replayed_events = MAX_ALIAS_EVENTS;
     let shared: Arc<Path> = Arc::from(file);
     let mut reader = text.as_bytes();
     let nodes = serde_saphyr::read_with_options::<_, Node>(&mut reader, options);
@@ -150,6 +154,9 @@ pub fn for_each_document(
     }
     Ok(())
 }
+
+/// The most events aliases may replay, and anchors record, in one text.
+const MAX_ALIAS_EVENTS: usize = 100_000;
 
 /// Parses text that must hold exactly one document.
 pub fn parse_single(file: &Path, text: &str) -> Result<Document, SourceError> {

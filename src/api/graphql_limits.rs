@@ -118,7 +118,11 @@ mod tests {
     use super::*;
 
     fn nested(n: usize) -> String {
-        format!("{{__typename @skip(if:{}{})}}", "[".repeat(n), "]".repeat(n))
+        format!(
+            "{{__typename @skip(if:{}{})}}",
+            "[".repeat(n),
+            "]".repeat(n)
+        )
     }
 
     #[test]
@@ -132,7 +136,11 @@ mod tests {
             "(".repeat(500)
         );
         assert_eq!(check_nesting(&quoted), Ok(()));
-        let block = format!("{{ a(x: \"\"\"{}\\\"\"\"\n{}\"\"\") }}", "[".repeat(99), "{".repeat(99));
+        let block = format!(
+            "{{ a(x: \"\"\"{}\\\"\"\"\n{}\"\"\") }}",
+            "[".repeat(99),
+            "{".repeat(99)
+        );
         assert_eq!(check_nesting(&block), Ok(()));
         let late = format!("{{ a }}\n\n{}", "(".repeat(MAX_NESTING + 1));
         assert_eq!(check_nesting(&late), Err(Refused::Nesting(3)));

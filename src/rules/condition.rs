@@ -300,9 +300,8 @@ mod tests {
 
     #[test]
     fn nesting_is_bounded_with_the_place_it_was_passed() {
-        let compile = |v: &Value| {
-            compile_root(v, "/c", &mut FactTable::default(), &mut Reads::default())
-        };
+        let compile =
+            |v: &Value| compile_root(v, "/c", &mut FactTable::default(), &mut Reads::default());
         assert!(compile(&nested(MAX_CONDITION_DEPTH - 1)).is_ok());
         let e = compile(&nested(MAX_CONDITION_DEPTH)).unwrap_err();
         assert!(e.message.contains("more than 32 levels"), "{}", e.message);

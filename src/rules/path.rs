@@ -293,7 +293,10 @@ mod tests {
         assert!(JsonPath::parse(&format!("${}", ".a".repeat(MAX_SEGMENTS))).is_ok());
         let long = format!("${}", ".a".repeat(100_000));
         let err = JsonPath::parse(&long).unwrap_err();
-        assert!(err.contains("more than 32 steps") && err.len() < 200, "{err}");
+        assert!(
+            err.contains("more than 32 steps") && err.len() < 200,
+            "{err}"
+        );
         assert!(JsonPath::parse("$..a..b").is_ok());
         let err = JsonPath::parse("$..a..b..c").unwrap_err();
         assert!(err.contains("3 times"), "{err}");
