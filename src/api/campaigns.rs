@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
-use super::auth::CAMPAIGNS_WRITE;
+use super::auth::{Authorized, CampaignsWrite};
 use super::error::{ApiError, ErrorBody, JsonBody};
 use crate::governance::campaigns::{
     BurnupPoint, Campaign, CampaignRequest, CampaignState, Counts, GroupProgress, Remaining,
@@ -104,10 +104,9 @@ pub async fn campaign_detail(app: &App, id: &str) -> Result<Option<CampaignDetai
         (status = 422, description = "`invalid-campaign`: `details.errors[] = {path, message}`; nothing stored", body = ErrorBody)))]
 pub async fn create(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Authorized(who, _): Authorized<CampaignsWrite>,
     JsonBody(req): JsonBody<CampaignRequest>,
 ) -> Result<(StatusCode, Json<CampaignDetail>), ApiError> {
-    let who = s.auth.require(&headers, CAMPAIGNS_WRITE).await?;
     let campaign = s.app.create_campaign(&req, &who.name).await?;
     tracing::info!(by = %who.name, campaign = %campaign.id, "campaign created");
     let detail = campaign_detail(&s.app, &campaign.id)

@@ -2,10 +2,9 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 
 use super::AppState;
-use super::auth::CATALOG_WRITE;
+use super::auth::{Authorized, CatalogWrite};
 use super::error::{ApiError, ErrorBody, JsonBody};
 use crate::catalog::EntityRef;
 use crate::service::PushOutcome;
@@ -19,10 +18,9 @@ use crate::service::PushOutcome;
         (status = 422, body = ErrorBody)))]
 pub async fn upsert(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    _: Authorized<CatalogWrite>,
     JsonBody(entities): JsonBody<Vec<serde_json::Value>>,
 ) -> Result<Json<PushOutcome>, ApiError> {
-    s.auth.require(&headers, CATALOG_WRITE).await?;
     if entities.is_empty() {
         return Err(ApiError::BadRequest("no entities given".into()));
     }
@@ -37,10 +35,9 @@ pub async fn upsert(
         (status = 404, body = ErrorBody)))]
 pub async fn delete(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    _: Authorized<CatalogWrite>,
     Path((kind, namespace, name)): Path<(String, String, String)>,
 ) -> Result<Json<PushOutcome>, ApiError> {
-    s.auth.require(&headers, CATALOG_WRITE).await?;
     Ok(Json(
         s.app
             .delete_entity(&EntityRef::new(&kind, &namespace, &name))

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::AppState;
-use super::auth::EXEMPTIONS_WRITE;
+use super::auth::{Authorized, ExemptionsWrite};
 use super::error::{ApiError, ErrorBody, JsonBody};
 use crate::catalog::EntityRef;
 use crate::governance::exemptions::{AuditEntry, ExemptionRecord, ExemptionRequest};
@@ -22,10 +22,9 @@ use crate::service::App;
         (status = 422, description = "`invalid-exemption`: `details.errors[] = {path, message}`; nothing stored", body = ErrorBody)))]
 pub async fn create(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Authorized(who, _): Authorized<ExemptionsWrite>,
     JsonBody(req): JsonBody<ExemptionRequest>,
 ) -> Result<(StatusCode, Json<ExemptionRecord>), ApiError> {
-    let who = s.auth.require(&headers, EXEMPTIONS_WRITE).await?;
     let record = s.app.create_exemption(&req, &who.name).await?;
     tracing::info!(by = %who.name, exemption = %record.id, entity = %record.entity, "exemption created");
     Ok((StatusCode::CREATED, Json(record)))
@@ -38,10 +37,9 @@ pub async fn create(
         (status = 404, body = ErrorBody), (status = 422, description = "Already revoked or expired", body = ErrorBody)))]
 pub async fn revoke(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Authorized(who, _): Authorized<ExemptionsWrite>,
     Path(id): Path<String>,
 ) -> Result<Json<ExemptionRecord>, ApiError> {
-    let who = s.auth.require(&headers, EXEMPTIONS_WRITE).await?;
     let record = s.app.revoke_exemption(&id, &who.name).await?;
     tracing::info!(by = %who.name, exemption = %record.id, "exemption revoked");
     Ok(Json(record))

@@ -7,20 +7,17 @@ use std::path::Path;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::auth::{self, Authorized};
 use super::error::{ApiError, ErrorBody, JsonBody};
 use super::{AppState, STACK_BYTES};
 use crate::config::overlay::Overlay;
 use crate::config::{self, ConfigSource};
 use crate::preview::{self, Preview};
 use crate::source::parse_single;
-
-/// The scope a preview needs (`admin` has every scope).
-pub const PREVIEW: &str = "preview";
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -44,10 +41,9 @@ pub struct PreviewRequest {
         (status = 403, body = ErrorBody), (status = 422, description = "The candidate standards are invalid: `details.errors` lists each as `file:line:column: message`", body = ErrorBody)))]
 pub async fn preview(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    _: Authorized<auth::Preview>,
     JsonBody(req): JsonBody<PreviewRequest>,
 ) -> Result<Json<Preview>, ApiError> {
-    s.auth.require(&headers, PREVIEW).await?;
     let app = s.app.clone();
     let answer = on_own_stack(move || {
         let (files, dir) = crate::service::standards_files(&app.sources);
