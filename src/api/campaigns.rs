@@ -100,7 +100,8 @@ pub async fn campaign_detail(app: &App, id: &str) -> Result<Option<CampaignDetai
 /// `java >= 17.0.5`) over a scope of the fleet, between `start` and `deadline`.
 #[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", request_body = CampaignRequest,
     security(("bearer" = ["campaigns:write"])),
-    responses((status = 201, body = CampaignDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 201, body = CampaignDetail),
+        (status = 400, description = "The body is not JSON of the documented shape", body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, description = "`invalid-campaign`: `details.errors[] = {path, message}`; nothing stored", body = ErrorBody)))]
 pub async fn create(
     State(s): State<AppState>,

@@ -14,7 +14,8 @@ use crate::service::PushOutcome;
 #[utoipa::path(post, path = "/api/v1/catalog/entities", tag = "catalog",
     request_body(content = [Object], description = "Backstage entities"),
     security(("bearer" = ["catalog:write"])),
-    responses((status = 200, body = PushOutcome), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = PushOutcome),
+        (status = 400, description = "The body is not JSON of the documented shape", body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn upsert(
     State(s): State<AppState>,

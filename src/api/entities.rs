@@ -96,7 +96,7 @@ pub struct FactBatch {
 /// The fact batches received for an entity, newest first (kept per the retention settings).
 #[utoipa::path(get, path = "/api/v1/entities/{kind}/{namespace}/{name}/facts/history", tag = "facts",
     params(("kind" = String, Path), ("namespace" = String, Path), ("name" = String, Path), HistoryQuery),
-    responses((status = 200, body = [FactBatch]), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = [FactBatch]), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn fact_history(
     State(s): State<AppState>,
     headers: HeaderMap,

@@ -57,7 +57,8 @@ pub struct ErrorDetail {
     /// `unavailable`, …
     pub code: String,
     pub message: String,
-    #[schema(value_type = Object)]
+    /// What else there is to know, per code (`null` when nothing).
+    #[schema(value_type = Object, nullable)]
     pub details: Value,
 }
 

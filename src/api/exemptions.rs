@@ -18,7 +18,8 @@ use crate::service::App;
 /// `expires`; re-evaluates the entity and its groups at once.
 #[utoipa::path(post, path = "/api/v1/exemptions", tag = "exemptions", request_body = ExemptionRequest,
     security(("bearer" = ["exemptions:write"])),
-    responses((status = 201, body = ExemptionRecord), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 201, body = ExemptionRecord),
+        (status = 400, description = "The body is not JSON of the documented shape", body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, description = "`invalid-exemption`: `details.errors[] = {path, message}`; nothing stored", body = ErrorBody)))]
 pub async fn create(
     State(s): State<AppState>,

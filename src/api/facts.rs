@@ -12,7 +12,8 @@ use crate::service::{FactItem, PushOutcome, ReloadReport};
 /// nothing — and re-evaluates the entities it names and the groups above them.
 #[utoipa::path(post, path = "/api/v1/facts", tag = "facts", request_body = [FactItem],
     security(("bearer" = ["facts:write"])),
-    responses((status = 200, body = PushOutcome), (status = 401, body = ErrorBody),
+    responses((status = 200, body = PushOutcome),
+        (status = 400, description = "The body is not JSON of the documented shape", body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 422, description = "Per-item errors in `details.items`; nothing stored", body = ErrorBody)))]
 pub async fn push(
     State(s): State<AppState>,

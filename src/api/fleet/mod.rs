@@ -85,7 +85,8 @@ pub struct EligibilitySummary {
     pub blocked: usize,
     /// Blocking reason code → entities it blocks.
     pub by_reason: BTreeMap<String, usize>,
-    /// Rollout wave → eligible entities in it.
+    /// Rollout wave (its number, as JSON keys are text) → eligible entities in it.
+    #[schema(value_type = BTreeMap<String, usize>)]
     pub by_wave: BTreeMap<u32, usize>,
 }
 
