@@ -113,6 +113,15 @@ async fn graphql_cost_is_bounded_before_it_runs(db: &TestDb) {
         "refused in {:?}",
         started.elapsed()
     );
+    // Fragments spreading fragments ten times each, eight deep: 10^8 selections to validate.
+    let mut bomb = String::from("{ ...F0 }");
+    for i in 0..8 {
+        let spreads = format!(" ...F{}", i + 1).repeat(10);
+        bomb.push_str(&format!(" fragment F{i} on Query {{{spreads} }}"));
+    }
+    bomb.push_str(" fragment F8 on Query { __typename }");
+    let (status, body) = graphql(&s, &json!({ "query": bomb })).await;
+    refused(status, &body, 400, "expands to more than 10000 selections");
     // One page of the same shape is fine.
     let (status, body) = graphql(&s, &json!({ "query": format!("{{ {field} }}") })).await;
     assert_eq!(status, 200, "{body}");
