@@ -7,7 +7,7 @@ mod service_support;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use service_support::{ADMIN, Running, TestDb, WRITER, serve_demo};
+use service_support::{ADMIN, READER, Running, TestDb, WRITER, serve_demo};
 
 const CHECKOUT: &str = "/api/v1/entities/component/default/checkout-api/health";
 
@@ -271,6 +271,34 @@ async fn writes_check_the_token_before_the_body(db: &TestDb) {
     still_serves(&s).await;
 }
 
+async fn reads_check_the_token_before_the_query(db: &TestDb) {
+    let mut settings = service_support::settings();
+    settings.auth.require_token_for_reads = true;
+    let demo = tech_health::service::Sources {
+        demo: true,
+        ..Default::default()
+    };
+    let s = service_support::serve(db, settings, demo).await;
+    for path in [
+        "/api/v1/entities?limit=many",
+        "/api/v1/fleet/eligibility?eligible=perhaps",
+        "/api/v1/exemptions?active=perhaps",
+        "/api/v1/groups/default/payments/trend?days=forever",
+        "/api/v1/entities/component/default/checkout-api/facts/history?limit=x",
+    ] {
+        let (status, body) = s.get(path).await;
+        refused(status, &body, 401, "a bearer token is required");
+        let r = s
+            .http
+            .get(format!("{}{path}", s.base))
+            .bearer_auth(READER)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400, "{path} with a token");
+    }
+}
+
 /// A preview whose one check has `conditions`.
 fn preview_with(conditions: Value) -> Value {
     let patch = json!({ "checks": [{ "id": "coverage-50", "name": "Coverage", "severity": "error",
@@ -439,6 +467,7 @@ on_both_stores! {
     fact_values_nested_past_the_bound_are_refused => super::fact_values_nested_past_the_bound_are_refused;
     pushed_facts_outside_sane_values_are_refused => super::pushed_facts_outside_sane_values_are_refused;
     writes_check_the_token_before_the_body => super::writes_check_the_token_before_the_body;
+    reads_check_the_token_before_the_query => super::reads_check_the_token_before_the_query;
     preview_conditions_past_the_bounds_are_refused => super::preview_conditions_past_the_bounds_are_refused;
     preview_yaml_past_the_parser_budget_is_refused => super::preview_yaml_past_the_parser_budget_is_refused;
     group_trees_deep_or_cyclic_are_served => super::group_trees_deep_or_cyclic_are_served;

@@ -63,6 +63,19 @@ impl<S: Scope> FromRequestParts<AppState> for Authorized<S> {
     }
 }
 
+/// A caller who may read (anyone, unless `auth.requireTokenForReads`). Put it before the
+/// query extractor, so that a request without a token is refused before its query is parsed.
+pub struct Reader;
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        state.auth.allow_read(&parts.headers).await?;
+        Ok(Reader)
+    }
+}
+
 /// Who is calling, and what they may do.
 #[derive(Debug, Clone)]
 pub struct Principal {

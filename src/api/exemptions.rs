@@ -3,12 +3,12 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::AppState;
-use super::auth::{Authorized, ExemptionsWrite};
+use super::auth::{Authorized, ExemptionsWrite, Reader};
 use super::error::{ApiError, ErrorBody, JsonBody};
 use crate::catalog::EntityRef;
 use crate::governance::exemptions::{AuditEntry, ExemptionRecord, ExemptionRequest};
@@ -85,10 +85,9 @@ pub fn list_exemptions(app: &App, q: &ExemptionQuery) -> Result<Vec<ExemptionRec
     responses((status = 200, body = [ExemptionRecord]), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    _: Reader,
     Query(q): Query<ExemptionQuery>,
 ) -> Result<Json<Vec<ExemptionRecord>>, ApiError> {
-    s.auth.allow_read(&headers).await?;
     Ok(Json(list_exemptions(&s.app, &q)?))
 }
 
@@ -126,9 +125,8 @@ pub async fn audit_log(app: &App, entity: &Option<String>) -> Result<Vec<AuditEn
     responses((status = 200, body = [AuditEntry]), (status = 400, body = ErrorBody)))]
 pub async fn audit(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    _: Reader,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    s.auth.allow_read(&headers).await?;
     Ok(Json(audit_log(&s.app, &q.entity).await?))
 }
