@@ -232,7 +232,8 @@ impl<'a> Filter<'a> {
 
 /// Scored entities, filtered, in ref order, a page at a time.
 #[utoipa::path(get, path = "/api/v1/entities", tag = "entities", params(EntityQuery),
-    responses((status = 200, body = EntityPage), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = EntityPage), (status = 400, body = ErrorBody),
+        (status = 404, description = "`owner` is not in the catalog", body = ErrorBody)))]
 pub async fn list(
     State(s): State<AppState>,
     _: Reader,
