@@ -118,16 +118,20 @@ pub fn for_each_document(
 ) -> Result<(), SourceError> {
     // YAML 1.2 core booleans only, as Backstage's own parser reads them: `yes`, `y`, `on`
     // stay strings. The parser's default budget (1,024 documents, 250k nodes) is made for one
-    // config file; a generated `all.yaml` may hold a whole catalog. Nesting stays bounded.
-    let options = serde_saphyr::options! {
+    // config file; a generated `all.yaml` may hold a whole catalog. Nesting stays bounded (64
+    // levels, reported with the line). Aliases replay what they name, so a few lines of them
+    // can stand for a billion nodes: they are held to 100k events, a tenth of the default.
+    let mut options = serde_saphyr::options! {
         strict_booleans: true,
         budget: serde_saphyr::budget! {
             max_documents: 10_000_000,
             max_events: 500_000_000,
             max_nodes: 200_000_000,
             max_reader_input_bytes: None,
+            max_recorded_anchor_events: MAX_ALIAS_EVENTS,
         },
     };
+    options.alias_limits.max_total_replayed_events = MAX_ALIAS_EVENTS;
     let shared: Arc<Path> = Arc::from(file);
     let mut reader = text.as_bytes();
     let nodes = serde_saphyr::read_with_options::<_, Node>(&mut reader, options);
@@ -151,6 +155,9 @@ pub fn for_each_document(
     Ok(())
 }
 
+/// The most events aliases may replay, and anchors record, in one text.
+const MAX_ALIAS_EVENTS: usize = 100_000;
+
 /// Parses text that must hold exactly one document.
 pub fn parse_single(file: &Path, text: &str) -> Result<Document, SourceError> {
     let mut docs = parse_documents(file, text)?;
@@ -169,9 +176,19 @@ fn first_line(s: &str) -> String {
     // serde-saphyr may append a rendered snippet; the first line is the message.
     let line = s.lines().next().unwrap_or(s).trim();
     // Drop a trailing " at line X column Y" — we print the position ourselves.
-    match line.find(" at line ") {
-        Some(i) => line[..i].to_string(),
-        None => line.to_string(),
+    let line = match line.find(" at line ") {
+        Some(i) => &line[..i],
+        None => line,
+    };
+    // The budget's own words name a Rust enum (`budget breached: Depth { depth: 65 }`).
+    if line.contains("budget breached: Depth") {
+        "nested more than 64 levels deep (lists and maps); write it flatter".to_string()
+    } else if line.contains("budget breached: RecordedAnchorEvents")
+        || line.contains("alias replay")
+    {
+        format!("aliases expand to more than {MAX_ALIAS_EVENTS} parser events")
+    } else {
+        line.to_string()
     }
 }
 
@@ -495,6 +512,35 @@ impl Files for BundledFiles {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nesting_and_aliases_past_the_budget_are_reported_with_their_line() {
+        let block: String = (0..70).map(|i| format!("{}- \n", "  ".repeat(i))).collect();
+        let e = parse_documents(Path::new("all.yaml"), &format!("kind: x\nspec:\n{block}"))
+            .unwrap_err();
+        assert!(
+            e.to_string().starts_with("all.yaml:") && e.pos.is_some(),
+            "{e}"
+        );
+        assert!(e.message.contains("nested more than 64 levels"), "{e}");
+        let ok: String = (0..60).map(|i| format!("{}- \n", "  ".repeat(i))).collect();
+        assert!(parse_documents(Path::new("ok.yaml"), &ok).is_ok());
+        let mut laughs = String::from("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (prev, name) in ["a", "b", "c", "d", "e", "f"]
+            .iter()
+            .zip(["b", "c", "d", "e", "f", "g"])
+        {
+            laughs.push_str(&format!(
+                "{name}: &{name} [{}]\n",
+                vec![format!("*{prev}"); 10].join(", ")
+            ));
+        }
+        let e = parse_documents(Path::new("lol.yaml"), &laughs).unwrap_err();
+        assert!(
+            e.message.contains("aliases expand to more than 100000"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn positions_follow_every_node() {

@@ -119,18 +119,62 @@ fn get_json(url: &str) -> serde_json::Value {
 
 /// A tiny blocking GET over loopback, so the test needs no async runtime.
 fn ureq_get(url: &str) -> String {
+    request("GET", url, "")
+}
+
+/// One request over loopback, `Connection: close`; the whole response as text.
+fn request(method: &str, url: &str, json: &str) -> String {
     let rest = url.strip_prefix("http://").unwrap();
     let (host, path) = rest.split_once('/').unwrap();
     let mut s = std::net::TcpStream::connect(host).unwrap();
     use std::io::{Read, Write};
     write!(
         s,
-        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        "{method} /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}",
+        json.len()
     )
     .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     out
+}
+
+/// Issue 18: a GraphQL value nested 2,000 deep, sent without a token, overflowed a worker's
+/// stack and aborted the whole process; only a real process shows that. The reproducer of
+/// issue 19 is refused with a 400, and the service answers on.
+#[test]
+fn a_graphql_value_nested_2000_deep_is_refused_and_the_service_lives_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .env("TECH_HEALTH_DATA_DIR", dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = listening(&mut child);
+    let deep = format!("{}{}", "[".repeat(2000), "]".repeat(2000));
+    for query in [
+        format!("{{__typename @skip(if:{deep})}}"),
+        format!("{{ entity(ref: {deep}) {{ ref }} }}"),
+        format!("query($v: String = {deep}) {{ __typename }}"),
+    ] {
+        let body = serde_json::json!({ "query": query }).to_string();
+        let response = request("POST", &format!("{base}/graphql"), &body);
+        assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+        assert!(
+            response.contains("nests brackets more than 64 levels"),
+            "{response}"
+        );
+    }
+    assert_eq!(get_json(&format!("{base}/healthz"))["status"], "ok");
+    let alive = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    let _ = child.wait();
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+    assert!(alive && !logs.contains("overflowed its stack"), "{logs}");
 }
 
 #[test]

@@ -2,13 +2,17 @@
 //! `TECH_HEALTH_ADMIN_TOKEN`, and optionally Backstage user tokens verified against a JWKS.
 //! Hashes are compared in constant time.
 
+use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
+use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use jsonwebtoken::{DecodingKey, Validation, decode, decode_header, jwk::JwkSet};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::AppState;
 use super::error::ApiError;
 use crate::settings::{AuthSettings, JwksSetting};
 
@@ -17,6 +21,60 @@ pub const CATALOG_WRITE: &str = "catalog:write";
 pub const EXEMPTIONS_WRITE: &str = "exemptions:write";
 pub const CAMPAIGNS_WRITE: &str = "campaigns:write";
 pub const ADMIN: &str = "admin";
+
+/// A scope a route requires, as a type, so that [`Authorized`] can name it.
+pub trait Scope: Send + Sync + 'static {
+    const NAME: &'static str;
+}
+
+macro_rules! scopes {
+    ($($ty:ident => $name:expr),* $(,)?) => {$(
+        #[doc = concat!("The scope [`", stringify!($name), "`].")]
+        pub struct $ty;
+        impl Scope for $ty {
+            const NAME: &'static str = $name;
+        }
+    )*};
+}
+
+scopes! {
+    FactsWrite => FACTS_WRITE,
+    CatalogWrite => CATALOG_WRITE,
+    ExemptionsWrite => EXEMPTIONS_WRITE,
+    CampaignsWrite => CAMPAIGNS_WRITE,
+    Preview => PREVIEW,
+    Admin => ADMIN,
+}
+
+/// The scope `POST /api/v1/preview` needs: a preview evaluates the whole fleet again.
+pub const PREVIEW: &str = "preview";
+
+/// A caller holding the scope `S`, taken from the headers alone. Put it before the body
+/// extractor: axum runs extractors in order, so a request without the right token is refused
+/// (401/403) before its body is read or parsed.
+pub struct Authorized<S>(pub Principal, pub PhantomData<S>);
+
+impl<S: Scope> FromRequestParts<AppState> for Authorized<S> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let who = state.auth.require(&parts.headers, S::NAME).await?;
+        Ok(Authorized(who, PhantomData))
+    }
+}
+
+/// A caller who may read (anyone, unless `auth.requireTokenForReads`). Put it before the
+/// query extractor, so that a request without a token is refused before its query is parsed.
+pub struct Reader;
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        state.auth.allow_read(&parts.headers).await?;
+        Ok(Reader)
+    }
+}
 
 /// Who is calling, and what they may do.
 #[derive(Debug, Clone)]

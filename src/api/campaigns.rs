@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
-use super::auth::CAMPAIGNS_WRITE;
+use super::auth::{Authorized, CampaignsWrite};
 use super::error::{ApiError, ErrorBody, JsonBody};
 use crate::governance::campaigns::{
     BurnupPoint, Campaign, CampaignRequest, CampaignState, Counts, GroupProgress, Remaining,
@@ -100,14 +100,14 @@ pub async fn campaign_detail(app: &App, id: &str) -> Result<Option<CampaignDetai
 /// `java >= 17.0.5`) over a scope of the fleet, between `start` and `deadline`.
 #[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", request_body = CampaignRequest,
     security(("bearer" = ["campaigns:write"])),
-    responses((status = 201, body = CampaignDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 201, body = CampaignDetail),
+        (status = 400, description = "The body is not JSON of the documented shape", body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, description = "`invalid-campaign`: `details.errors[] = {path, message}`; nothing stored", body = ErrorBody)))]
 pub async fn create(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Authorized(who, _): Authorized<CampaignsWrite>,
     JsonBody(req): JsonBody<CampaignRequest>,
 ) -> Result<(StatusCode, Json<CampaignDetail>), ApiError> {
-    let who = s.auth.require(&headers, CAMPAIGNS_WRITE).await?;
     let campaign = s.app.create_campaign(&req, &who.name).await?;
     tracing::info!(by = %who.name, campaign = %campaign.id, "campaign created");
     let detail = campaign_detail(&s.app, &campaign.id)

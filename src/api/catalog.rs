@@ -2,10 +2,9 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 
 use super::AppState;
-use super::auth::CATALOG_WRITE;
+use super::auth::{Authorized, CatalogWrite};
 use super::error::{ApiError, ErrorBody, JsonBody};
 use crate::catalog::EntityRef;
 use crate::service::PushOutcome;
@@ -15,14 +14,14 @@ use crate::service::PushOutcome;
 #[utoipa::path(post, path = "/api/v1/catalog/entities", tag = "catalog",
     request_body(content = [Object], description = "Backstage entities"),
     security(("bearer" = ["catalog:write"])),
-    responses((status = 200, body = PushOutcome), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = PushOutcome),
+        (status = 400, description = "The body is not JSON of the documented shape", body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn upsert(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    _: Authorized<CatalogWrite>,
     JsonBody(entities): JsonBody<Vec<serde_json::Value>>,
 ) -> Result<Json<PushOutcome>, ApiError> {
-    s.auth.require(&headers, CATALOG_WRITE).await?;
     if entities.is_empty() {
         return Err(ApiError::BadRequest("no entities given".into()));
     }
@@ -37,10 +36,9 @@ pub async fn upsert(
         (status = 404, body = ErrorBody)))]
 pub async fn delete(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    _: Authorized<CatalogWrite>,
     Path((kind, namespace, name)): Path<(String, String, String)>,
 ) -> Result<Json<PushOutcome>, ApiError> {
-    s.auth.require(&headers, CATALOG_WRITE).await?;
     Ok(Json(
         s.app
             .delete_entity(&EntityRef::new(&kind, &namespace, &name))

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::auth::FACTS_WRITE;
+use super::auth::{FACTS_WRITE, Reader};
 use super::error::{ApiError, ErrorBody};
 use super::{AppState, cursor_of, parse_cursor};
 use crate::catalog::{Entity, EntityRef};
@@ -96,14 +96,13 @@ pub struct FactBatch {
 /// The fact batches received for an entity, newest first (kept per the retention settings).
 #[utoipa::path(get, path = "/api/v1/entities/{kind}/{namespace}/{name}/facts/history", tag = "facts",
     params(("kind" = String, Path), ("namespace" = String, Path), ("name" = String, Path), HistoryQuery),
-    responses((status = 200, body = [FactBatch]), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = [FactBatch]), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn fact_history(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    _: Reader,
     Path((kind, namespace, name)): Path<(String, String, String)>,
     Query(q): Query<HistoryQuery>,
 ) -> Result<Json<Vec<FactBatch>>, ApiError> {
-    s.auth.allow_read(&headers).await?;
     let r = entity_ref(&kind, &namespace, &name);
     if s.app.fleet().catalog.get(&r).is_none() {
         return Err(ApiError::NotFound(format!("{r} is not in the catalog")));
@@ -233,13 +232,13 @@ impl<'a> Filter<'a> {
 
 /// Scored entities, filtered, in ref order, a page at a time.
 #[utoipa::path(get, path = "/api/v1/entities", tag = "entities", params(EntityQuery),
-    responses((status = 200, body = EntityPage), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = EntityPage), (status = 400, body = ErrorBody),
+        (status = 404, description = "`owner` is not in the catalog", body = ErrorBody)))]
 pub async fn list(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    _: Reader,
     Query(q): Query<EntityQuery>,
 ) -> Result<Json<EntityPage>, ApiError> {
-    s.auth.allow_read(&headers).await?;
     let fleet = s.app.fleet();
     let filter = Filter::new(&fleet, &q)?;
     let limit = q.limit.unwrap_or(50).clamp(1, 500);

@@ -39,9 +39,6 @@ pub enum ApiError {
     Internal(String),
     #[error("the store is not reachable")]
     Unavailable(String),
-    /// The request ran past `requestTimeoutSecs` and was stopped.
-    #[error("{0}")]
-    Timeout(String),
 }
 
 /// The error body every route answers with.
@@ -57,7 +54,8 @@ pub struct ErrorDetail {
     /// `unavailable`, …
     pub code: String,
     pub message: String,
-    #[schema(value_type = Object)]
+    /// What else there is to know, per code (`null` when nothing).
+    #[schema(value_type = Object, nullable)]
     pub details: Value,
 }
 
@@ -85,7 +83,6 @@ impl ApiError {
             ApiError::Unavailable(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable", Value::Null)
             }
-            ApiError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout", Value::Null),
         }
     }
 }

@@ -3,12 +3,12 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::AppState;
-use super::auth::EXEMPTIONS_WRITE;
+use super::auth::{Authorized, ExemptionsWrite, Reader};
 use super::error::{ApiError, ErrorBody, JsonBody};
 use crate::catalog::EntityRef;
 use crate::governance::exemptions::{AuditEntry, ExemptionRecord, ExemptionRequest};
@@ -18,14 +18,14 @@ use crate::service::App;
 /// `expires`; re-evaluates the entity and its groups at once.
 #[utoipa::path(post, path = "/api/v1/exemptions", tag = "exemptions", request_body = ExemptionRequest,
     security(("bearer" = ["exemptions:write"])),
-    responses((status = 201, body = ExemptionRecord), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 201, body = ExemptionRecord),
+        (status = 400, description = "The body is not JSON of the documented shape", body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, description = "`invalid-exemption`: `details.errors[] = {path, message}`; nothing stored", body = ErrorBody)))]
 pub async fn create(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Authorized(who, _): Authorized<ExemptionsWrite>,
     JsonBody(req): JsonBody<ExemptionRequest>,
 ) -> Result<(StatusCode, Json<ExemptionRecord>), ApiError> {
-    let who = s.auth.require(&headers, EXEMPTIONS_WRITE).await?;
     let record = s.app.create_exemption(&req, &who.name).await?;
     tracing::info!(by = %who.name, exemption = %record.id, entity = %record.entity, "exemption created");
     Ok((StatusCode::CREATED, Json(record)))
@@ -38,10 +38,9 @@ pub async fn create(
         (status = 404, body = ErrorBody), (status = 422, description = "Already revoked or expired", body = ErrorBody)))]
 pub async fn revoke(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Authorized(who, _): Authorized<ExemptionsWrite>,
     Path(id): Path<String>,
 ) -> Result<Json<ExemptionRecord>, ApiError> {
-    let who = s.auth.require(&headers, EXEMPTIONS_WRITE).await?;
     let record = s.app.revoke_exemption(&id, &who.name).await?;
     tracing::info!(by = %who.name, exemption = %record.id, "exemption revoked");
     Ok(Json(record))
@@ -86,10 +85,9 @@ pub fn list_exemptions(app: &App, q: &ExemptionQuery) -> Result<Vec<ExemptionRec
     responses((status = 200, body = [ExemptionRecord]), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    _: Reader,
     Query(q): Query<ExemptionQuery>,
 ) -> Result<Json<Vec<ExemptionRecord>>, ApiError> {
-    s.auth.allow_read(&headers).await?;
     Ok(Json(list_exemptions(&s.app, &q)?))
 }
 
@@ -127,9 +125,8 @@ pub async fn audit_log(app: &App, entity: &Option<String>) -> Result<Vec<AuditEn
     responses((status = 200, body = [AuditEntry]), (status = 400, body = ErrorBody)))]
 pub async fn audit(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    _: Reader,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    s.auth.allow_read(&headers).await?;
     Ok(Json(audit_log(&s.app, &q.entity).await?))
 }

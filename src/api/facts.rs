@@ -2,10 +2,9 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 
 use super::AppState;
-use super::auth::{ADMIN, FACTS_WRITE};
+use super::auth::{Admin, Authorized, FactsWrite};
 use super::error::{ApiError, ErrorBody, JsonBody};
 use crate::service::{FactItem, PushOutcome, ReloadReport};
 
@@ -13,14 +12,14 @@ use crate::service::{FactItem, PushOutcome, ReloadReport};
 /// nothing — and re-evaluates the entities it names and the groups above them.
 #[utoipa::path(post, path = "/api/v1/facts", tag = "facts", request_body = [FactItem],
     security(("bearer" = ["facts:write"])),
-    responses((status = 200, body = PushOutcome), (status = 401, body = ErrorBody),
+    responses((status = 200, body = PushOutcome),
+        (status = 400, description = "The body is not JSON of the documented shape", body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 422, description = "Per-item errors in `details.items`; nothing stored", body = ErrorBody)))]
 pub async fn push(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Authorized(who, _): Authorized<FactsWrite>,
     JsonBody(items): JsonBody<Vec<FactItem>>,
 ) -> Result<Json<PushOutcome>, ApiError> {
-    let who = s.auth.require(&headers, FACTS_WRITE).await?;
     if items.is_empty() {
         return Err(ApiError::BadRequest("the batch is empty".into()));
     }
@@ -38,8 +37,7 @@ pub async fn push(
         (status = 422, body = ErrorBody)))]
 pub async fn reload(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    _: Authorized<Admin>,
 ) -> Result<Json<ReloadReport>, ApiError> {
-    s.auth.require(&headers, ADMIN).await?;
     Ok(Json(s.app.reload().await?))
 }

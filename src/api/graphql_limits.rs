@@ -2,19 +2,27 @@
 //! nesting level of a value (`[[[…]]]` in an argument, a variable's default or a directive), so a
 //! few kilobytes nested deep would overflow the worker's stack and abort the whole process: the
 //! nesting is measured on the text first, without recursion. Aliases multiply work at no cost in
-//! depth, so they are counted too.
+//! depth, and fragments spread within fragments multiply it exponentially, so both are counted
+//! on the parsed document before the validator walks it.
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// The deepest `{`, `[` or `(` nesting a document may have. The selection depth limit
 /// (`graphqlMaxDepth`, 12 by default) with arguments and input values needs far fewer.
 pub const MAX_NESTING: usize = 64;
+
+/// The most selections the operations of a document may expand to through fragment spreads:
+/// ten fragments each spreading the next ten times are ten billion, and the validator walks
+/// every one before any limit applies.
+pub const MAX_EXPANDED: usize = 10_000;
 
 /// Why a request is refused before it runs.
 #[derive(Debug, PartialEq)]
 pub enum Refused {
     Nesting(usize),
     Aliases { found: usize, max: usize },
+    Expanded,
 }
 
 impl std::fmt::Display for Refused {
@@ -29,6 +37,11 @@ impl std::fmt::Display for Refused {
                 f,
                 "the GraphQL document has {found} aliased fields; at most {max} are allowed \
                  (graphqlMaxAliases)"
+            ),
+            Refused::Expanded => write!(
+                f,
+                "the GraphQL document expands to more than {MAX_EXPANDED} selections through \
+                 its fragment spreads; spread fewer fragments"
             ),
         }
     }
@@ -81,36 +94,108 @@ pub fn check_nesting(query: &str) -> Result<(), Refused> {
     Ok(())
 }
 
-/// Counts the aliased fields of every operation and fragment (each written once; spreads are
-/// counted by the complexity limit).
-pub fn check_aliases(doc: &ExecutableDocument, max: usize) -> Result<(), Refused> {
-    fn count(set: &SelectionSet) -> usize {
-        // Recursion is bounded: the document passed `check_nesting`.
-        set.items
-            .iter()
-            .map(|s| match &s.node {
-                Selection::Field(f) => {
-                    usize::from(f.node.alias.is_some()) + count(&f.node.selection_set.node)
-                }
-                Selection::InlineFragment(i) => count(&i.node.selection_set.node),
-                Selection::FragmentSpread(_) => 0,
-            })
-            .sum()
-    }
-    let found: usize = doc
+/// Counts the aliased fields of every operation and fragment (each as written), and the
+/// selections the operations expand to through their fragment spreads.
+pub fn check_document(doc: &ExecutableDocument, max_aliases: usize) -> Result<(), Refused> {
+    let operations: Vec<Shape> = doc
         .operations
         .iter()
-        .map(|(_, op)| count(&op.node.selection_set.node))
-        .chain(
-            doc.fragments
-                .values()
-                .map(|f| count(&f.node.selection_set.node)),
-        )
+        .map(|(_, op)| Shape::of(&op.node.selection_set.node))
+        .collect();
+    let fragments: FxHashMap<&str, Shape> = doc
+        .fragments
+        .iter()
+        .map(|(name, f)| (name.as_str(), Shape::of(&f.node.selection_set.node)))
+        .collect();
+    let aliases = operations
+        .iter()
+        .chain(fragments.values())
+        .map(|s| s.aliases)
         .sum();
-    if found > max {
-        return Err(Refused::Aliases { found, max });
+    if aliases > max_aliases {
+        return Err(Refused::Aliases {
+            found: aliases,
+            max: max_aliases,
+        });
+    }
+    let sizes = expanded_sizes(&fragments);
+    let expanded = operations.iter().fold(0usize, |total, op| {
+        op.spreads
+            .iter()
+            .fold(total.saturating_add(op.selections), |t, s| {
+                t.saturating_add(sizes.get(s).copied().unwrap_or(0))
+            })
+    });
+    if expanded > MAX_EXPANDED {
+        return Err(Refused::Expanded);
     }
     Ok(())
+}
+
+/// What a selection set holds, the contents of the fragments it spreads aside.
+#[derive(Default)]
+struct Shape<'a> {
+    /// Fields, inline fragments and spreads, at any depth.
+    selections: usize,
+    aliases: usize,
+    /// The fragments spread, once per spread.
+    spreads: Vec<&'a str>,
+}
+
+impl<'a> Shape<'a> {
+    fn of(set: &'a SelectionSet) -> Shape<'a> {
+        fn walk<'a>(set: &'a SelectionSet, out: &mut Shape<'a>) {
+            // Recursion is bounded: the document passed `check_nesting`.
+            for s in &set.items {
+                out.selections += 1;
+                match &s.node {
+                    Selection::Field(f) => {
+                        out.aliases += usize::from(f.node.alias.is_some());
+                        walk(&f.node.selection_set.node, out);
+                    }
+                    Selection::InlineFragment(i) => walk(&i.node.selection_set.node, out),
+                    Selection::FragmentSpread(f) => {
+                        out.spreads.push(f.node.fragment_name.node.as_str())
+                    }
+                }
+            }
+        }
+        let mut out = Shape::default();
+        walk(set, &mut out);
+        out
+    }
+}
+
+/// Each fragment's selections with those of the fragments it spreads, saturating, without
+/// recursion (a chain of spreads may be as long as the document). A fragment in a cycle counts
+/// what it reaches before the cycle closes; the validator refuses the cycle itself.
+fn expanded_sizes<'a>(fragments: &FxHashMap<&'a str, Shape<'a>>) -> FxHashMap<&'a str, usize> {
+    let mut sizes: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut entered: FxHashSet<&str> = FxHashSet::default();
+    for &root in fragments.keys() {
+        let mut todo = vec![(root, false)];
+        while let Some((name, children_done)) = todo.pop() {
+            let Some(shape) = fragments.get(name) else {
+                continue; // an unknown fragment: the validator names it
+            };
+            if children_done {
+                let size = shape.spreads.iter().fold(shape.selections, |t, s| {
+                    t.saturating_add(sizes.get(s).copied().unwrap_or(0))
+                });
+                sizes.insert(name, size);
+            } else if entered.insert(name) {
+                todo.push((name, true));
+                todo.extend(
+                    shape
+                        .spreads
+                        .iter()
+                        .filter(|s| !entered.contains(*s))
+                        .map(|s| (*s, false)),
+                );
+            }
+        }
+    }
+    sizes
 }
 
 #[cfg(test)]
@@ -152,10 +237,34 @@ mod tests {
             "{ a: entity(ref: \"x\") { b: ref ...F } } fragment F on Entity { c: name d: kind }",
         )
         .unwrap();
-        assert_eq!(check_aliases(&doc, 4), Ok(()));
+        assert_eq!(check_document(&doc, 4), Ok(()));
         assert_eq!(
-            check_aliases(&doc, 3),
+            check_document(&doc, 3),
             Err(Refused::Aliases { found: 4, max: 3 })
         );
+    }
+
+    /// `levels` fragments, each spreading the next `fan` times, the last one a field.
+    fn fan_out(levels: usize, fan: usize) -> String {
+        let mut doc = String::from("{ ...F0 }");
+        for i in 0..levels {
+            let spreads = format!(" ...F{}", i + 1).repeat(fan);
+            doc.push_str(&format!(" fragment F{i} on Query {{{spreads} }}"));
+        }
+        doc + &format!(" fragment F{levels} on Query {{ __typename }}")
+    }
+
+    #[test]
+    fn fragments_are_counted_as_expanded_without_recursion() {
+        let check =
+            |text: &str| check_document(&async_graphql::parser::parse_query(text).unwrap(), 100);
+        // 1 + 10 + 100 + 1000 spreads and 1000 fields below them.
+        assert_eq!(check(&fan_out(3, 10)), Ok(()));
+        assert_eq!(check(&fan_out(4, 10)), Err(Refused::Expanded));
+        assert_eq!(check(&fan_out(40, 10)), Err(Refused::Expanded));
+        // A chain as long as the document, and cycles, end (the validator refuses cycles).
+        assert_eq!(check(&fan_out(50_000, 1)), Err(Refused::Expanded));
+        let cycle = "{ ...A } fragment A on Query { ...B x } fragment B on Query { ...A ...A }";
+        assert_eq!(check(cycle), Ok(()));
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
+use super::auth::Reader;
 use super::error::{ApiError, ErrorBody};
 use crate::catalog::EntityRef;
 use crate::health::Fleet;
@@ -122,11 +123,10 @@ pub async fn trend_of(s: &AppState, g: &EntityRef, days: u32) -> Result<GroupTre
     responses((status = 200, body = GroupTrend), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn trend(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    _: Reader,
     Path((namespace, name)): Path<(String, String)>,
     Query(q): Query<TrendQuery>,
 ) -> Result<Json<GroupTrend>, ApiError> {
-    s.auth.allow_read(&headers).await?;
     let days = q.days.unwrap_or(30);
     if !(1..=366).contains(&days) {
         return Err(ApiError::BadRequest(format!(

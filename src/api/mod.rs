@@ -40,6 +40,14 @@ use crate::catalog::EntityRef;
 use crate::service::App;
 use error::ApiError;
 
+/// The stack of every thread that works on a request: tokio's workers and blocking threads and
+/// rayon's (set by `serve`), and the thread of a preview (set here, so that tests serving the
+/// router in-process get it too). Tokio and rayon would give 2 MiB. Every recursion over input
+/// is bounded (`graphql_limits`, `rules::condition`, `rules::path`, the YAML parser's 64
+/// levels, serde_json's 128, fact values' 32); the deepest of them takes less than half of this
+/// even in a debug build, and a stack overflow aborts the whole process.
+pub const STACK_BYTES: usize = 8 << 20;
+
 /// What every handler gets.
 #[derive(Clone)]
 pub struct AppState {

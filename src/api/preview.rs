@@ -7,20 +7,17 @@ use std::path::Path;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::AppState;
+use super::auth::{self, Authorized};
 use super::error::{ApiError, ErrorBody, JsonBody};
+use super::{AppState, STACK_BYTES};
 use crate::config::overlay::Overlay;
 use crate::config::{self, ConfigSource};
 use crate::preview::{self, Preview};
 use crate::source::parse_single;
-
-/// The scope a preview needs (`admin` has every scope).
-pub const PREVIEW: &str = "preview";
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -44,12 +41,11 @@ pub struct PreviewRequest {
         (status = 403, body = ErrorBody), (status = 422, description = "The candidate standards are invalid: `details.errors` lists each as `file:line:column: message`", body = ErrorBody)))]
 pub async fn preview(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    _: Authorized<auth::Preview>,
     JsonBody(req): JsonBody<PreviewRequest>,
 ) -> Result<Json<Preview>, ApiError> {
-    s.auth.require(&headers, PREVIEW).await?;
     let app = s.app.clone();
-    let answer = tokio::task::spawn_blocking(move || {
+    let answer = on_own_stack(move || {
         let (files, dir) = crate::service::standards_files(&app.sources);
         let overlay = Overlay::new(files, &dir, req.files).map_err(ApiError::BadRequest)?;
         let invalid = |errors: Vec<crate::source::SourceError>| ApiError::Unprocessable {
@@ -77,7 +73,24 @@ pub async fn preview(
         .map_err(|e| invalid(e.0))?;
         Ok::<Preview, ApiError>(preview::over_fleet(&app.fleet(), loaded.engine, app.now()))
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    .await??;
     Ok(Json(answer))
+}
+
+/// Runs `work` on a thread of its own with a stack of [`STACK_BYTES`]: the candidate standards
+/// are parsed and compiled by code that recurses once per level of their nesting, however the
+/// runtime that serves the request was built.
+async fn on_own_stack<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("preview".into())
+        .stack_size(STACK_BYTES)
+        .spawn(move || {
+            let _ = tx.send(work());
+        })
+        .map_err(|e| ApiError::Internal(format!("cannot start the preview's thread: {e}")))?;
+    rx.await
+        .map_err(|_| ApiError::Internal("the preview's thread stopped without an answer".into()))
 }

@@ -185,9 +185,19 @@ impl Catalog {
 
     /// The group itself first, then every group below it, breadth first; safe against cycles.
     pub fn descendants(&self, group: &EntityRef) -> Vec<EntityRef> {
-        let mut out = vec![group.clone()];
+        self.below([group])
+    }
+
+    /// `groups`, then every group below any of them, each once, breadth first: one walk however
+    /// deep the tree (a chain of n groups is not walked n times).
+    fn below<'g>(&self, groups: impl IntoIterator<Item = &'g EntityRef>) -> Vec<EntityRef> {
+        let mut out = Vec::new();
         let mut seen: FxHashSet<&EntityRef> = FxHashSet::default();
-        seen.insert(group);
+        for g in groups {
+            if seen.insert(g) {
+                out.push(g.clone());
+            }
+        }
         let mut next = 0;
         while next < out.len() {
             let at = out[next].clone();
@@ -225,16 +235,26 @@ impl Catalog {
     /// Entities whose `spec.owner` is the group or, when `recursive`, any group below it; in
     /// the order read.
     pub fn owned_by(&self, group: &EntityRef, recursive: bool) -> Vec<&Entity> {
-        let mut indexes: Vec<usize> = if recursive {
-            self.descendants(group)
-                .iter()
-                .filter_map(|g| self.owned.get(g))
-                .flatten()
-                .copied()
-                .collect()
-        } else {
-            self.owned.get(group).cloned().unwrap_or_default()
-        };
+        if recursive {
+            return self.owned_below([group]);
+        }
+        self.owned
+            .get(group)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.entities[i])
+            .collect()
+    }
+
+    /// Entities whose `spec.owner` is one of `groups` or any group below one; in the order read.
+    pub fn owned_below<'g>(&self, groups: impl IntoIterator<Item = &'g EntityRef>) -> Vec<&Entity> {
+        let mut indexes: Vec<usize> = self
+            .below(groups)
+            .iter()
+            .filter_map(|g| self.owned.get(g))
+            .flatten()
+            .copied()
+            .collect();
         indexes.sort_unstable();
         indexes.dedup();
         indexes.into_iter().map(|i| &self.entities[i]).collect()

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::api::STACK_BYTES;
 use crate::service::{App, Sources};
 use crate::settings::{SettingsFile, default_data_dir};
 
@@ -81,19 +82,18 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         demo: args.demo,
         kinds: settings.kinds.clone(),
     };
+    // Rayon's threads evaluate the fleet, so they get the same stack (an error means the pool
+    // was built already, with the default).
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(STACK_BYTES)
+        .build_global();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .thread_stack_size(WORKER_STACK_BYTES)
+        .thread_stack_size(STACK_BYTES)
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(serve(settings, sources, &database, bind))
 }
-
-/// The stack of every runtime thread (request handlers and blocking work alike), set rather
-/// than left at tokio's 2 MiB default. Every recursion over input is bounded far below what this
-/// holds (see `api::graphql_limits`, `rules::condition`, `rules::path`); the rest is headroom for
-/// the deepest legitimate request, as a stack overflow aborts the whole process.
-pub const WORKER_STACK_BYTES: usize = 8 << 20;
 
 async fn serve(
     settings: SettingsFile,

@@ -236,17 +236,14 @@ impl App {
         let mut next = fleet.clone();
         next.catalog = Arc::new(catalog);
         // What the change touches: the entities themselves, and what changed groups own.
-        let mut touched: FxHashSet<EntityRef> = FxHashSet::default();
-        for r in &changed {
-            touched.insert(r.clone());
-            for owned in fleet
-                .catalog
-                .owned_by(r, true)
-                .into_iter()
-                .chain(next.catalog.owned_by(r, true))
-            {
-                touched.insert(owned.entity_ref.clone());
-            }
+        let mut touched: FxHashSet<EntityRef> = changed.iter().cloned().collect();
+        for owned in fleet
+            .catalog
+            .owned_below(&changed)
+            .into_iter()
+            .chain(next.catalog.owned_below(&changed))
+        {
+            touched.insert(owned.entity_ref.clone());
         }
         for r in &touched {
             let scored = next

@@ -24,14 +24,14 @@ use crate::store::{ChangeScope, ChangeSet, FactRow, GroupRow, ResultRow, StaleMa
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FactItem {
-    /// Entity ref; kind defaults to `component`, namespace to `default`.
+    /// Entity ref of a scored entity; kind defaults to `component`, namespace to `default`.
     pub entity: String,
     /// A collector with a schema in `checks/collectors/` (e.g. `ci`, `github`, `custom`).
     pub collector: String,
     /// Fact name → value; replaces what this collector said before about the entity.
     #[schema(value_type = Object)]
     pub facts: Value,
-    /// When the facts were observed [default: now]; not in the future.
+    /// When the facts were observed [default: now]; not in the future, nor before 1970.
     #[serde(default)]
     pub observed_at: Option<DateTime<Utc>>,
 }
@@ -112,12 +112,25 @@ impl App {
                     continue;
                 }
             };
-            if fleet.catalog.get(&entity).is_none() {
+            let Some(found) = fleet.catalog.get(&entity) else {
                 errors.push(item_error(
                     i,
                     item,
                     "/entity",
                     format!("{entity} is not in the catalog"),
+                ));
+                continue;
+            };
+            if !fleet.is_scored(found) {
+                let scored = fleet.scored_kinds.join(", ");
+                errors.push(item_error(
+                    i,
+                    item,
+                    "/entity",
+                    format!(
+                        "{entity} is a {}, which is not scored (kinds scored: {scored}); facts are kept for scored entities only",
+                        entity.kind()
+                    ),
                 ));
                 continue;
             }
@@ -160,6 +173,15 @@ impl App {
                     item,
                     "/observedAt",
                     format!("{observed_at} is in the future"),
+                ));
+                continue;
+            }
+            if observed_at < DateTime::UNIX_EPOCH {
+                errors.push(item_error(
+                    i,
+                    item,
+                    "/observedAt",
+                    format!("{observed_at} is before 1970: no facts were observed then"),
                 ));
                 continue;
             }

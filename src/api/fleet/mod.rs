@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::auth::Reader;
 use super::entities::EntityQuery;
 use super::error::{ApiError, ErrorBody};
 use super::{AppState, cursor_of, parse_cursor};
@@ -85,7 +86,8 @@ pub struct EligibilitySummary {
     pub blocked: usize,
     /// Blocking reason code → entities it blocks.
     pub by_reason: BTreeMap<String, usize>,
-    /// Rollout wave → eligible entities in it.
+    /// Rollout wave (its number, as JSON keys are text) → eligible entities in it.
+    #[schema(value_type = BTreeMap<String, usize>)]
     pub by_wave: BTreeMap<u32, usize>,
 }
 
@@ -168,10 +170,10 @@ pub(crate) fn page(fleet: &Fleet, q: &EligibilityQuery) -> Result<EligibilityPag
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn eligibility(
     State(s): State<AppState>,
+    _: Reader,
     headers: HeaderMap,
     Query(q): Query<EligibilityQuery>,
 ) -> Result<Response, ApiError> {
-    s.auth.allow_read(&headers).await?;
     let fleet = s.app.fleet();
     let ndjson = headers
         .get(header::ACCEPT)
