@@ -59,8 +59,10 @@ pub async fn replica(
     Ok(Json(s.app.replica_status().await))
 }
 
-/// Prometheus text format. With `requireTokenForReads` it asks for a token like every read (a
-/// scraper sends one with `authorization.credentials`).
+/// Prometheus text format.
+///
+/// With `requireTokenForReads` it asks for a token like every read (a scraper sends one with
+/// `authorization.credentials`).
 #[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, content_type = "text/plain", body = String), (status = 401, body = super::error::ErrorBody)))]
 pub async fn metrics(State(s): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     if let Err(e) = s.auth.allow_read(&headers).await {
