@@ -687,3 +687,61 @@ async fn openapi_and_graphql_schema_are_checked_in() {
     assert_eq!(status, 200);
     assert!(m.contains("tech_health_http_requests_total"), "{m}");
 }
+
+/// What the document says of the requests is what the service does: the bounds it gives a
+/// number are accepted at the edges and refused just beyond; an empty optional filter
+/// (`?owner=`, as a form sends an empty field) is no filter, on every route.
+#[tokio::test]
+async fn the_document_and_the_behaviour_agree() {
+    let db = TestDb::sqlite();
+    let s = serve_demo(&db).await;
+    let (_, doc) = s.get("/api/v1/openapi.json").await;
+    let history = "/api/v1/entities/component/default/checkout-api/facts/history";
+    let mut bounded = Vec::new();
+    for (path, url) in [
+        ("/api/v1/entities", "/api/v1/entities"),
+        ("/api/v1/fleet/eligibility", "/api/v1/fleet/eligibility"),
+        (
+            "/api/v1/entities/{kind}/{namespace}/{name}/facts/history",
+            history,
+        ),
+        (
+            "/api/v1/groups/{namespace}/{name}/trend",
+            "/api/v1/groups/default/payments/trend",
+        ),
+    ] {
+        for p in doc["paths"][path]["get"]["parameters"].as_array().unwrap() {
+            let (Some(min), Some(max)) = (
+                p["schema"]["minimum"].as_i64(),
+                p["schema"]["maximum"].as_i64(),
+            ) else {
+                continue;
+            };
+            let name = p["name"].as_str().unwrap();
+            bounded.push(name);
+            for (value, expected) in [(min - 1, 400), (min, 200), (max, 200), (max + 1, 400)] {
+                let (status, body) = s.get(&format!("{url}?{name}={value}")).await;
+                assert_eq!(status, expected, "{url}?{name}={value}: {body}");
+            }
+        }
+    }
+    assert_eq!(bounded, ["limit", "wave", "limit", "limit", "days"]);
+
+    for (unfiltered, empty) in [
+        (
+            "/api/v1/entities",
+            "?owner=&kind=&type=&lifecycle=&track=&level=&cursor=",
+        ),
+        (
+            "/api/v1/fleet/eligibility",
+            "?owner=&track=&level=&lifecycle=&technology=&version=&cursor=",
+        ),
+        ("/api/v1/exemptions", "?entity="),
+        ("/api/v1/exemptions/audit", "?entity="),
+        (history, "?collector="),
+    ] {
+        let (_, all) = s.get(unfiltered).await;
+        let (status, page) = s.get(&format!("{unfiltered}{empty}")).await;
+        assert_eq!((status, &page), (200, &all), "{unfiltered}{empty}");
+    }
+}

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::{FACTS_WRITE, Reader};
 use super::error::{ApiError, ErrorBody};
-use super::{AppState, cursor_of, parse_cursor};
+use super::{AppState, cursor_of, page_size, parse_cursor};
 use crate::catalog::{Entity, EntityRef};
 use crate::collectors::Trigger;
 use crate::collectors::run::entity_scope;
@@ -79,9 +79,11 @@ pub async fn refresh(
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// Only this collector's batches.
+    #[serde(default, deserialize_with = "super::empty_is_none")]
     pub collector: Option<String>,
-    /// At most this many (default 20, max 500).
-    pub limit: Option<i64>,
+    /// At most this many (default 20).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<usize>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -107,11 +109,11 @@ pub async fn fact_history(
     if s.app.fleet().catalog.get(&r).is_none() {
         return Err(ApiError::NotFound(format!("{r} is not in the catalog")));
     }
-    let limit = q.limit.unwrap_or(20).clamp(1, 500);
+    let limit = page_size(q.limit, 20)?;
     let rows = s
         .app
         .store
-        .fact_history(&r.to_string(), q.collector.as_deref(), limit)
+        .fact_history(&r.to_string(), q.collector.as_deref(), limit as i64)
         .await
         .map_err(ApiError::from)?;
     Ok(Json(
@@ -129,20 +131,27 @@ pub async fn fact_history(
 #[into_params(parameter_in = Query)]
 pub struct EntityQuery {
     /// A group (`group:ns/name`, `ns/name` or `name`): entities it owns, recursively.
+    #[serde(default, deserialize_with = "super::empty_is_none")]
     pub owner: Option<String>,
+    #[serde(default, deserialize_with = "super::empty_is_none")]
     pub kind: Option<String>,
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default, deserialize_with = "super::empty_is_none")]
     #[param(rename = "type")]
     pub entity_type: Option<String>,
+    #[serde(default, deserialize_with = "super::empty_is_none")]
     pub lifecycle: Option<String>,
     /// With `level`: entities holding at least that level of this track.
+    #[serde(default, deserialize_with = "super::empty_is_none")]
     pub track: Option<String>,
+    #[serde(default, deserialize_with = "super::empty_is_none")]
     pub level: Option<String>,
     pub golden: Option<bool>,
     pub eligible: Option<bool>,
-    /// Page size (default 50, max 500).
+    /// Page size (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
     /// From the previous page's `nextCursor`.
+    #[serde(default, deserialize_with = "super::empty_is_none")]
     pub cursor: Option<String>,
 }
 
@@ -241,7 +250,7 @@ pub async fn list(
 ) -> Result<Json<EntityPage>, ApiError> {
     let fleet = s.app.fleet();
     let filter = Filter::new(&fleet, &q)?;
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let limit = page_size(q.limit, 50)?;
     let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
     let mut items = Vec::new();
     let mut total = 0;

@@ -50,6 +50,7 @@ pub async fn revoke(
 #[into_params(parameter_in = Query)]
 pub struct ExemptionQuery {
     /// Only this entity's (kind defaults to `component`).
+    #[serde(default, deserialize_with = "super::empty_is_none")]
     pub entity: Option<String>,
     /// `true`: only those that apply now; `false`: only revoked or expired ones.
     pub active: Option<bool>,
@@ -95,6 +96,7 @@ pub async fn list(
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only this entity's entries.
+    #[serde(default, deserialize_with = "super::empty_is_none")]
     pub entity: Option<String>,
 }
 

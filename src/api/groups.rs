@@ -68,7 +68,8 @@ pub async fn health(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TrendQuery {
-    /// How many days back, today included (default 30, max 366).
+    /// How many days back, today included (default 30).
+    #[param(minimum = 1, maximum = 366)]
     pub days: Option<u32>,
 }
 

@@ -59,7 +59,7 @@ pub struct AppState {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "tech-health", description = "Golden Tech health of a Backstage catalog: levels per track, golden state, fleet eligibility."),
+    info(title = "tech-health", description = "Golden Tech health of a Backstage catalog: levels per track, golden state, fleet eligibility. An optional query filter given empty (`?owner=`) is no filter."),
     modifiers(&Security),
     tags((name = "entities"), (name = "groups"), (name = "facts"), (name = "fleet"), (name = "exemptions"), (name = "campaigns"), (name = "catalog"), (name = "collectors"), (name = "standards"), (name = "admin"), (name = "ops"))
 )]
@@ -182,6 +182,30 @@ pub fn router(app: Arc<App>) -> Result<Router, String> {
 /// Cursors are opaque to clients: the hex of the last entity ref of a page.
 pub fn cursor_of(r: &EntityRef) -> String {
     hex::encode(r.to_string())
+}
+
+/// Page sizes a REST route accepts as `limit` (GraphQL clamps `first` to them instead).
+pub const PAGE_SIZES: std::ops::RangeInclusive<usize> = 1..=500;
+
+/// The page size of a REST `limit`: `default` when not given, a 400 outside [`PAGE_SIZES`]
+/// (the document gives the same bounds).
+pub fn page_size(limit: Option<usize>, default: usize) -> Result<usize, ApiError> {
+    match limit {
+        None => Ok(default),
+        Some(n) if PAGE_SIZES.contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::BadRequest(format!(
+            "limit must be {}..{}, not {n}",
+            PAGE_SIZES.start(),
+            PAGE_SIZES.end()
+        ))),
+    }
+}
+
+/// An optional query filter as serde reads it: an empty value (`?owner=`, which an HTML form
+/// sends for an empty field) is no filter, on every route.
+pub fn empty_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::Deserialize;
+    Ok(Option::<String>::deserialize(d)?.filter(|v| !v.is_empty()))
 }
 
 pub fn parse_cursor(c: &str) -> Result<EntityRef, ApiError> {

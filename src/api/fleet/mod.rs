@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Reader;
 use super::entities::EntityQuery;
 use super::error::{ApiError, ErrorBody};
-use super::{AppState, cursor_of, parse_cursor};
+use super::{AppState, cursor_of, page_size, parse_cursor};
 use crate::catalog::EntityRef;
 use crate::health::Fleet;
 use crate::health::view::BlockingView;
@@ -32,19 +32,29 @@ mod selection;
 #[into_params(parameter_in = Query)]
 pub struct EligibilityQuery {
     /// A group: entities it owns, recursively.
+    #[serde(default, deserialize_with = "super::empty_is_none")]
     pub owner: Option<String>,
+    #[serde(default, deserialize_with = "super::empty_is_none")]
     pub track: Option<String>,
     /// With `track`: at least this level.
+    #[serde(default, deserialize_with = "super::empty_is_none")]
     pub level: Option<String>,
+    #[serde(default, deserialize_with = "super::empty_is_none")]
     pub lifecycle: Option<String>,
     pub eligible: Option<bool>,
     /// A radar technology id, e.g. `log4j-core`: only entities using it.
+    #[serde(default, deserialize_with = "super::empty_is_none")]
     pub technology: Option<String>,
     /// With `technology`: an npm-style range, e.g. `<2.17.1`.
+    #[serde(default, deserialize_with = "super::empty_is_none")]
     pub version: Option<String>,
     /// Only the entities of this rollout wave of the change (`technology` + `version`).
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
     pub wave: Option<u32>,
+    /// Page size (default 50; the NDJSON export is not paged).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
+    #[serde(default, deserialize_with = "super::empty_is_none")]
     pub cursor: Option<String>,
 }
 
@@ -179,6 +189,7 @@ pub async fn eligibility(
         .get(header::ACCEPT)
         .and_then(|a| a.to_str().ok())
         .is_some_and(|a| a.contains("application/x-ndjson"));
+    page_size(q.limit, 50)?;
     if ndjson {
         return export(fleet, q).await;
     }
