@@ -689,8 +689,9 @@ async fn openapi_and_graphql_schema_are_checked_in() {
 }
 
 /// What the document says of the requests is what the service does: the bounds it gives a
-/// number are accepted at the edges and refused just beyond; an empty optional filter
-/// (`?owner=`, as a form sends an empty field) is no filter, on every route.
+/// number are accepted at the edges and refused just beyond; a batch must hold an item; an
+/// empty optional filter (`?owner=`, as a form sends an empty field) is no filter, on every
+/// route.
 #[tokio::test]
 async fn the_document_and_the_behaviour_agree() {
     let db = TestDb::sqlite();
@@ -726,6 +727,13 @@ async fn the_document_and_the_behaviour_agree() {
         }
     }
     assert_eq!(bounded, ["limit", "wave", "limit", "limit", "days"]);
+
+    for path in ["/api/v1/facts", "/api/v1/catalog/entities"] {
+        let body = &doc["paths"][path]["post"]["requestBody"]["content"]["application/json"];
+        assert_eq!(body["schema"]["minItems"], 1, "{path}");
+        let (status, refused) = s.post(path, Some(ADMIN), &json!([])).await;
+        assert_eq!(status, 400, "{path}: {refused}");
+    }
 
     for (unfiltered, empty) in [
         (

@@ -2,15 +2,36 @@
 
 use axum::Json;
 use axum::extract::State;
+use serde::Deserialize;
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 
-use super::AppState;
 use super::auth::{Admin, Authorized, FactsWrite};
 use super::error::{ApiError, ErrorBody, JsonBody};
+use super::{AppState, batch_schema};
 use crate::service::{FactItem, PushOutcome, ReloadReport};
+
+/// The body of `POST /api/v1/facts`: at least one item.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct FactItems(pub Vec<FactItem>);
+
+impl PartialSchema for FactItems {
+    fn schema() -> RefOr<Schema> {
+        batch_schema(utoipa::openapi::Ref::from_schema_name(FactItem::name()))
+    }
+}
+
+impl ToSchema for FactItems {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((FactItem::name().into(), FactItem::schema()));
+        FactItem::schemas(schemas);
+    }
+}
 
 /// Stores a batch of facts — each item validated against its collector's JSON Schema, all or
 /// nothing — and re-evaluates the entities it names and the groups above them.
-#[utoipa::path(post, path = "/api/v1/facts", tag = "facts", request_body = [FactItem],
+#[utoipa::path(post, path = "/api/v1/facts", tag = "facts", request_body = inline(FactItems),
     security(("bearer" = ["facts:write"])),
     responses((status = 200, body = PushOutcome),
         (status = 400, description = "The body is not JSON of the documented shape", body = ErrorBody), (status = 401, body = ErrorBody),
@@ -18,7 +39,7 @@ use crate::service::{FactItem, PushOutcome, ReloadReport};
 pub async fn push(
     State(s): State<AppState>,
     Authorized(who, _): Authorized<FactsWrite>,
-    JsonBody(items): JsonBody<Vec<FactItem>>,
+    JsonBody(FactItems(items)): JsonBody<FactItems>,
 ) -> Result<Json<PushOutcome>, ApiError> {
     if items.is_empty() {
         return Err(ApiError::BadRequest("the batch is empty".into()));

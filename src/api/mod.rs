@@ -201,6 +201,17 @@ pub fn page_size(limit: Option<usize>, default: usize) -> Result<usize, ApiError
     }
 }
 
+/// The schema of a batch body: a JSON array of at least one `items` (its handler refuses an
+/// empty one).
+pub fn batch_schema(
+    items: impl Into<utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>>,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(items.into())
+        .min_items(Some(1))
+        .into()
+}
+
 /// An optional query filter as serde reads it: an empty value (`?owner=`, which an HTML form
 /// sends for an empty field) is no filter, on every route.
 pub fn empty_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {

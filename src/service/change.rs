@@ -25,8 +25,10 @@ use crate::store::{ChangeScope, ChangeSet, FactRow, GroupRow, ResultRow, StaleMa
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FactItem {
     /// Entity ref of a scored entity; kind defaults to `component`, namespace to `default`.
+    #[schema(pattern = r"^\s*(?:[^:/\s]+:)?(?:[^:/\s]+/)?[^:/\s]+\s*$")]
     pub entity: String,
     /// A collector with a schema in `checks/collectors/` (e.g. `ci`, `github`, `custom`).
+    #[schema(min_length = 1)]
     pub collector: String,
     /// Fact name → value; replaces what this collector said before about the entity.
     #[schema(value_type = Object)]
