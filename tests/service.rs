@@ -689,9 +689,9 @@ async fn openapi_and_graphql_schema_are_checked_in() {
 }
 
 /// What the document says of the requests is what the service does: the bounds it gives a
-/// number are accepted at the edges and refused just beyond; a batch must hold an item; an
-/// empty optional filter (`?owner=`, as a form sends an empty field) is no filter, on every
-/// route.
+/// number are accepted at the edges and refused just beyond; a batch must hold an item; the
+/// fields it requires are each named when missing; an empty optional filter (`?owner=`, as a
+/// form sends an empty field) is no filter, on every route.
 #[tokio::test]
 async fn the_document_and_the_behaviour_agree() {
     let db = TestDb::sqlite();
@@ -733,6 +733,27 @@ async fn the_document_and_the_behaviour_agree() {
         assert_eq!(body["schema"]["minItems"], 1, "{path}");
         let (status, refused) = s.post(path, Some(ADMIN), &json!([])).await;
         assert_eq!(status, 400, "{path}: {refused}");
+    }
+
+    for (path, schema) in [
+        ("/api/v1/exemptions", "ExemptionRequest"),
+        ("/api/v1/campaigns", "CampaignRequest"),
+    ] {
+        let (status, refused) = s.post(path, Some(ADMIN), &json!({})).await;
+        assert_eq!(status, 422, "{path}: {refused}");
+        let named: Vec<&str> = refused["error"]["details"]["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["path"].as_str())
+            .collect();
+        for field in doc["components"]["schemas"][schema]["required"]
+            .as_array()
+            .unwrap()
+        {
+            let pointer = format!("/{}", field.as_str().unwrap());
+            assert!(named.contains(&pointer.as_str()), "{path}: {refused}");
+        }
     }
 
     for (unfiltered, empty) in [

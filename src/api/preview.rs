@@ -10,6 +10,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 
 use super::auth::{self, Authorized};
 use super::error::{ApiError, ErrorBody, JsonBody};
@@ -22,15 +23,36 @@ use crate::source::parse_single;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewRequest {
-    /// Standards files by name relative to the config folder (`checks/fleet-readiness.yaml`,
-    /// `checks/tracks.yaml`, `golden-tech/radar.yaml`, `golden-tech/fleet-policy.yaml`) → their
-    /// whole new text; a new name adds a file, `null` removes one. Files not named stay as they are.
+    /// Standards files by name → their whole new text (see [`FILES`]).
     #[serde(default)]
+    #[schema(schema_with = files_schema)]
     pub files: BTreeMap<String, Option<String>>,
     /// A checks file's text (YAML or JSON, `{checks: [...], tracks: [...]}`) applied after the
     /// files: its checks and tracks replace those of the same id, or are added. Problems in it
     /// are reported as `patch:line:column`.
+    #[schema(pattern = r"\S")]
     pub patch: Option<String>,
+}
+
+const FILES: &str =
+    "Standards files by name relative to the config folder (`checks/fleet-readiness.yaml`,
+`checks/tracks.yaml`, `golden-tech/radar.yaml`, `golden-tech/fleet-policy.yaml`) → their
+whole new text; a new name adds a file, `null` removes one. Files not named stay as they are.";
+
+/// `files`: names as `Overlay::new` takes them (under `checks/` or `golden-tech/`, `.yaml`,
+/// `.yml` or `.json`) to a text, or `null`.
+fn files_schema() -> Object {
+    ObjectBuilder::new()
+        .description(Some(FILES))
+        .property_names(Some(
+            ObjectBuilder::new().schema_type(Type::String).pattern(Some(
+                r"^(?:checks|golden-tech)/(?:[^/.][^/]*/)*[^/.][^/]*\.(?:yaml|yml|json)$",
+            )),
+        ))
+        .additional_properties(Some(
+            ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Null])),
+        ))
+        .build()
 }
 
 /// Evaluates the whole fleet against the current standards with `files` replaced, and answers

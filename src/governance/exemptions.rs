@@ -14,17 +14,25 @@ use crate::evaluate::{Engine, Exemption};
 /// `POST /api/v1/exemptions`: one check, or every check of one level of a track.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+// The fields are optional to serde so that a request missing several gets one 422 naming
+// each (`validate`); the document says what is required.
 pub struct ExemptionRequest {
-    /// Entity ref; kind defaults to `component`, namespace to `default`.
+    /// Entity ref of an entity in the catalog; kind defaults to `component`, namespace to
+    /// `default`.
+    #[schema(required = true, value_type = String, pattern = r"^\s*(?:[^:/\s]+:)?(?:[^:/\s]+/)?[^:/\s]+\s*$")]
     pub entity: Option<String>,
     /// A check id; or give `track` and `level` instead.
+    #[schema(required = false, value_type = String, min_length = 1)]
     pub check: Option<String>,
+    #[schema(required = false, value_type = String, min_length = 1)]
     pub track: Option<String>,
+    #[schema(required = false, value_type = String, min_length = 1)]
     pub level: Option<String>,
-    /// Why the entity may skip the check for now (required).
+    /// Why the entity may skip the check for now.
+    #[schema(required = true, value_type = String, pattern = r"\S")]
     pub justification: Option<String>,
     /// RFC 3339; in the future and within the configured maximum (`exemptions.maxDays`).
-    #[schema(format = DateTime)]
+    #[schema(required = true, value_type = String, format = DateTime)]
     pub expires: Option<String>,
 }
 

@@ -13,8 +13,9 @@ use crate::catalog::{Catalog, Entity, EntityRef};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[graphql(name = "CampaignScope")]
 pub struct Scope {
-    /// A group: entities it owns, directly or through the groups below it.
+    /// A group in the catalog: entities it owns, directly or through the groups below it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^\s*(?:[^:/\s]+:)?(?:[^:/\s]+/)?[^:/\s]+\s*$")]
     pub owner: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,

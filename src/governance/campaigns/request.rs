@@ -12,31 +12,42 @@ use crate::rules::version::VersionRange;
 /// The goal as written: `checks`, or `technology` such as `java >= 17.0.5`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+// One of the two. Not `min_properties = 1` too: utoipa-gen 5.5 writes it as `maxProperties`;
+// an empty goal is `validate`'s 422.
+#[schema(max_properties = 1)]
 pub struct GoalRequest {
     /// Every one of these checks passes (or is exempt, or does not apply).
     #[serde(default)]
+    #[schema(value_type = Vec<String>, min_items = 1)]
     pub checks: Option<Vec<String>>,
     /// A technology id and an npm-style version range: `java >= 17.0.5`, `log4j-core >=2.17.1`.
     #[serde(default)]
+    #[schema(value_type = String, pattern = r"^\s*[^\s<>=^~]+\s*[<>=^~]*\s*[0-9xX*]")]
     pub technology: Option<String>,
 }
 
 /// `POST /api/v1/campaigns`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+// The fields are optional to serde so that a request missing several gets one 422 naming
+// each (`validate`); the document says what is required.
 pub struct CampaignRequest {
+    #[schema(required = true, value_type = String, pattern = r"\S")]
     pub name: Option<String>,
     pub description: Option<String>,
     /// Who runs it (a group or user ref, or a name).
+    #[schema(required = true, value_type = String, pattern = r"\S")]
     pub owner: Option<String>,
+    /// `checks` or `technology`, not both.
+    #[schema(required = true, value_type = GoalRequest)]
     pub goal: Option<GoalRequest>,
     #[serde(default)]
     pub scope: Scope,
     /// RFC 3339.
-    #[schema(format = DateTime)]
+    #[schema(required = true, value_type = String, format = DateTime)]
     pub start: Option<String>,
     /// RFC 3339, after `start`.
-    #[schema(format = DateTime)]
+    #[schema(required = true, value_type = String, format = DateTime)]
     pub deadline: Option<String>,
 }
 
