@@ -11,8 +11,9 @@ use std::time::Duration;
 use chrono::Utc;
 use fake_catalog::{FakeCatalog, component};
 use serde_json::{Value, json};
-use service_support::{ADMIN, Running, TestDb, WRITER, run_after, serve_app, settings};
+use service_support::{ADMIN, Running, TestDb, WRITER, deliver, run_after, serve_app, settings};
 use tech_health::collectors::settings::BackstageSetting;
+use tech_health::collectors::webhook::sign;
 use tech_health::service::{App, Sources};
 use tech_health::settings::SettingsFile;
 
@@ -248,8 +249,14 @@ async fn catalog_is_synchronised(db: &TestDb) {
     );
     assert!(metrics.contains("tech_health_collector_run_seconds"));
 
-    // Without a configured secret there is no webhook route to deliver to.
+    // The headers the document requires are checked first; then, without a configured
+    // secret, there is no webhook route to deliver to.
     let (status, body) = s.post("/api/v1/webhooks/github", None, &json!({})).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("invalid-signature"))
+    );
+    let (status, body) = deliver(&s, "push", &json!({}), Some(sign(b"secret", b"{}"))).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (404, Some("not-found"))

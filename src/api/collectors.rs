@@ -103,20 +103,21 @@ pub async fn github(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<WebhookAccepted>), ApiError> {
-    let secret = s.app.runner.webhook_secret().ok_or_else(|| {
-        ApiError::NotFound("GitHub webhooks are not configured (collectors.githubWebhook)".into())
-    })?;
+    // The required headers first, configured or not, as the document requires them.
     let signature = header(&headers, "x-hub-signature-256").ok_or_else(|| {
         ApiError::BadSignature("the X-Hub-Signature-256 header is missing".into())
+    })?;
+    let event = header(&headers, "x-github-event")
+        .ok_or_else(|| ApiError::BadRequest("the X-GitHub-Event header is missing".into()))?
+        .to_string();
+    let secret = s.app.runner.webhook_secret().ok_or_else(|| {
+        ApiError::NotFound("GitHub webhooks are not configured (collectors.githubWebhook)".into())
     })?;
     if !webhook::signature_matches(secret, &body, signature) {
         return Err(ApiError::BadSignature(
             "X-Hub-Signature-256 does not match the body and the configured secret".into(),
         ));
     }
-    let event = header(&headers, "x-github-event")
-        .ok_or_else(|| ApiError::BadRequest("the X-GitHub-Event header is missing".into()))?
-        .to_string();
     let delivery = header(&headers, "x-github-delivery").map(str::to_string);
     let payload: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("the delivery is not JSON: {e}")))?;
