@@ -316,14 +316,18 @@ impl App {
 
 /// Applies the log whenever the store tells of a commit, and every [`FOLLOW_POLL`] anyway.
 async fn follow(app: Weak<App>) {
-    let mut listener = None;
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let mut listener: Option<tokio::task::JoinHandle<()>> = None;
     loop {
-        let Some(a) = app.upgrade() else { return };
-        if listener.is_none() {
-            listener = a.store.listen().await.unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "cannot listen for changes; polling");
-                None
-            });
+        let Some(a) = app.upgrade() else { break };
+        if listener.as_ref().is_none_or(|l| l.is_finished()) {
+            listener = match a.store.listen().await {
+                Ok(l) => l.map(|l| tokio::spawn(l.forward(wake.clone()))),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for changes; polling");
+                    None
+                }
+            };
         }
         let caught_up = {
             let _writer = a.writer.lock().await;
@@ -333,10 +337,13 @@ async fn follow(app: Weak<App>) {
             tracing::warn!(error = %e, "applying the change log failed; will retry");
         }
         drop(a);
-        match listener.as_mut() {
-            Some(l) => l.wait(FOLLOW_POLL).await,
-            None => tokio::time::sleep(FOLLOW_POLL).await,
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(FOLLOW_POLL) => {}
         }
+    }
+    if let Some(l) = listener {
+        l.abort();
     }
 }
 

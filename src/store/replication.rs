@@ -89,15 +89,18 @@ impl Drop for WriteLock {
 pub struct ChangeListener(PgListener);
 
 impl ChangeListener {
-    /// Waits for a notification or `timeout`. A lost connection is re-established by the next
-    /// call (notifications sent meanwhile are missed; the caller catches up by sequence).
-    pub async fn wait(&mut self, timeout: std::time::Duration) {
-        match tokio::time::timeout(timeout, self.0.try_recv()).await {
-            Ok(Ok(Some(_))) | Err(_) => {}
-            Ok(Ok(None)) => {} // the connection was lost; the next call reconnects
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "change notifications interrupted");
-                tokio::time::sleep(timeout).await;
+    /// Wakes `wake` at every notification, for as long as the task runs. A lost connection is
+    /// re-established (notifications sent meanwhile are missed: the woken side catches up by
+    /// sequence). Reading is never cancelled half-way, so run it as a task of its own and
+    /// abort that task to stop.
+    pub async fn forward(mut self, wake: std::sync::Arc<tokio::sync::Notify>) {
+        loop {
+            match self.0.recv().await {
+                Ok(_) => wake.notify_one(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "change notifications interrupted");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
             }
         }
     }
