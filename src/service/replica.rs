@@ -322,7 +322,7 @@ async fn follow(app: Weak<App>) {
         let Some(a) = app.upgrade() else { break };
         if listener.as_ref().is_none_or(|l| l.is_finished()) {
             listener = match a.store.listen().await {
-                Ok(l) => l.map(|l| tokio::spawn(l.forward(wake.clone()))),
+                Ok(l) => l.map(|l| tokio::spawn(l.forward(a.replica.clone(), wake.clone()))),
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot listen for changes; polling");
                     None

@@ -89,14 +89,19 @@ impl Drop for WriteLock {
 pub struct ChangeListener(PgListener);
 
 impl ChangeListener {
-    /// Wakes `wake` at every notification, for as long as the task runs. A lost connection is
-    /// re-established (notifications sent meanwhile are missed: the woken side catches up by
-    /// sequence). Reading is never cancelled half-way, so run it as a task of its own and
-    /// abort that task to stop.
-    pub async fn forward(mut self, wake: std::sync::Arc<tokio::sync::Notify>) {
+    /// Wakes `wake` at every notification of a commit by another replica than `own`, for as
+    /// long as the task runs. A lost connection is re-established (notifications sent
+    /// meanwhile are missed: the woken side catches up by sequence). Reading is never cancelled
+    /// half-way, so run it as a task of its own and abort that task to stop.
+    pub async fn forward(mut self, own: String, wake: std::sync::Arc<tokio::sync::Notify>) {
         loop {
             match self.0.recv().await {
-                Ok(_) => wake.notify_one(),
+                Ok(n) => {
+                    let origin = n.payload().split_once(' ').map(|(_, o)| o);
+                    if origin != Some(own.as_str()) {
+                        wake.notify_one();
+                    }
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "change notifications interrupted");
                     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
@@ -169,21 +174,24 @@ impl SqliteStore {
         &self,
         _tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
         _seq: i64,
+        _origin: &str,
     ) -> Result<()> {
         Ok(())
     }
 }
 
 impl PostgresStore {
-    /// Tells the other replicas of a commit (delivered when the transaction commits).
+    /// Tells the other replicas of a commit (delivered when the transaction commits): the
+    /// payload is `SEQ ORIGIN`.
     pub(super) async fn announce(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
         seq: i64,
+        origin: &str,
     ) -> Result<()> {
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(&self.channel)
-            .bind(seq.to_string())
+            .bind(format!("{seq} {origin}"))
             .execute(&mut **tx)
             .await?;
         Ok(())

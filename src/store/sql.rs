@@ -187,7 +187,7 @@ macro_rules! sql_store {
                         .push_bind(Json(&log.scope))
                         .push(") RETURNING seq");
                     let s: i64 = q.build().fetch_one(&mut *tx).await?.try_get("seq")?;
-                    self.announce(&mut tx, s).await?;
+                    self.announce(&mut tx, s, &log.origin).await?;
                     seq = Some(s);
                 }
                 tx.commit().await?;
