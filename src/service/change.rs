@@ -11,14 +11,14 @@ use utoipa::ToSchema;
 
 use super::collectors::FactError;
 use super::governance::{Governance, Moved};
-use super::load::insert_sorted;
-use super::replica::Ending;
+use super::load::{collector_facts, insert_sorted};
+use super::replica::{Ending, entities_scope};
 use super::{App, ServiceError};
 use crate::catalog::EntityRef;
 use crate::evaluate::Engine;
 use crate::governance::events::Standing;
-use crate::health::{CollectorFacts, FactSet, Fleet, Scored, Staleness, view};
-use crate::store::{ChangeScope, ChangeSet, FactRow, GroupRow, ResultRow, StaleMark};
+use crate::health::{FactSet, Fleet, Scored, Staleness, view};
+use crate::store::{ChangeSet, FactRow, GroupRow, ResultRow, StaleMark};
 
 /// One item of `POST /api/v1/facts`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -218,15 +218,7 @@ impl App {
                     c.observed_at = row.observed_at;
                     c.stale = None;
                 }
-                None => insert_sorted(
-                    &mut list,
-                    CollectorFacts {
-                        collector: crate::intern::shared(&row.collector),
-                        facts: FactSet::new(&row.facts),
-                        observed_at: row.observed_at,
-                        stale: None,
-                    },
-                ),
+                None => insert_sorted(&mut list, collector_facts(row)),
             }
             next.facts.insert(entity.clone(), list.into());
             if seen.insert(entity.clone()) {
@@ -282,11 +274,7 @@ impl App {
                 stale: rows,
                 ..Default::default()
             };
-            let scope = ChangeScope::Entities {
-                refs: marked.iter().map(EntityRef::to_string).collect(),
-                reevaluate: false,
-                governance: false,
-            };
+            let scope = entities_scope(&marked, false, false);
             self.finish(&mut change, Ending::Commit(scope), now).await?;
             self.publish(next);
         }
@@ -317,11 +305,7 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<PushOutcome, ServiceError> {
         let gov = (*self.governance()).clone();
-        let scope = ChangeScope::Entities {
-            refs: touched.iter().map(EntityRef::to_string).collect(),
-            reevaluate: true,
-            governance: false,
-        };
+        let scope = entities_scope(touched, true, false);
         self.reevaluate_governed(next, touched, change, now, gov, Ending::Commit(scope))
             .await
     }

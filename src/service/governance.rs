@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::replica::Ending;
+use super::replica::{Ending, entities_scope};
 use super::{App, ServiceError};
 use crate::catalog::EntityRef;
 use crate::governance::FieldError;
@@ -19,9 +19,7 @@ use crate::governance::exemptions::{
     self, ExemptionRecord, ExemptionRequest, ExemptionState, SYSTEM_ACTOR,
 };
 use crate::health::Fleet;
-use crate::store::{
-    AuditRow, CampaignRow, ChangeScope, ChangeSet, ExemptionRow, OutboxRow, ProgressRow,
-};
+use crate::store::{AuditRow, CampaignRow, ChangeSet, ExemptionRow, OutboxRow, ProgressRow};
 
 /// A campaign with the state and counts it was last measured at.
 #[derive(Debug, Clone)]
@@ -84,15 +82,6 @@ pub struct Governance {
 /// An entity whose standing a change moved.
 pub(super) type Moved = (EntityRef, Standing, Standing);
 
-/// The log scope of a governance change that re-evaluated `touched`.
-fn governed(touched: &[EntityRef]) -> ChangeScope {
-    ChangeScope::Entities {
-        refs: touched.iter().map(EntityRef::to_string).collect(),
-        reevaluate: true,
-        governance: true,
-    }
-}
-
 fn invalid_exemption(errors: Vec<FieldError>) -> ServiceError {
     ServiceError::Rejected {
         code: "invalid-exemption",
@@ -145,8 +134,10 @@ impl App {
         self.governance.read().clone()
     }
 
-    /// Reads exemptions and campaigns back from the store (on start).
-    pub(super) async fn load_governance(&self) -> Result<(), ServiceError> {
+    /// Reads exemptions and campaigns back from the store (on start, and after another
+    /// replica changed them), the campaigns counted on `fleet` when given (else the next full
+    /// evaluation counts them).
+    pub(super) async fn load_governance(&self, fleet: Option<&Fleet>) -> Result<(), ServiceError> {
         let mut gov = Governance::default();
         for row in self.store.exemptions().await? {
             match serde_json::from_value::<ExemptionRecord>(row.body) {
@@ -163,10 +154,10 @@ impl App {
                 _ => tracing::warn!(id = %row.id, "stored campaign unreadable"),
             }
         }
-        // Measured on the fleet as it stands (a replica reading another's change counts on).
-        let fleet = self.fleet();
-        for c in &mut gov.campaigns {
-            c.measure(&fleet);
+        if let Some(fleet) = fleet {
+            for c in &mut gov.campaigns {
+                c.measure(fleet);
+            }
         }
         *self.governance.write() = Arc::new(gov);
         Ok(())
@@ -265,7 +256,7 @@ impl App {
         let mut next = (*self.fleet()).clone();
         next.exemptions = Arc::new(exemptions::applying(&gov.exemptions, now));
         let touched: Vec<EntityRef> = entity.into_iter().collect();
-        let scope = governed(&touched);
+        let scope = entities_scope(&touched, true, true);
         self.reevaluate_governed(next, &touched, change, now, gov, Ending::Commit(scope))
             .await?;
         // The soonest expiry may have changed.
@@ -350,9 +341,8 @@ impl App {
             (due, campaigns_move)
         };
         // Nothing due: no turn taken (it would wait on the other replicas' writes for nothing).
-        if let (due, false) = moves(&self.governance(), self.now())
-            && due.is_empty()
-        {
+        let (due, campaigns_move) = moves(&self.governance(), self.now());
+        if due.is_empty() && !campaigns_move {
             return Ok(());
         }
         let _turn = self.turn().await?;
@@ -377,7 +367,7 @@ impl App {
         touched.dedup();
         let mut next = (*self.fleet()).clone();
         next.exemptions = Arc::new(exemptions::applying(&gov.exemptions, now));
-        let scope = governed(&touched);
+        let scope = entities_scope(&touched, true, true);
         self.reevaluate_governed(next, &touched, change, now, gov, Ending::Commit(scope))
             .await?;
         Ok(())
@@ -418,8 +408,12 @@ impl App {
             }],
             ..Default::default()
         };
-        self.finish(&mut change, Ending::Commit(governed(&[])), now)
-            .await?;
+        self.finish(
+            &mut change,
+            Ending::Commit(entities_scope(&[], true, true)),
+            now,
+        )
+        .await?;
         let mut gov = (*self.governance()).clone();
         gov.campaigns.push(entry);
         self.publish_governance(gov, false);

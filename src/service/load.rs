@@ -238,13 +238,18 @@ fn add_fact(by: &mut FactsBuilding, row: FactRow, catalog: &Catalog) {
     };
     insert_sorted(
         by.entry(catalog.shared_ref(&r)).or_default(),
-        CollectorFacts {
-            collector: crate::intern::shared(&row.collector),
-            facts: FactSet::new(&row.facts),
-            observed_at: row.observed_at,
-            stale: None,
-        },
+        collector_facts(&row),
     );
+}
+
+/// One collector's facts as an entity holds them (packed, not stale).
+pub(super) fn collector_facts(row: &FactRow) -> CollectorFacts {
+    CollectorFacts {
+        collector: crate::intern::shared(&row.collector),
+        facts: FactSet::new(&row.facts),
+        observed_at: row.observed_at,
+        stale: None,
+    }
 }
 
 /// What a full load is for.
@@ -334,7 +339,7 @@ impl App {
             let _shared = app.store.lock_writes().await?;
             let seq = app.store.latest_seq().await?;
             app.applied.store(seq, std::sync::atomic::Ordering::SeqCst);
-            app.load_governance().await?;
+            app.load_governance(None).await?;
             app.reload_inner(Load::Start).await?;
         }
         app.spawn_replication().await;
@@ -474,7 +479,8 @@ impl App {
         };
         let (engine, collectors) = load_standards(&self.sources)?;
         if replay {
-            self.load_governance().await?;
+            // Every campaign is measured again below (`derive` over the whole fleet).
+            self.load_governance(None).await?;
         }
         let current = self.fleet();
         let mut change = ChangeSet {

@@ -38,6 +38,20 @@ pub(super) enum Ending {
     Replay,
 }
 
+/// The log scope of a change to the facts (or, with `governance`, the exemptions and
+/// campaigns) of `refs`; `reevaluate`: they were evaluated anew at the change's time.
+pub(super) fn entities_scope(
+    refs: &[EntityRef],
+    reevaluate: bool,
+    governance: bool,
+) -> ChangeScope {
+    ChangeScope::Entities {
+        refs: refs.iter().map(EntityRef::to_string).collect(),
+        reevaluate,
+        governance,
+    }
+}
+
 /// A writer's turn: this replica's writer lock, then the store's cross-replica lock, with the
 /// log applied up to now.
 pub(super) struct Turn<'a> {
@@ -173,7 +187,8 @@ impl App {
                 governance,
             } => {
                 if *governance {
-                    self.load_governance().await?;
+                    // Counted on the fleet as it stands: the re-evaluation below counts on.
+                    self.load_governance(Some(&self.fleet())).await?;
                 }
                 let gov = (*self.governance()).clone();
                 let mut next = (*self.fleet()).clone();
@@ -294,11 +309,7 @@ impl App {
         match self.store.leader_session(&self.replica).await {
             Ok(None) => self.set_leading(true),
             Ok(Some(mut s)) => {
-                if s.try_lead().await.unwrap_or(false) {
-                    self.set_leading(true);
-                } else {
-                    self.set_leading(false);
-                }
+                self.set_leading(s.try_lead().await.unwrap_or(false));
                 tokio::spawn(lead(Arc::downgrade(self), Some(s)));
             }
             Err(e) => {

@@ -70,8 +70,9 @@ impl Drop for WriteLock {
         match tokio::runtime::Handle::try_current() {
             Ok(rt) => {
                 rt.spawn(async move {
-                    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1, 2)")
+                    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1, $2)")
                         .bind(ns)
+                        .bind(WRITE_KEY)
                         .execute(&mut *conn)
                         .await;
                     if unlocked.is_err() {
@@ -121,8 +122,9 @@ pub struct LeaderSession {
 impl LeaderSession {
     /// Takes the leader's lock if it is free; true while this session holds it.
     pub async fn try_lead(&mut self) -> Result<bool> {
-        Ok(sqlx::query("SELECT pg_try_advisory_lock($1, 1) AS held")
+        Ok(sqlx::query("SELECT pg_try_advisory_lock($1, $2) AS held")
             .bind(self.ns)
+            .bind(LEADER_KEY)
             .fetch_one(&mut self.conn)
             .await?
             .try_get("held")?)
@@ -198,6 +200,11 @@ impl PostgresStore {
     }
 }
 
+/// The second key of the leader's advisory lock and of the write lock (the first is the
+/// store's `ns`).
+const LEADER_KEY: i32 = 1;
+const WRITE_KEY: i32 = 2;
+
 /// What a leader's session calls itself (`application_name`), before its replica's name.
 const LEADER_APP: &str = "tech-health leader ";
 
@@ -208,8 +215,9 @@ impl Replication for PostgresStore {
     }
     async fn lock_writes(&self) -> Result<WriteLock> {
         let mut conn = self.pool.acquire().await?;
-        sqlx::query("SELECT pg_advisory_lock($1, 2)")
+        sqlx::query("SELECT pg_advisory_lock($1, $2)")
             .bind(self.ns)
+            .bind(WRITE_KEY)
             .execute(&mut *conn)
             .await?;
         Ok(WriteLock {
@@ -230,14 +238,16 @@ impl Replication for PostgresStore {
         Ok(Some(LeaderSession { conn, ns: self.ns }))
     }
     async fn leader(&self) -> Result<Option<String>> {
+        // A two-key advisory lock shows as classid = first key, objid = second, objsubid = 2.
         let row = sqlx::query(
             "SELECT a.application_name AS name FROM pg_locks l \
              JOIN pg_stat_activity a ON a.pid = l.pid \
              WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1 \
-             AND l.objid::bigint = 1 AND l.objsubid = 2 AND l.database = \
+             AND l.objid::bigint = $2 AND l.objsubid = 2 AND l.database = \
              (SELECT oid FROM pg_database WHERE datname = current_database())",
         )
         .bind(i64::from(self.ns))
+        .bind(i64::from(LEADER_KEY))
         .fetch_optional(&self.pool)
         .await?;
         Ok(row
