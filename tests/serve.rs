@@ -15,19 +15,19 @@ fn bin() -> Command {
     c
 }
 
+/// `serve --demo` on a free port, keeping its SQLite file in `data`.
+fn demo(data: &std::path::Path) -> Command {
+    let mut c = bin();
+    c.args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .env("TECH_HEALTH_DATA_DIR", data);
+    c
+}
+
 #[test]
 fn serves_the_demo_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = bin()
-        .args([
-            "serve",
-            "--demo",
-            "--bind",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-        ])
-        .env("TECH_HEALTH_DATA_DIR", dir.path())
+    let mut child = demo(dir.path())
+        .args(["--log-format", "json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -72,19 +72,13 @@ fn serves_the_demo_and_stops_on_sigterm() {
 #[test]
 fn a_second_replica_on_the_same_sqlite_file_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let serve = || {
-        let mut c = bin();
-        c.args(["serve", "--demo", "--bind", "127.0.0.1:0"])
-            .env("TECH_HEALTH_DATA_DIR", dir.path());
-        c
-    };
-    let mut first = serve()
+    let mut first = demo(dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let base = listening(&mut first);
-    let second = serve().output().unwrap();
+    let second = demo(dir.path()).output().unwrap();
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert!(!second.status.success(), "{stderr}");
     assert!(
@@ -146,9 +140,7 @@ fn request(method: &str, url: &str, json: &str) -> String {
 #[test]
 fn a_graphql_value_nested_2000_deep_is_refused_and_the_service_lives_on() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = bin()
-        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
-        .env("TECH_HEALTH_DATA_DIR", dir.path())
+    let mut child = demo(dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use service_support::{TestDb, WRITER, serve_app, settings};
+use service_support::{Running, TestDb, WRITER, serve_app, settings};
 use tech_health::service::{App, Sources};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -62,6 +62,18 @@ impl Relay {
     }
 }
 
+/// The status of `GET path` and how long it took.
+async fn timed(s: &Running, path: &str) -> (u16, Duration) {
+    let t = Instant::now();
+    let r = s
+        .http
+        .get(format!("{}{path}", s.base))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), t.elapsed())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_that_goes_away_gives_fast_503s_and_the_service_recovers_by_itself() {
     let Some(db) = TestDb::postgres().await else {
@@ -95,19 +107,9 @@ async fn a_store_that_goes_away_gives_fast_503s_and_the_service_recovers_by_itse
     assert_eq!(push(41.5).await.unwrap().status(), 200);
 
     relay.cut();
-    let t = Instant::now();
-    let ready = s
-        .http
-        .get(format!("{}/readyz", s.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), 503);
-    assert!(
-        t.elapsed() < Duration::from_secs(4),
-        "readyz took {:?}",
-        t.elapsed()
-    );
+    let (ready, took) = timed(&s, "/readyz").await;
+    assert_eq!(ready, 503);
+    assert!(took < Duration::from_secs(4), "readyz took {took:?}");
 
     let t = Instant::now();
     let refused = push(42.5).await.unwrap();
@@ -121,19 +123,9 @@ async fn a_store_that_goes_away_gives_fast_503s_and_the_service_recovers_by_itse
         t.elapsed()
     );
 
-    let t = Instant::now();
-    let metrics = s
-        .http
-        .get(format!("{}/metrics", s.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(metrics.status(), 200);
-    assert!(
-        t.elapsed() < Duration::from_secs(4),
-        "/metrics took {:?}",
-        t.elapsed()
-    );
+    let (metrics, took) = timed(&s, "/metrics").await;
+    assert_eq!(metrics, 200);
+    assert!(took < Duration::from_secs(4), "/metrics took {took:?}");
     // Reads answer from the evaluated fleet in memory.
     let (status, health) = s
         .get("/api/v1/entities/component/default/billing-service/health")
@@ -146,16 +138,7 @@ async fn a_store_that_goes_away_gives_fast_503s_and_the_service_recovers_by_itse
 
     relay.restore();
     let t = Instant::now();
-    loop {
-        let ready = s
-            .http
-            .get(format!("{}/readyz", s.base))
-            .send()
-            .await
-            .unwrap();
-        if ready.status() == 200 {
-            break;
-        }
+    while timed(&s, "/readyz").await.0 != 200 {
         assert!(t.elapsed() < Duration::from_secs(20), "not ready again");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
