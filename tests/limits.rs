@@ -33,6 +33,22 @@ fn nest(open: &str, inner: &str, close: &str, depth: usize) -> String {
     format!("{}{inner}{}", open.repeat(depth), close.repeat(depth))
 }
 
+/// POSTs `text` as a JSON body (text that `serde_json` would not write: too deep, or numbers
+/// it cannot hold), with `token` when given.
+async fn post_text(s: &Running, path: &str, token: Option<&str>, text: String) -> (u16, Value) {
+    let mut req = s
+        .http
+        .post(format!("{}{path}", s.base))
+        .header("content-type", "application/json")
+        .body(text);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap())
+}
+
 async fn graphql(s: &Running, body: &Value) -> (u16, Value) {
     s.post("/graphql", None, body).await
 }
@@ -79,16 +95,7 @@ async fn graphql_variables_nested_past_the_bound_are_refused(db: &TestDb) {
         r#"{{"query":"{query}","variables":{{"v":{}}}}}"#,
         nest("[", "", "]", 200)
     );
-    let r = s
-        .http
-        .post(format!("{}/graphql", s.base))
-        .header("content-type", "application/json")
-        .body(text)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let body: Value = r.json().await.unwrap();
+    let (status, body) = post_text(&s, "/graphql", None, text).await;
     refused(status, &body, 400, "recursion limit exceeded");
     still_serves(&s).await;
 }
@@ -147,17 +154,7 @@ async fn json_bodies_nested_past_128_are_refused(db: &TestDb) {
             format!("[{}]", nest(r#"{"a":"#, "1", "}", 200)),
         ),
     ] {
-        let r = s
-            .http
-            .post(format!("{}{path}", s.base))
-            .bearer_auth(ADMIN)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        let body: Value = r.json().await.unwrap();
+        let (status, body) = post_text(&s, path, Some(ADMIN), body).await;
         refused(status, &body, 400, "recursion limit exceeded");
     }
     still_serves(&s).await;
@@ -215,17 +212,7 @@ async fn pushed_facts_outside_sane_values_are_refused(db: &TestDb) {
     );
     // An integer fact of 2^70 was stored as 1.18e21.
     let body = r#"[{"entity":"checkout-api","collector":"ci","facts":{"testsPassed":1180591620717411303424}}]"#;
-    let r = s
-        .http
-        .post(format!("{}/api/v1/facts", s.base))
-        .bearer_auth(WRITER)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let out: Value = r.json().await.unwrap();
+    let (status, out) = post_text(&s, "/api/v1/facts", Some(WRITER), body.to_string()).await;
     refused(status, &out, 422, "not an integer kept exactly");
     assert_eq!(
         out["error"]["details"]["items"][0]["errors"][0]["path"],
@@ -253,17 +240,7 @@ async fn writes_check_the_token_before_the_body(db: &TestDb) {
             if path == "/api/v1/facts" && token == Some(WRITER) {
                 continue;
             }
-            let mut req = s
-                .http
-                .post(format!("{}{path}", s.base))
-                .header("content-type", "application/json")
-                .body("{ this is not json");
-            if let Some(t) = token {
-                req = req.bearer_auth(t);
-            }
-            let r = req.send().await.unwrap();
-            let status = r.status().as_u16();
-            let body: Value = r.json().await.unwrap();
+            let (status, body) = post_text(&s, path, token, "{ this is not json".into()).await;
             assert_eq!(status, expected, "{path} with {token:?}: {body}");
             assert!(!body.to_string().contains("line 1"), "{path}: {body}");
         }
