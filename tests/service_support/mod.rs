@@ -50,12 +50,16 @@ impl TestDb {
     /// A fresh schema on the test server; `None` when no server is configured.
     pub async fn postgres() -> Option<TestDb> {
         let base = postgres_base()?;
+        // Process id, a per-process counter and the clock: two tests of one binary
+        // can read the same clock value on a coarse clock, never the same counter.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let schema = format!(
-            "th_test_{}_{}",
+            "th_test_{}_{}_{}",
             std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
+                .map(|d| d.as_micros())
                 .unwrap_or_default()
         );
         let mut conn = sqlx::PgConnection::connect(&base)
