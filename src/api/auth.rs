@@ -20,6 +20,7 @@ pub const FACTS_WRITE: &str = "facts:write";
 pub const CATALOG_WRITE: &str = "catalog:write";
 pub const EXEMPTIONS_WRITE: &str = "exemptions:write";
 pub const CAMPAIGNS_WRITE: &str = "campaigns:write";
+pub const CHANGES_WRITE: &str = "changes:write";
 pub const ADMIN: &str = "admin";
 
 /// A scope a route requires, as a type, so that [`Authorized`] can name it.
@@ -42,6 +43,7 @@ scopes! {
     CatalogWrite => CATALOG_WRITE,
     ExemptionsWrite => EXEMPTIONS_WRITE,
     CampaignsWrite => CAMPAIGNS_WRITE,
+    ChangesWrite => CHANGES_WRITE,
     Preview => PREVIEW,
     Admin => ADMIN,
 }

@@ -83,15 +83,28 @@ pub struct WebhookAccepted {
     pub entities: Vec<String>,
     /// Collectors asked to re-collect the repository (in the background).
     pub scheduled: Vec<String>,
+    /// Outcomes of fleet changes taken from a `pull_request` or `check_suite` delivery.
+    pub outcomes: Vec<WebhookOutcome>,
+}
+
+/// A fleet change's outcome a delivery reported.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookOutcome {
+    pub change: String,
+    pub entity: String,
+    pub outcome: crate::governance::rollout::Outcome,
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// A GitHub webhook delivery (`push`, `repository`), signed with `X-Hub-Signature-256`: the
+/// A GitHub webhook delivery, signed with `X-Hub-Signature-256`. `push` and `repository`: the
 /// repository is re-collected by the collectors that handle repositories, and its entities
-/// re-evaluated. Other events are acknowledged and ignored.
+/// re-evaluated. `pull_request` and `check_suite`: pull requests of a fleet change (its label
+/// or branch prefix) become outcomes of the repository's components. Other events are
+/// acknowledged and ignored.
 #[utoipa::path(post, path = "/api/v1/webhooks/github", tag = "collectors",
     request_body(content = Object, description = "The delivery, as GitHub sends it"),
     params(("X-GitHub-Event" = String, Header), ("X-GitHub-Delivery" = Option<String>, Header),
@@ -127,17 +140,31 @@ pub async fn github(
         repository: webhook::repository_of(&payload),
         entities: Vec::new(),
         scheduled: Vec::new(),
+        outcomes: Vec::new(),
     };
     let Some(slug) = accepted.repository.clone() else {
         return Ok((StatusCode::ACCEPTED, Json(accepted)));
     };
+    let entities = entities_of_repository(&s.app, &slug);
+    if webhook::PULL_REQUEST_EVENTS.contains(&accepted.event.as_str()) {
+        accepted.entities = entities.iter().map(ToString::to_string).collect();
+        accepted.outcomes = s
+            .app
+            .github_outcomes(&accepted.event, &payload, &entities)
+            .await?
+            .into_iter()
+            .map(|(change, entity, outcome)| WebhookOutcome {
+                change,
+                entity,
+                outcome,
+            })
+            .collect();
+        return Ok((StatusCode::ACCEPTED, Json(accepted)));
+    }
     if !webhook::EVENTS.contains(&accepted.event.as_str()) {
         return Ok((StatusCode::ACCEPTED, Json(accepted)));
     }
-    accepted.entities = entities_of_repository(&s.app, &slug)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    accepted.entities = entities.iter().map(ToString::to_string).collect();
     let scope = Scope::Repository(slug);
     let entries = s.app.runner.able(&scope);
     accepted.scheduled = entries

@@ -27,6 +27,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     TooLarge(String),
+    /// The request does not fit the state of what it names (e.g. resuming a running change).
+    #[error("{0}")]
+    Conflict(String),
     #[error("{message}")]
     Unprocessable {
         code: &'static str,
@@ -50,7 +53,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable, machine-readable: `bad-request`, `unauthorized`, `forbidden`, `not-found`,
-    /// `invalid-facts`, `invalid-exemption`, `invalid-campaign`, `invalid-config`, `internal`,
+    /// `invalid-facts`, `invalid-exemption`, `invalid-campaign`, `invalid-change`, `conflict`,
+    /// `invalid-config`, `internal`,
     /// `unavailable`, …
     pub code: String,
     pub message: String,
@@ -71,6 +75,7 @@ impl ApiError {
             ApiError::Forbidden(s) => (StatusCode::FORBIDDEN, "forbidden", json!({ "scope": s })),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", Value::Null),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too-large", Value::Null),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", Value::Null),
             ApiError::Unprocessable { code, details, .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, code, details.clone())
             }
@@ -120,6 +125,7 @@ impl From<ServiceError> for ApiError {
                 ApiError::NotFound(format!("{m} is not in the catalog or is not scored"))
             }
             ServiceError::Missing(m) => ApiError::NotFound(m),
+            ServiceError::Conflict(m) => ApiError::Conflict(m),
             ServiceError::Rejected {
                 code,
                 message,

@@ -16,6 +16,7 @@ use axum::response::{Html, IntoResponse};
 use super::entities::{EntityQuery, Filter};
 use super::error::ApiError;
 use super::fleet::{EligibilityQuery, EligibilityRow, EligibilitySummary};
+use super::graphql_changes::{RootMutation, mutation_scope};
 use super::graphql_governance::RootQuery;
 use super::graphql_limits::{check_document, check_nesting};
 use super::groups::{TrendPoint, trend_point};
@@ -27,12 +28,12 @@ use crate::health::view::{CheckResult, EligibilityView, EntityHealth, TrackHealt
 use crate::service::App;
 use crate::settings::Limits;
 
-pub type TechHealthSchema = Schema<RootQuery, async_graphql::EmptyMutation, EmptySubscription>;
+pub type TechHealthSchema = Schema<RootQuery, RootMutation, EmptySubscription>;
 
 pub fn schema(app: Arc<App>, limits: &Limits) -> TechHealthSchema {
     Schema::build(
         RootQuery::default(),
-        async_graphql::EmptyMutation,
+        RootMutation,
         EmptySubscription,
     )
     .data(DataLoader::new(
@@ -49,7 +50,7 @@ pub fn schema(app: Arc<App>, limits: &Limits) -> TechHealthSchema {
 pub fn sdl() -> String {
     Schema::build(
         RootQuery::default(),
-        async_graphql::EmptyMutation,
+        RootMutation,
         EmptySubscription,
     )
     .finish()
@@ -89,9 +90,16 @@ pub async fn handler(
     })?;
     check_nesting(&req.query).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     // A syntax error is left to the executor, which answers it as GraphQL errors.
+    let mut scope = None;
     if let Ok(doc) = req.parsed_query() {
         check_document(doc, limits.graphql_max_aliases)
             .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        scope = mutation_scope(doc);
+    }
+    // Mutations: the token and its scope, answered 401/403 as on the REST routes.
+    if let Some(scope) = scope {
+        let who = s.auth.require(&headers, scope).await?;
+        req = req.data(who);
     }
     // One snapshot per query: every field answers from the same evaluated fleet.
     let req = req.data(s.app.fleet());

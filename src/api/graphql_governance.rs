@@ -10,10 +10,14 @@ use super::exemptions::{ExemptionQuery, audit_log, list_exemptions};
 use crate::governance::exemptions::{AuditEntry, ExemptionRecord};
 use crate::service::App;
 
-/// The root query: the fleet, and governance (exemptions, campaigns).
+/// The root query: the fleet, governance (exemptions, campaigns) and fleet changes.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct RootQuery(super::graphql::Query, GovernanceQuery);
+pub struct RootQuery(
+    super::graphql::Query,
+    GovernanceQuery,
+    super::graphql_changes::ChangesQueryRoot,
+);
 
 #[derive(Default)]
 pub struct GovernanceQuery;

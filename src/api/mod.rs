@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod campaigns;
 mod catalog;
+pub mod changes;
 pub mod collectors;
 mod compat;
 pub mod entities;
@@ -14,6 +15,7 @@ pub mod exemptions;
 mod facts;
 mod fleet;
 pub mod graphql;
+mod graphql_changes;
 mod graphql_governance;
 mod graphql_limits;
 pub mod groups;
@@ -61,7 +63,7 @@ pub struct AppState {
 #[openapi(
     info(title = "tech-health", description = "Golden Tech health of a Backstage catalog: levels per track, golden state, fleet eligibility. An optional query filter given empty (`?owner=`) is no filter."),
     modifiers(&Security),
-    tags((name = "entities"), (name = "groups"), (name = "facts"), (name = "fleet"), (name = "exemptions"), (name = "campaigns"), (name = "catalog"), (name = "collectors"), (name = "standards"), (name = "admin"), (name = "ops"))
+    tags((name = "entities"), (name = "groups"), (name = "facts"), (name = "fleet"), (name = "exemptions"), (name = "campaigns"), (name = "changes"), (name = "catalog"), (name = "collectors"), (name = "standards"), (name = "admin"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -102,6 +104,16 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(exemptions::audit))
         .routes(routes!(campaigns::create, campaigns::list))
         .routes(routes!(campaigns::get))
+        .routes(routes!(changes::create, changes::list))
+        .routes(routes!(changes::get))
+        .routes(routes!(changes::components))
+        .routes(routes!(changes::burnup))
+        .routes(routes!(changes::transitions))
+        .routes(routes!(changes::next))
+        .routes(routes!(changes::outcomes))
+        .routes(routes!(changes::pause))
+        .routes(routes!(changes::resume))
+        .routes(routes!(changes::cancel))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

@@ -1,5 +1,6 @@
 //! The `tech-health` command line: a thin edge over the core.
 
+mod change;
 mod check;
 mod collect;
 mod evaluate;
@@ -80,6 +81,10 @@ pub enum Command {
     /// rate-limit counts on stderr).
     #[command(subcommand)]
     Collect(collect::CollectSource),
+    /// Fleet changes: `simulate` replays outcomes against a change offline and prints the
+    /// controller's transitions.
+    #[command(subcommand)]
+    Change(change::ChangeCommand),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
@@ -91,6 +96,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Check(args) => check::run(args),
         Command::Preview(args) => preview::run(args),
         Command::Collect(source) => collect::run(source),
+        Command::Change(cmd) => change::run(cmd),
         Command::Radar { config } => {
             let loaded = load_standards(&config, None)?;
             let json = serde_json::to_string_pretty(&loaded.engine.radar.to_loader_response())

@@ -80,6 +80,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
             .or_else(|| settings.config_dir.clone()),
         catalog,
         demo: args.demo,
+        facts: None,
         kinds: settings.kinds.clone(),
     };
     // Rayon's threads evaluate the fleet, so they get the same stack (an error means the pool

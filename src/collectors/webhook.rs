@@ -8,6 +8,9 @@ use subtle::ConstantTimeEq;
 /// Events that make a repository worth re-collecting.
 pub const EVENTS: &[&str] = &["push", "repository"];
 
+/// Events that may carry outcomes of fleet changes.
+pub const PULL_REQUEST_EVENTS: &[&str] = &["pull_request", "check_suite"];
+
 /// True when `header` is `sha256=` + the hex HMAC-SHA256 of `body` under `secret`. The
 /// comparison takes the same time wherever the first difference is.
 pub fn signature_matches(secret: &[u8], body: &[u8], header: &str) -> bool {

@@ -29,7 +29,7 @@ pub struct FleetPolicyDef {
     pub rollout: Option<RolloutDef>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LevelRequirement {
     pub track: String,
@@ -102,6 +102,8 @@ pub struct FleetPolicy {
     slots: Slots,
     /// The rollout waves of eligible entities.
     pub rollout: Rollout,
+    /// The waves as written (a fleet change keeps a copy of the waves it started with).
+    pub rollout_def: Option<RolloutDef>,
     /// The texts of blocking reasons, each held once however many entities it blocks.
     phrases: Texts,
 }
@@ -300,6 +302,7 @@ impl FleetPolicy {
                 requirements,
                 slots,
                 rollout,
+                rollout_def: def.rollout.clone(),
                 phrases: Texts::default(),
             },
             warnings,

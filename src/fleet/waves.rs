@@ -17,7 +17,7 @@ use crate::certification::{Track, TrackStanding};
 use crate::rules::condition::ConditionError;
 use crate::rules::{Check, Status};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RolloutDef {
     /// At most this many automated changes per owner per wave (absent: no cap).
@@ -26,7 +26,7 @@ pub struct RolloutDef {
     pub waves: Vec<WaveDef>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WaveDef {
     pub name: String,

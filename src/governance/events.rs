@@ -16,6 +16,7 @@ pub const LEVEL_CHANGED: &str = "entity.level-changed";
 pub const GOLDEN_CHANGED: &str = "entity.golden-changed";
 pub const ELIGIBILITY_CHANGED: &str = "entity.eligibility-changed";
 pub const CAMPAIGN_STATE_CHANGED: &str = "campaign.state-changed";
+pub const CHANGE_STATE_CHANGED: &str = "change.state-changed";
 
 /// The header carrying `sha256=<hex HMAC-SHA256 of the body>`.
 pub const SIGNATURE_HEADER: &str = "x-tech-health-signature-256";
@@ -35,6 +36,9 @@ pub struct Event {
     pub entity: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign: Option<String>,
+    /// The fleet change a `change.state-changed` event is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<String>,
     pub before: Value,
     pub after: Value,
 }
@@ -47,6 +51,7 @@ impl Event {
             occurred_at,
             entity: None,
             campaign: None,
+            change: None,
             before,
             after,
         }
@@ -139,6 +144,19 @@ pub fn campaign_event(campaign: &str, before: &str, after: &str, at: DateTime<Ut
         json!({ "state": after }),
     );
     e.campaign = Some(campaign.to_string());
+    e
+}
+
+/// A fleet change moved from one state to another: `after` says who moved it, why, and (when
+/// it paused) each crossed criterion with its components.
+pub fn change_event(change: &str, t: &crate::governance::rollout::Transition) -> Event {
+    let mut e = Event::new(
+        CHANGE_STATE_CHANGED,
+        t.at,
+        json!({ "state": t.from }),
+        json!({ "state": t.to, "actor": t.actor, "reason": t.reason, "reasons": t.reasons }),
+    );
+    e.change = Some(change.to_string());
     e
 }
 

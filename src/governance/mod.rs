@@ -5,6 +5,7 @@
 pub mod campaigns;
 pub mod events;
 pub mod exemptions;
+pub mod rollout;
 mod scope;
 
 use serde::Serialize;

@@ -293,13 +293,20 @@ impl Fleet {
 
     /// [`Fleet::natural_wave`] of an evaluation, given the groups its entity counts for.
     fn natural_wave_in(&self, s: &Scored, groups: &[EntityRef]) -> Option<usize> {
+        self.natural_wave_of(&self.engine.policy.rollout, s, groups)
+    }
+
+    /// The wave of an evaluation in `rollout`, given the groups its entity counts for.
+    fn natural_wave_of(
+        &self,
+        rollout: &fleet::Rollout,
+        s: &Scored,
+        groups: &[EntityRef],
+    ) -> Option<usize> {
         if !s.evaluation.eligibility.eligible {
             return None;
         }
-        self.engine
-            .policy
-            .rollout
-            .natural_wave(&fleet::waves::Standing {
+        rollout.natural_wave(&fleet::waves::Standing {
                 groups,
                 statuses: &s.evaluation.statuses,
                 standings: &s.evaluation.standings,
@@ -310,8 +317,18 @@ impl Fleet {
     /// count within it), in their order: `None` for those not eligible, and for every one
     /// when no waves are defined.
     pub fn waves(&self, change: &str, members: &[(&Entity, &Scored)]) -> Vec<Option<u32>> {
+        self.waves_with(&self.engine.policy.rollout, change, members)
+    }
+
+    /// [`Fleet::waves`] in other waves than the fleet policy's (a fleet change's own).
+    pub fn waves_with(
+        &self,
+        rollout: &fleet::Rollout,
+        change: &str,
+        members: &[(&Entity, &Scored)],
+    ) -> Vec<Option<u32>> {
         let mut out = vec![None; members.len()];
-        if self.engine.policy.rollout.is_empty() {
+        if rollout.is_empty() {
             return out;
         }
         // The groups an entity counts for follow from its owner: found once per owner (per
@@ -322,7 +339,7 @@ impl Fleet {
                 let groups = groups_by_owner
                     .entry(e.owner())
                     .or_insert_with(|| self.groups_of(&e.entity_ref));
-                self.natural_wave_in(s, groups)
+                self.natural_wave_of(rollout, s, groups)
             })
             .collect();
         let mut at = Vec::new();
@@ -337,7 +354,7 @@ impl Fleet {
                 });
             }
         }
-        let waves = self.engine.policy.rollout.assign(&candidates, change);
+        let waves = rollout.assign(&candidates, change);
         for (i, w) in at.into_iter().zip(waves) {
             out[i] = Some(w);
         }

@@ -77,6 +77,8 @@ impl CampaignEntry {
 pub struct Governance {
     pub exemptions: Vec<ExemptionRecord>,
     pub campaigns: Vec<CampaignEntry>,
+    /// Fleet changes, oldest first.
+    pub changes: Vec<crate::governance::rollout::ChangeRun>,
 }
 
 /// An entity whose standing a change moved.
@@ -159,6 +161,12 @@ impl App {
                 c.measure(fleet);
             }
         }
+        // Fleet changes are read on start (and after missing part of the log); another
+        // replica's move of one is applied on its own (`reread_change`).
+        gov.changes = match fleet {
+            None => self.load_changes().await?,
+            Some(_) => self.governance().changes.clone(),
+        };
         *self.governance.write() = Arc::new(gov);
         Ok(())
     }
@@ -218,7 +226,7 @@ impl App {
     }
 
     /// One outbox row per event and webhook (none when no webhook is configured).
-    fn enqueue(&self, events: Vec<Event>, change: &mut ChangeSet) {
+    pub(super) fn enqueue(&self, events: Vec<Event>, change: &mut ChangeSet) {
         // Delivery runs on the wall clock, whatever clock judges exemptions.
         let due = Utc::now();
         for e in events {
@@ -327,7 +335,8 @@ impl App {
     }
 
     /// What time alone changes: exemptions that ran out (recorded as `expired` once, their
-    /// entities re-evaluated) and campaigns whose start or deadline passed.
+    /// entities re-evaluated), campaigns whose start or deadline passed, and fleet changes the
+    /// controller moves on (a soak ended, an evaluation made a wave's criteria hold).
     pub async fn tick(&self) -> Result<(), ServiceError> {
         let moves = |gov: &Governance, now| {
             let due: Vec<String> = exemptions::due(&gov.exemptions, now)
@@ -340,6 +349,8 @@ impl App {
                 .any(|c| c.campaign.state(&c.counts, now) != c.state);
             (due, campaigns_move)
         };
+        // The fleet changes' controller (its own turn, when something moves).
+        self.control_changes().await?;
         // Nothing due: no turn taken (it would wait on the other replicas' writes for nothing).
         let (due, campaigns_move) = moves(&self.governance(), self.now());
         if due.is_empty() && !campaigns_move {
@@ -384,6 +395,7 @@ impl App {
         exemptions::next_expiry(&gov.exemptions)
             .into_iter()
             .chain(campaigns)
+            .chain(self.next_change_deadline())
             .min()
     }
 

@@ -151,16 +151,24 @@ pub fn stored(entity: &Entity, source: String) -> StoredEntity {
     }
 }
 
+/// The facts of a start-up facts file (the example fleet's, or `Sources::facts`): a JSON array
+/// of `{"entity", "facts"}`, each entity's facts split by collector.
 fn demo_facts(
+    sources: &Sources,
     collectors: &Collectors,
     known: &imbl::HashMap<EntityRef, EntityFacts>,
     now: DateTime<Utc>,
 ) -> Result<Vec<FactRow>, ServiceError> {
-    let bytes = BundledFiles
-        .read_bytes(Path::new(EXAMPLE_FACTS))
-        .map_err(|e| ServiceError::Config(format!("{EXAMPLE_FACTS}: {e}")))?;
+    let (bytes, name) = match &sources.facts {
+        Some(path) => (std::fs::read(path), path.display().to_string()),
+        None => (
+            BundledFiles.read_bytes(Path::new(EXAMPLE_FACTS)),
+            EXAMPLE_FACTS.to_string(),
+        ),
+    };
+    let bytes = bytes.map_err(|e| ServiceError::Config(format!("{name}: {e}")))?;
     let records: Vec<Value> = serde_json::from_slice(&bytes)
-        .map_err(|e| ServiceError::Config(format!("{EXAMPLE_FACTS}: {e}")))?;
+        .map_err(|e| ServiceError::Config(format!("{name}:{}:{}: {e}", e.line(), e.column())))?;
     let mut out = Vec::new();
     for rec in records {
         let (Some(entity), Some(Value::Object(facts))) =
@@ -528,9 +536,10 @@ impl App {
             }
             Load::Reload => current.facts.clone(),
         };
-        if starting && self.sources.demo {
-            // The example fleet's facts, for what the store does not know yet.
-            let rows = demo_facts(&collectors, &fleet.facts, now)?;
+        if starting && (self.sources.demo || self.sources.facts.is_some()) {
+            // The example fleet's facts (or the facts file's), for what the store does not
+            // know yet.
+            let rows = demo_facts(&self.sources, &collectors, &fleet.facts, now)?;
             let rows: Vec<FactRow> = rows
                 .into_iter()
                 .filter(|r| {

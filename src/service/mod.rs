@@ -9,6 +9,7 @@ mod delivery;
 mod governance;
 mod load;
 mod replica;
+mod rollouts;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use collectors::Collectors;
 pub use governance::{CampaignEntry, Governance};
 pub use load::{ReloadReport, standards_files};
 pub use replica::ReplicaStatus;
+pub use rollouts::{OutcomeInput, Reported, Steer};
 
 /// Why the service cannot start or a change cannot be made.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +43,9 @@ pub enum ServiceError {
     /// Something other than an entity that is not there (the message says what).
     #[error("{0}")]
     Missing(String),
+    /// The request does not fit the state of what it names; nothing was stored.
+    #[error("{0}")]
+    Conflict(String),
     /// A request body that cannot be accepted; nothing was stored.
     #[error("{message}")]
     Rejected {
@@ -59,6 +64,9 @@ pub struct Sources {
     pub catalog: Vec<PathBuf>,
     /// Load the bundled example fleet (catalog and facts).
     pub demo: bool,
+    /// A facts file (a JSON array of `{"entity", "facts"}`, as the example fleet's) loaded on
+    /// start, instead of the example fleet's, for what the store does not know yet.
+    pub facts: Option<PathBuf>,
     /// Kinds scored; empty means `component`.
     pub kinds: Vec<String>,
 }
@@ -122,5 +130,7 @@ impl App {
         metrics::gauge!("tech_health_entities_scored").set(fleet.scored.len() as f64);
         metrics::gauge!("tech_health_catalog_entities").set(fleet.catalog.entities().len() as f64);
         *self.fleet.write() = Arc::new(fleet);
+        // The leader's clock task runs the fleet changes' controller after every evaluation.
+        self.wake.notify_one();
     }
 }

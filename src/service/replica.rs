@@ -181,6 +181,9 @@ impl App {
                 .await
                 .map(|_| ())
             }
+            ChangeScope::Rollout { change, members } => {
+                self.reread_change(change, members.as_deref()).await
+            }
             ChangeScope::Entities {
                 refs,
                 reevaluate,

@@ -8,6 +8,7 @@ mod batch;
 mod connect;
 mod governance;
 mod replication;
+mod rollouts;
 mod rows;
 mod sql;
 mod state;
@@ -26,6 +27,7 @@ pub use governance::{
 pub use replication::{
     ChangeListener, ChangeScope, LeaderSession, LogDraft, LogEntry, Replication, WriteLock,
 };
+pub use rollouts::{ChangeAuditRow, FleetChangeRow, MemberRow, OutcomeRow, RolloutStore};
 pub use sql::{PostgresStore, SqliteStore};
 pub use state::CollectorStateStore;
 
@@ -167,6 +169,14 @@ pub struct ChangeSet {
     pub campaign_progress: Vec<ProgressRow>,
     /// Events to deliver, one row per webhook.
     pub events: Vec<OutboxRow>,
+    /// Fleet changes created or whose state changed.
+    pub fleet_changes: Vec<FleetChangeRow>,
+    /// Components of fleet changes, as they now stand.
+    pub change_members: Vec<MemberRow>,
+    /// Outcomes reported.
+    pub change_outcomes: Vec<OutcomeRow>,
+    /// Transitions of fleet changes.
+    pub change_audit: Vec<ChangeAuditRow>,
     /// The change log row that tells the other replicas what this change touched.
     pub log: Option<LogDraft>,
 }
@@ -186,6 +196,10 @@ impl ChangeSet {
             && self.campaigns.is_empty()
             && self.campaign_progress.is_empty()
             && self.events.is_empty()
+            && self.fleet_changes.is_empty()
+            && self.change_members.is_empty()
+            && self.change_outcomes.is_empty()
+            && self.change_audit.is_empty()
     }
 }
 
@@ -215,7 +229,9 @@ pub struct Counts {
 }
 
 #[async_trait]
-pub trait Store: GovernanceStore + CollectorStateStore + Replication + Send + Sync {
+pub trait Store:
+    GovernanceStore + RolloutStore + CollectorStateStore + Replication + Send + Sync
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Applies a change in one transaction; `now` stamps rows and names the snapshot day.

@@ -35,6 +35,12 @@ pub enum ChangeScope {
         entities: Vec<String>,
         facts: Vec<String>,
     },
+    /// A fleet change was created or moved: its state and these components (all of them when
+    /// `None`) are read again.
+    Rollout {
+        change: String,
+        members: Option<Vec<String>>,
+    },
 }
 
 /// The log row a change writes.

@@ -175,6 +175,7 @@ macro_rules! sql_store {
                     q.build().execute(&mut *tx).await?;
                 }
                 Self::write_governance(&mut tx, change, now).await?;
+                Self::write_rollouts(&mut tx, change, now).await?;
                 let mut seq = None;
                 if let Some(log) = &change.log {
                     let mut q = QueryBuilder::<$db>::new(

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-mod request;
+pub(crate) mod request;
 
 pub use super::scope::{Scope, ScopeMatcher};
 use crate::catalog::{Entity, EntityRef};

@@ -52,7 +52,7 @@ pub struct CampaignRequest {
 }
 
 /// `java >= 17.0.5` → (`java`, `>= 17.0.5`).
-fn split_technology(text: &str) -> Option<(String, String)> {
+pub(crate) fn split_technology(text: &str) -> Option<(String, String)> {
     let text = text.trim();
     let at = text.find(|c: char| c.is_whitespace() || "<>=^~".contains(c))?;
     let (id, range) = text.split_at(at);
