@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::governance::rollout::{ChangeRequest, Outcome, Transition};
-use crate::service::{App, OutcomeInput, Sources};
+use crate::service::{App, OutcomeInput, Sources, Steer};
 use crate::settings::SettingsFile;
 
 #[derive(Debug, clap::Subcommand)]
@@ -33,7 +33,8 @@ pub struct SimulateArgs {
     /// The change: the body of `POST /api/v1/changes`, as YAML or JSON
     #[arg(long, value_name = "FILE")]
     pub change: PathBuf,
-    /// Outcomes, NDJSON or a JSON array of {"entity", "outcome", "prUrl", "at"}, `at` required
+    /// Outcomes, NDJSON or a JSON array of {"entity", "outcome", "prUrl", "at"} (`at` required),
+    /// and people's moves {"pause"|"resume"|"cancel": "<reason>", "at"}
     #[arg(long, value_name = "FILE")]
     pub outcomes: PathBuf,
     /// Facts: a JSON array of {"entity": "<ref>", "facts": {...}} [default: the example fleet's]
@@ -61,25 +62,71 @@ struct OutcomeLine {
     at: DateTime<Utc>,
 }
 
-/// The outcomes of a file, in time order (a stable sort: the file's order within one time).
-fn read_outcomes(path: &Path) -> Result<Vec<(usize, OutcomeLine)>, String> {
+/// A person's move, as a line of the outcomes file: `{"resume": "<reason>", "at": …}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SteerLine {
+    pause: Option<String>,
+    resume: Option<String>,
+    cancel: Option<String>,
+    at: DateTime<Utc>,
+}
+
+/// One line of the outcomes file.
+#[derive(Debug)]
+enum Line {
+    Outcome(OutcomeLine),
+    Steer(Steer, String, DateTime<Utc>),
+}
+
+impl Line {
+    fn at(&self) -> DateTime<Utc> {
+        match self {
+            Line::Outcome(o) => o.at,
+            Line::Steer(_, _, at) => *at,
+        }
+    }
+
+    fn parse(value: serde_json::Value) -> Result<Line, String> {
+        if value.get("entity").is_some() {
+            return serde_json::from_value(value).map(Line::Outcome).map_err(|e| e.to_string());
+        }
+        let s: SteerLine = serde_json::from_value(value).map_err(|e| {
+            format!("{e} (a line is an outcome {{\"entity\", \"outcome\", \"at\"}} or a move {{\"pause\"|\"resume\"|\"cancel\": \"<reason>\", \"at\"}})")
+        })?;
+        match (s.pause, s.resume, s.cancel) {
+            (Some(r), None, None) => Ok(Line::Steer(Steer::Pause, r, s.at)),
+            (None, Some(r), None) => Ok(Line::Steer(Steer::Resume, r, s.at)),
+            (None, None, Some(r)) => Ok(Line::Steer(Steer::Cancel, r, s.at)),
+            _ => Err("give exactly one of `pause`, `resume` and `cancel`, with the reason".into()),
+        }
+    }
+}
+
+/// The lines of an outcomes file, in time order (a stable sort: the file's order within one
+/// time), each with its line number (its position in a JSON array).
+fn read_outcomes(path: &Path) -> Result<Vec<(usize, Line)>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut out = Vec::new();
     if text.trim_start().starts_with('[') {
-        let list: Vec<OutcomeLine> = serde_json::from_str(&text)
+        let list: Vec<serde_json::Value> = serde_json::from_str(&text)
             .map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
-        out.extend(list.into_iter().enumerate().map(|(i, o)| (i + 1, o)));
+        for (i, v) in list.into_iter().enumerate() {
+            let line = Line::parse(v).map_err(|e| format!("{}: item {}: {e}", path.display(), i + 1))?;
+            out.push((i + 1, line));
+        }
     } else {
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
+        for (i, text) in text.lines().enumerate() {
+            if text.trim().is_empty() {
                 continue;
             }
-            let o: OutcomeLine = serde_json::from_str(line)
+            let value: serde_json::Value = serde_json::from_str(text)
                 .map_err(|e| format!("{}:{}:{}: {e}", path.display(), i + 1, e.column()))?;
-            out.push((i + 1, o));
+            let line = Line::parse(value).map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?;
+            out.push((i + 1, line));
         }
     }
-    out.sort_by_key(|(_, o)| o.at);
+    out.sort_by_key(|(_, l)| l.at());
     Ok(out)
 }
 
@@ -100,7 +147,8 @@ struct Simulation {
     change: String,
     state: String,
     transitions: Vec<Transition>,
-    /// Outcomes the change refused (not a component, wave not started, dropped), with why.
+    /// Lines the change refused (not a component, wave not started, a resume while running),
+    /// with why.
     refused: Vec<String>,
 }
 
@@ -113,7 +161,7 @@ pub fn run(cmd: ChangeCommand) -> Result<ExitCode, String> {
         (None, Some(s)) => DateTime::parse_from_rfc3339(s)
             .map_err(|e| format!("{}: `start`: {e}", args.change.display()))?
             .with_timezone(&Utc),
-        (None, None) => outcomes.first().map_or_else(Utc::now, |(_, o)| o.at),
+        (None, None) => outcomes.first().map_or_else(Utc::now, |(_, o)| o.at()),
     };
     req.start = Some(start.to_rfc3339());
     let sources = Sources {
@@ -162,7 +210,7 @@ async fn step_deadlines(app: &App, until: Option<DateTime<Utc>>) -> Result<(), S
 async fn simulate(
     sources: Sources,
     req: ChangeRequest,
-    outcomes: Vec<(usize, OutcomeLine)>,
+    outcomes: Vec<(usize, Line)>,
     start: DateTime<Utc>,
 ) -> Result<Simulation, String> {
     let app = App::start(SettingsFile::default(), sources, "sqlite::memory:")
@@ -176,17 +224,30 @@ async fn simulate(
     let id = view.change.id.clone();
     step(&app, start).await?;
     let mut refused = Vec::new();
-    for (line, o) in outcomes {
-        step_deadlines(&app, Some(o.at)).await?;
-        step(&app, o.at.max(app.now())).await?;
-        let item = OutcomeInput {
-            entity: o.entity.clone(),
-            outcome: o.outcome,
-            pr_url: o.pr_url,
-            at: Some(o.at),
+    for (line, l) in outcomes {
+        step_deadlines(&app, Some(l.at())).await?;
+        step(&app, l.at().max(app.now())).await?;
+        let done = match l {
+            Line::Outcome(o) => {
+                let item = OutcomeInput {
+                    entity: o.entity.clone(),
+                    outcome: o.outcome,
+                    pr_url: o.pr_url,
+                    at: Some(o.at),
+                };
+                app.report_outcomes(&id, &[item], "simulate", "simulate")
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| format!("{} {}: {}", o.entity, o.outcome.as_str(), describe(&e)))
+            }
+            Line::Steer(action, reason, _) => app
+                .steer_change(&id, action, &reason, "simulate")
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("{action:?}: {}", describe(&e))),
         };
-        if let Err(e) = app.report_outcomes(&id, &[item], "simulate", "simulate").await {
-            refused.push(format!("line {line}: {} {}: {}", o.entity, o.outcome.as_str(), describe(&e)));
+        if let Err(e) = done {
+            refused.push(format!("line {line}: {e}"));
         }
         step(&app, app.now()).await?;
     }
