@@ -60,7 +60,9 @@ pub fn list_changes(app: &App, q: &ChangesQuery) -> Result<Vec<ChangeSummary>, A
             let group = EntityRef::parse(t, Some("group"), "default")
                 .map_err(|e| ApiError::BadRequest(format!("`team`: {e}")))?;
             if fleet.catalog.get(&group).is_none() {
-                return Err(ApiError::NotFound(format!("no group `{group}` in the catalog")));
+                return Err(ApiError::NotFound(format!(
+                    "no group `{group}` in the catalog"
+                )));
             }
             Some(fleet.owned_scored(&group).into_iter().cloned().collect())
         }
@@ -70,8 +72,13 @@ pub fn list_changes(app: &App, q: &ChangesQuery) -> Result<Vec<ChangeSummary>, A
         if q.open == Some(true) && run.state().is_final() {
             continue;
         }
-        let team = owned.as_ref().map(|owned| run.counts_of(|r| owned.contains(r)));
-        if team.as_ref().is_some_and(|t| t.active + t.planned + t.dropped == 0) {
+        let team = owned
+            .as_ref()
+            .map(|owned| run.counts_of(|r| owned.contains(r)));
+        if team
+            .as_ref()
+            .is_some_and(|t| t.active + t.planned + t.dropped == 0)
+        {
             continue;
         }
         out.push(ChangeSummary {
@@ -226,7 +233,10 @@ pub fn next_page(run: &ChangeRun, items: Vec<NextItem>) -> NextPage {
     NextPage {
         change: run.change.id.clone(),
         state: run.state().to_string(),
-        wave: run.state().wave().filter(|_| matches!(run.state(), rollout::State::Active(_))),
+        wave: run
+            .state()
+            .wave()
+            .filter(|_| matches!(run.state(), rollout::State::Active(_))),
         items,
     }
 }

@@ -31,30 +31,22 @@ use crate::settings::Limits;
 pub type TechHealthSchema = Schema<RootQuery, RootMutation, EmptySubscription>;
 
 pub fn schema(app: Arc<App>, limits: &Limits) -> TechHealthSchema {
-    Schema::build(
-        RootQuery::default(),
-        RootMutation,
-        EmptySubscription,
-    )
-    .data(DataLoader::new(
-        TrendLoader { app: app.clone() },
-        tokio::spawn,
-    ))
-    .data(app)
-    .limit_depth(limits.graphql_max_depth)
-    .limit_complexity(limits.graphql_max_complexity)
-    .finish()
+    Schema::build(RootQuery::default(), RootMutation, EmptySubscription)
+        .data(DataLoader::new(
+            TrendLoader { app: app.clone() },
+            tokio::spawn,
+        ))
+        .data(app)
+        .limit_depth(limits.graphql_max_depth)
+        .limit_complexity(limits.graphql_max_complexity)
+        .finish()
 }
 
 /// The schema in SDL, as checked in at `openapi/schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(
-        RootQuery::default(),
-        RootMutation,
-        EmptySubscription,
-    )
-    .finish()
-    .sdl()
+    Schema::build(RootQuery::default(), RootMutation, EmptySubscription)
+        .finish()
+        .sdl()
 }
 
 pub async fn graphiql() -> impl IntoResponse {

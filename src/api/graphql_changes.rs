@@ -16,7 +16,9 @@ use crate::governance::rollout::{
 use crate::service::{App, OutcomeInput, ServiceError, Steer};
 
 /// The scope a document's mutations need (`None` when it has none).
-pub fn mutation_scope(doc: &async_graphql::parser::types::ExecutableDocument) -> Option<&'static str> {
+pub fn mutation_scope(
+    doc: &async_graphql::parser::types::ExecutableDocument,
+) -> Option<&'static str> {
     use async_graphql::parser::types::OperationType;
     doc.operations
         .iter()
@@ -66,9 +68,15 @@ impl ChangesQueryRoot {
     }
 
     /// One fleet change as its page shows it.
-    async fn change(&self, ctx: &Context<'_>, id: String) -> async_graphql::Result<Option<ChangeView>> {
+    async fn change(
+        &self,
+        ctx: &Context<'_>,
+        id: String,
+    ) -> async_graphql::Result<Option<ChangeView>> {
         let a = app(ctx);
-        Ok(a.fleet_change(&id).ok().map(|run| run.view(&a.fleet(), a.now())))
+        Ok(a.fleet_change(&id)
+            .ok()
+            .map(|run| run.view(&a.fleet(), a.now())))
     }
 
     /// The components of a change (of one wave).
@@ -90,13 +98,23 @@ impl ChangesQueryRoot {
     }
 
     /// Every transition of a change, oldest first.
-    async fn change_transitions(&self, ctx: &Context<'_>, id: String) -> async_graphql::Result<Vec<Transition>> {
+    async fn change_transitions(
+        &self,
+        ctx: &Context<'_>,
+        id: String,
+    ) -> async_graphql::Result<Vec<Transition>> {
         app(ctx).change_transitions(&id).await.map_err(gql)
     }
 
     /// Merged, failed and open changes after each reported outcome.
-    async fn change_burnup(&self, ctx: &Context<'_>, id: String) -> async_graphql::Result<Vec<BurnupPoint>> {
-        Ok(rollout::burnup(&app(ctx).change_history(&id).await.map_err(gql)?))
+    async fn change_burnup(
+        &self,
+        ctx: &Context<'_>,
+        id: String,
+    ) -> async_graphql::Result<Vec<BurnupPoint>> {
+        Ok(rollout::burnup(
+            &app(ctx).change_history(&id).await.map_err(gql)?,
+        ))
     }
 }
 
@@ -114,8 +132,9 @@ pub struct OutcomeGql {
 pub struct RootMutation;
 
 fn who<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Principal> {
-    ctx.data::<Principal>()
-        .map_err(|_| async_graphql::Error::new(format!("mutations need the scope `{CHANGES_WRITE}`")))
+    ctx.data::<Principal>().map_err(|_| {
+        async_graphql::Error::new(format!("mutations need the scope `{CHANGES_WRITE}`"))
+    })
 }
 
 #[Object]
@@ -127,9 +146,13 @@ impl RootMutation {
         input: async_graphql::Json<serde_json::Value>,
     ) -> async_graphql::Result<ChangeView> {
         let who = who(ctx)?;
-        let req: ChangeRequest = serde_json::from_value(input.0)
-            .map_err(|e| async_graphql::Error::new(format!("`input` is not a fleet change request: {e}")))?;
-        app(ctx).create_change(&req, &who.name).await.map_err(service)
+        let req: ChangeRequest = serde_json::from_value(input.0).map_err(|e| {
+            async_graphql::Error::new(format!("`input` is not a fleet change request: {e}"))
+        })?;
+        app(ctx)
+            .create_change(&req, &who.name)
+            .await
+            .map_err(service)
     }
 
     /// Reports outcomes of a change (all taken, or none).
@@ -164,25 +187,48 @@ impl RootMutation {
     }
 
     /// Pauses a change by hand.
-    async fn pause_change(&self, ctx: &Context<'_>, id: String, reason: String) -> async_graphql::Result<ChangeMoved> {
+    async fn pause_change(
+        &self,
+        ctx: &Context<'_>,
+        id: String,
+        reason: String,
+    ) -> async_graphql::Result<ChangeMoved> {
         steer(ctx, &id, Steer::Pause, &reason).await
     }
 
     /// Resumes a paused change (its standing failures acknowledged).
-    async fn resume_change(&self, ctx: &Context<'_>, id: String, reason: String) -> async_graphql::Result<ChangeMoved> {
+    async fn resume_change(
+        &self,
+        ctx: &Context<'_>,
+        id: String,
+        reason: String,
+    ) -> async_graphql::Result<ChangeMoved> {
         steer(ctx, &id, Steer::Resume, &reason).await
     }
 
     /// Cancels a change for good.
-    async fn cancel_change(&self, ctx: &Context<'_>, id: String, reason: String) -> async_graphql::Result<ChangeMoved> {
+    async fn cancel_change(
+        &self,
+        ctx: &Context<'_>,
+        id: String,
+        reason: String,
+    ) -> async_graphql::Result<ChangeMoved> {
         steer(ctx, &id, Steer::Cancel, &reason).await
     }
 }
 
-async fn steer(ctx: &Context<'_>, id: &str, action: Steer, reason: &str) -> async_graphql::Result<ChangeMoved> {
+async fn steer(
+    ctx: &Context<'_>,
+    id: &str,
+    action: Steer,
+    reason: &str,
+) -> async_graphql::Result<ChangeMoved> {
     let who = who(ctx)?;
     let a = app(ctx);
-    let transitions = a.steer_change(id, action, reason, &who.name).await.map_err(service)?;
+    let transitions = a
+        .steer_change(id, action, reason, &who.name)
+        .await
+        .map_err(service)?;
     let state = a.fleet_change(id).map_err(gql)?.state().to_string();
     Ok(ChangeMoved {
         accepted: 0,

@@ -89,7 +89,9 @@ impl Line {
 
     fn parse(value: serde_json::Value) -> Result<Line, String> {
         if value.get("entity").is_some() {
-            return serde_json::from_value(value).map(Line::Outcome).map_err(|e| e.to_string());
+            return serde_json::from_value(value)
+                .map(Line::Outcome)
+                .map_err(|e| e.to_string());
         }
         let s: SteerLine = serde_json::from_value(value).map_err(|e| {
             format!("{e} (a line is an outcome {{\"entity\", \"outcome\", \"at\"}} or a move {{\"pause\"|\"resume\"|\"cancel\": \"<reason>\", \"at\"}})")
@@ -112,7 +114,8 @@ fn read_outcomes(path: &Path) -> Result<Vec<(usize, Line)>, String> {
         let list: Vec<serde_json::Value> = serde_json::from_str(&text)
             .map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
         for (i, v) in list.into_iter().enumerate() {
-            let line = Line::parse(v).map_err(|e| format!("{}: item {}: {e}", path.display(), i + 1))?;
+            let line =
+                Line::parse(v).map_err(|e| format!("{}: item {}: {e}", path.display(), i + 1))?;
             out.push((i + 1, line));
         }
     } else {
@@ -122,7 +125,8 @@ fn read_outcomes(path: &Path) -> Result<Vec<(usize, Line)>, String> {
             }
             let value: serde_json::Value = serde_json::from_str(text)
                 .map_err(|e| format!("{}:{}:{}: {e}", path.display(), i + 1, e.column()))?;
-            let line = Line::parse(value).map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?;
+            let line =
+                Line::parse(value).map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?;
             out.push((i + 1, line));
         }
     }
@@ -252,8 +256,15 @@ async fn simulate(
         step(&app, app.now()).await?;
     }
     step_deadlines(&app, None).await?;
-    let transitions = app.change_transitions(&id).await.map_err(|e| e.to_string())?;
-    let state = app.fleet_change(&id).map_err(|e| e.to_string())?.state().to_string();
+    let transitions = app
+        .change_transitions(&id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let state = app
+        .fleet_change(&id)
+        .map_err(|e| e.to_string())?
+        .state()
+        .to_string();
     Ok(Simulation {
         change: id,
         state,
@@ -265,8 +276,13 @@ async fn simulate(
 /// A service error with the fields it names.
 fn describe(e: &crate::service::ServiceError) -> String {
     match e {
-        crate::service::ServiceError::Rejected { message, errors, .. } => {
-            let fields: Vec<String> = errors.iter().map(|f| format!("{}: {}", f.path, f.message)).collect();
+        crate::service::ServiceError::Rejected {
+            message, errors, ..
+        } => {
+            let fields: Vec<String> = errors
+                .iter()
+                .map(|f| format!("{}: {}", f.path, f.message))
+                .collect();
             format!("{message} ({})", fields.join("; "))
         }
         e => e.to_string(),
@@ -286,7 +302,13 @@ fn write_table(out: &mut dyn Write, s: &Simulation) -> std::io::Result<()> {
         )?;
         for r in &t.reasons {
             if !r.components.is_empty() {
-                writeln!(out, "{:>20}{}: {}", "", r.criterion, r.components.join(", "))?;
+                writeln!(
+                    out,
+                    "{:>20}{}: {}",
+                    "",
+                    r.criterion,
+                    r.components.join(", ")
+                )?;
             }
         }
     }

@@ -307,10 +307,10 @@ impl Fleet {
             return None;
         }
         rollout.natural_wave(&fleet::waves::Standing {
-                groups,
-                statuses: &s.evaluation.statuses,
-                standings: &s.evaluation.standings,
-            })
+            groups,
+            statuses: &s.evaluation.statuses,
+            standings: &s.evaluation.standings,
+        })
     }
 
     /// The wave of each of `members` in one change (e.g. `log4j-core<2.17.1`; per-owner caps

@@ -16,9 +16,7 @@ use crate::governance::rollout::{
     self, ChangeRequest, ChangeRun, ChangeStatus, ChangeView, FleetChange, Member, NextItem,
     Outcome, OutcomeReport, ReportError, Transition, github,
 };
-use crate::store::{
-    ChangeAuditRow, ChangeScope, ChangeSet, FleetChangeRow, MemberRow, OutcomeRow,
-};
+use crate::store::{ChangeAuditRow, ChangeScope, ChangeSet, FleetChangeRow, MemberRow, OutcomeRow};
 
 /// One outcome as given to [`App::report_outcomes`].
 #[derive(Debug, Clone)]
@@ -79,7 +77,12 @@ fn restore(row: FleetChangeRow, members: Vec<MemberRow>) -> Option<ChangeRun> {
 
 fn member_map(rows: Vec<MemberRow>) -> imbl::OrdMap<EntityRef, Member> {
     rows.into_iter()
-        .filter_map(|m| Some((m.entity_ref.parse().ok()?, serde_json::from_value(m.body).ok()?)))
+        .filter_map(|m| {
+            Some((
+                m.entity_ref.parse().ok()?,
+                serde_json::from_value(m.body).ok()?,
+            ))
+        })
         .collect()
 }
 
@@ -180,7 +183,10 @@ impl App {
                 body: json(t),
             });
         }
-        let events = transitions.iter().map(|t| events::change_event(&id, t)).collect();
+        let events = transitions
+            .iter()
+            .map(|t| events::change_event(&id, t))
+            .collect();
         self.enqueue(events, &mut change);
         let scope = ChangeScope::Rollout {
             change: id,
@@ -194,7 +200,10 @@ impl App {
     }
 
     fn change_index(gov: &Governance, id: &str) -> Result<usize, ServiceError> {
-        gov.changes.iter().position(|c| c.id() == id).ok_or_else(|| missing(id))
+        gov.changes
+            .iter()
+            .position(|c| c.id() == id)
+            .ok_or_else(|| missing(id))
     }
 
     /// Creates a fleet change, plans its waves over the fleet and (on the leader) starts it
@@ -209,12 +218,17 @@ impl App {
         let now = self.now();
         let (def, waves) = rollout::validate(req, &fleet, author, now).map_err(invalid_change)?;
         let mut run = ChangeRun::plan(def, &waves, &fleet, now);
-        let transitions = if self.is_leader() { run.control(&fleet, now) } else { Vec::new() };
+        let transitions = if self.is_leader() {
+            run.control(&fleet, now)
+        } else {
+            Vec::new()
+        };
         let view = run.view(&fleet, now);
         let mut gov = (*self.governance()).clone();
         gov.changes.push(run);
         let i = gov.changes.len() - 1;
-        self.commit_change(gov, i, &transitions, ChangeSet::default(), true, now).await?;
+        self.commit_change(gov, i, &transitions, ChangeSet::default(), true, now)
+            .await?;
         Ok(view)
     }
 
@@ -243,7 +257,10 @@ impl App {
         for (n, item) in items.iter().enumerate() {
             let path = format!("/outcomes/{n}/entity");
             let Ok(r) = item.entity.parse::<EntityRef>() else {
-                errors.push(FieldError::new(&path, format!("`{}` is not an entity ref", item.entity)));
+                errors.push(FieldError::new(
+                    &path,
+                    format!("`{}` is not an entity ref", item.entity),
+                ));
                 continue;
             };
             let at = item.at.unwrap_or(now);
@@ -267,9 +284,14 @@ impl App {
                 errors,
             });
         }
-        let transitions = if self.is_leader() { run.control(&fleet, now) } else { Vec::new() };
+        let transitions = if self.is_leader() {
+            run.control(&fleet, now)
+        } else {
+            Vec::new()
+        };
         let state = run.state().to_string();
-        self.commit_change(gov, i, &transitions, change, false, now).await?;
+        self.commit_change(gov, i, &transitions, change, false, now)
+            .await?;
         Ok(Reported {
             accepted: items.len(),
             transitions,
@@ -289,7 +311,10 @@ impl App {
             return Err(ServiceError::Rejected {
                 code: "invalid-change",
                 message: "a reason is required".into(),
-                errors: vec![FieldError::new("/reason", "is required and must not be blank")],
+                errors: vec![FieldError::new(
+                    "/reason",
+                    "is required and must not be blank",
+                )],
             });
         }
         let _turn = self.turn().await?;
@@ -310,7 +335,8 @@ impl App {
                 out
             }
         };
-        self.commit_change(gov, i, &transitions, ChangeSet::default(), false, now).await?;
+        self.commit_change(gov, i, &transitions, ChangeSet::default(), false, now)
+            .await?;
         Ok(transitions)
     }
 
@@ -332,22 +358,34 @@ impl App {
         let _turn = self.turn().await?;
         let fleet = self.fleet();
         let now = self.now();
-        let ids: Vec<String> = self.governance().changes.iter().map(|c| c.id().to_string()).collect();
+        let ids: Vec<String> = self
+            .governance()
+            .changes
+            .iter()
+            .map(|c| c.id().to_string())
+            .collect();
         for id in ids {
             let mut gov = (*self.governance()).clone();
-            let Ok(i) = Self::change_index(&gov, &id) else { continue };
+            let Ok(i) = Self::change_index(&gov, &id) else {
+                continue;
+            };
             let transitions = gov.changes[i].control(&fleet, now);
             if transitions.is_empty() {
                 continue;
             }
-            self.commit_change(gov, i, &transitions, ChangeSet::default(), false, now).await?;
+            self.commit_change(gov, i, &transitions, ChangeSet::default(), false, now)
+                .await?;
         }
         Ok(())
     }
 
     /// When the controller next has something to do by time alone.
     pub(super) fn next_change_deadline(&self) -> Option<DateTime<Utc>> {
-        self.governance().changes.iter().filter_map(ChangeRun::next_deadline).min()
+        self.governance()
+            .changes
+            .iter()
+            .filter_map(ChangeRun::next_deadline)
+            .min()
     }
 
     /// Outcomes from a GitHub delivery: pull requests of a change (by its label or branch
@@ -364,11 +402,18 @@ impl App {
             return Ok(Vec::new());
         }
         let mut work: Vec<(String, Vec<OutcomeInput>)> = Vec::new();
-        for run in self.governance().changes.iter().filter(|c| !c.state().is_final()) {
+        for run in self
+            .governance()
+            .changes
+            .iter()
+            .filter(|c| !c.state().is_final())
+        {
             let mut items = Vec::new();
             for pr in &prs {
                 for r in repository_entities {
-                    let Some(m) = run.members.get(r) else { continue };
+                    let Some(m) = run.members.get(r) else {
+                        continue;
+                    };
                     let ours = run.change.github.as_ref().is_some_and(|g| g.matches(pr))
                         || m.pr_url.as_deref() == Some(pr.pr_url.as_str());
                     if ours && m.state == rollout::MemberState::Active {
@@ -387,7 +432,8 @@ impl App {
         }
         let mut out = Vec::new();
         for (id, items) in work {
-            self.report_outcomes(&id, &items, "github", "github").await?;
+            self.report_outcomes(&id, &items, "github", "github")
+                .await?;
             out.extend(items.into_iter().map(|i| (id.clone(), i.entity, i.outcome)));
         }
         Ok(out)

@@ -112,7 +112,9 @@ macro_rules! rollout_sql {
                             .push_bind(&m.entity_ref)
                             .push_bind(Json(&m.body));
                     });
-                    q.push(" ON CONFLICT (change_id, entity_ref) DO UPDATE SET body = excluded.body");
+                    q.push(
+                        " ON CONFLICT (change_id, entity_ref) DO UPDATE SET body = excluded.body",
+                    );
                     q.build().execute(&mut **tx).await?;
                 }
                 for o in &change.change_outcomes {

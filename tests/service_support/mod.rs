@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod governance;
+pub mod hooks;
 
 use std::sync::Arc;
 use std::time::Duration;

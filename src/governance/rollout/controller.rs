@@ -63,12 +63,18 @@ pub struct ChangeRun {
 fn in_target(change: &FleetChange, fleet: &Fleet, r: &EntityRef) -> Result<(), String> {
     let t = &change.target;
     if let Some(tech) = &t.technology {
-        let range = t.version.as_deref().and_then(|v| VersionRange::parse(v).ok());
+        let range = t
+            .version
+            .as_deref()
+            .and_then(|v| VersionRange::parse(v).ok());
         let technologies = fleet.fact(r, "technologies");
         let found = technologies
             .as_ref()
             .and_then(|v| v.as_array())
-            .and_then(|l| l.iter().find(|x| x.get("id").and_then(|i| i.as_str()) == Some(tech)));
+            .and_then(|l| {
+                l.iter()
+                    .find(|x| x.get("id").and_then(|i| i.as_str()) == Some(tech))
+            });
         let Some(found) = found else {
             return Err(format!("not-targeted: no longer uses {tech}"));
         };
@@ -98,7 +104,9 @@ fn in_target(change: &FleetChange, fleet: &Fleet, r: &EntityRef) -> Result<(), S
 /// Why an entity may not be changed now (`None`: it may).
 fn blocked(fleet: &Fleet, r: &EntityRef) -> Option<Vec<String>> {
     let Some(s) = fleet.scored.get(r) else {
-        return Some(vec!["not-scored: the component is no longer in the catalog".into()]);
+        return Some(vec![
+            "not-scored: the component is no longer in the catalog".into(),
+        ]);
     };
     let e = &s.evaluation.eligibility;
     (!e.eligible).then(|| {
@@ -120,12 +128,19 @@ fn percent(x: f64) -> String {
 impl ChangeRun {
     /// Plans a new change over the fleet: every eligible entity in the target, each in its
     /// wave (caps may add waves past the defined ones, named after the last).
-    pub fn plan(mut change: FleetChange, rollout: &Rollout, fleet: &Fleet, now: DateTime<Utc>) -> ChangeRun {
+    pub fn plan(
+        mut change: FleetChange,
+        rollout: &Rollout,
+        fleet: &Fleet,
+        now: DateTime<Utc>,
+    ) -> ChangeRun {
         let key = change.key();
         let candidates: Vec<(&Entity, &Scored)> = fleet
             .scored
             .iter()
-            .filter(|(r, s)| s.evaluation.eligibility.eligible && in_target(&change, fleet, r).is_ok())
+            .filter(|(r, s)| {
+                s.evaluation.eligibility.eligible && in_target(&change, fleet, r).is_ok()
+            })
             .filter_map(|(r, s)| Some((fleet.catalog.get(r)?, &**s)))
             .collect();
         let waves = fleet.waves_with(rollout, &key, &candidates);
@@ -143,7 +158,11 @@ impl ChangeRun {
                 },
             );
         }
-        let needed = members.values().map(|m| m.wave as usize + 1).max().unwrap_or(0);
+        let needed = members
+            .values()
+            .map(|m| m.wave as usize + 1)
+            .max()
+            .unwrap_or(0);
         let defined = change.waves.len();
         if let Some(last) = change.waves.last().cloned() {
             for n in defined..needed {
@@ -206,7 +225,9 @@ impl ChangeRun {
     /// Takes what another replica wrote: the change's state and some of its components.
     pub fn apply_stored(&mut self, status: ChangeStatus, members: imbl::OrdMap<EntityRef, Member>) {
         self.status = status;
-        self.status.waves.resize(self.change.waves.len(), WaveRun::default());
+        self.status
+            .waves
+            .resize(self.change.waves.len(), WaveRun::default());
         for (r, m) in members {
             self.set(&r, m);
         }
@@ -260,10 +281,21 @@ impl ChangeRun {
         self.dirty.push(r.clone());
     }
 
-    fn transition(&mut self, to: State, actor: &str, reason: String, reasons: Vec<PauseReason>, now: DateTime<Utc>) -> Transition {
+    fn transition(
+        &mut self,
+        to: State,
+        actor: &str,
+        reason: String,
+        reasons: Vec<PauseReason>,
+        now: DateTime<Utc>,
+    ) -> Transition {
         let from = self.status.state;
         self.status.state = to;
-        self.status.paused = if matches!(to, State::Paused(_)) { reasons.clone() } else { Vec::new() };
+        self.status.paused = if matches!(to, State::Paused(_)) {
+            reasons.clone()
+        } else {
+            Vec::new()
+        };
         self.status.updated_at = now;
         Transition {
             at: now,
@@ -281,7 +313,9 @@ impl ChangeRun {
     fn start_wave(&mut self, k: u32, fleet: &Fleet, now: DateTime<Utc>) {
         let list = self.by_wave.get(k as usize).cloned().unwrap_or_default();
         for r in list.iter() {
-            let Some(m) = self.members.get(r) else { continue };
+            let Some(m) = self.members.get(r) else {
+                continue;
+            };
             if m.state != MemberState::Planned {
                 continue;
             }
@@ -292,7 +326,11 @@ impl ChangeRun {
             } else if let Some(blocking) = blocked(fleet, r) {
                 reasons = blocking;
             }
-            m.state = if reasons.is_empty() { MemberState::Active } else { MemberState::Dropped };
+            m.state = if reasons.is_empty() {
+                MemberState::Active
+            } else {
+                MemberState::Dropped
+            };
             m.reasons = reasons;
             self.set(r, m);
         }
@@ -308,14 +346,17 @@ impl ChangeRun {
                 .map(|(r, _)| r.clone())
                 .collect();
             for r in late {
-                self.set(&r, Member {
-                    wave: k,
-                    state: MemberState::Active,
-                    reasons: Vec::new(),
-                    outcome: None,
-                    pr_url: None,
-                    outcome_at: None,
-                });
+                self.set(
+                    &r,
+                    Member {
+                        wave: k,
+                        state: MemberState::Active,
+                        reasons: Vec::new(),
+                        outcome: None,
+                        pr_url: None,
+                        outcome_at: None,
+                    },
+                );
             }
         }
         if let Some(w) = self.status.waves.get_mut(k as usize) {
@@ -367,7 +408,8 @@ impl ChangeRun {
             let failed = self.failed_count(j);
             let max = self.criteria(j).max_failed_share;
             if failed > 0 && share(failed, c.active) > max {
-                let components: Vec<String> = self.failures(j).iter().map(ToString::to_string).collect();
+                let components: Vec<String> =
+                    self.failures(j).iter().map(ToString::to_string).collect();
                 out.push(PauseReason {
                     criterion: "maxFailedShare".into(),
                     wave: Some(j),
@@ -418,7 +460,11 @@ impl ChangeRun {
         let merged_ok = c.active == 0 || merged >= crit.min_merged_share;
         items.push(CriterionView {
             criterion: "minMergedShare".into(),
-            status: if merged_ok { Light::Green } else { Light::Amber },
+            status: if merged_ok {
+                Light::Green
+            } else {
+                Light::Amber
+            },
             message: format!(
                 "{} of {} merged ({}; at least {} needed)",
                 c.merged,
@@ -429,7 +475,9 @@ impl ChangeRun {
             components: Vec::new(),
         });
         let failed = self.failed_count(k);
-        let red = run.started_at.is_some() && failed > 0 && share(failed, c.active) > crit.max_failed_share;
+        let red = run.started_at.is_some()
+            && failed > 0
+            && share(failed, c.active) > crit.max_failed_share;
         items.push(CriterionView {
             criterion: "maxFailedShare".into(),
             status: if red { Light::Red } else { Light::Green },
@@ -439,15 +487,30 @@ impl ChangeRun {
                 percent(share(failed, c.active)),
                 percent(crit.max_failed_share)
             ),
-            components: if failed > 0 { self.failures(k).iter().map(ToString::to_string).collect() } else { Vec::new() },
+            components: if failed > 0 {
+                self.failures(k).iter().map(ToString::to_string).collect()
+            } else {
+                Vec::new()
+            },
         });
         if !crit.checks_after.is_empty() {
-            let missing = if c.merged == 0 { Vec::new() } else { self.checks_missing(k, fleet) };
+            let missing = if c.merged == 0 {
+                Vec::new()
+            } else {
+                self.checks_missing(k, fleet)
+            };
             items.push(CriterionView {
                 criterion: "checksAfter".into(),
-                status: if missing.is_empty() { Light::Green } else { Light::Amber },
+                status: if missing.is_empty() {
+                    Light::Green
+                } else {
+                    Light::Amber
+                },
                 message: if missing.is_empty() {
-                    format!("{} hold on every merged component", crit.checks_after.join(", "))
+                    format!(
+                        "{} hold on every merged component",
+                        crit.checks_after.join(", ")
+                    )
                 } else {
                     format!(
                         "{} do not hold yet on {} merged components",
@@ -472,20 +535,32 @@ impl ChangeRun {
             components: Vec::new(),
         };
         let mut items = vec![
-            item("minSoakMinutes", format!("{} minutes once the wave starts", crit.min_soak_minutes)),
+            item(
+                "minSoakMinutes",
+                format!("{} minutes once the wave starts", crit.min_soak_minutes),
+            ),
             item(
                 "minMergedShare",
-                format!("at least {} of {planned} planned components merged", percent(crit.min_merged_share)),
+                format!(
+                    "at least {} of {planned} planned components merged",
+                    percent(crit.min_merged_share)
+                ),
             ),
             item(
                 "maxFailedShare",
-                format!("pauses past {} failed or reverted", percent(crit.max_failed_share)),
+                format!(
+                    "pauses past {} failed or reverted",
+                    percent(crit.max_failed_share)
+                ),
             ),
         ];
         if !crit.checks_after.is_empty() {
             items.push(item(
                 "checksAfter",
-                format!("{} must hold on every merged component", crit.checks_after.join(", ")),
+                format!(
+                    "{} must hold on every merged component",
+                    crit.checks_after.join(", ")
+                ),
             ));
         }
         items
@@ -507,7 +582,9 @@ impl ChangeRun {
                 })
             })
             .filter(|r| {
-                let Some(s) = fleet.scored.get(*r) else { return true };
+                let Some(s) = fleet.scored.get(*r) else {
+                    return true;
+                };
                 checks
                     .iter()
                     .any(|c| !c.is_some_and(|i| s.evaluation.statuses[i].satisfies()))
@@ -527,31 +604,69 @@ impl ChangeRun {
                         break;
                     }
                     self.start_wave(0, fleet, now);
-                    out.push(self.transition(State::Active(0), CONTROLLER, "the start time came".into(), Vec::new(), now));
+                    out.push(self.transition(
+                        State::Active(0),
+                        CONTROLLER,
+                        "the start time came".into(),
+                        Vec::new(),
+                        now,
+                    ));
                 }
                 State::Active(k) => {
                     let crossed = self.crossed(k);
                     if !crossed.is_empty() {
-                        let reason = crossed.iter().map(|c| c.message.as_str()).collect::<Vec<_>>().join("; ");
-                        out.push(self.transition(State::Paused(k), CONTROLLER, reason, crossed, now));
+                        let reason = crossed
+                            .iter()
+                            .map(|c| c.message.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ");
+                        out.push(self.transition(
+                            State::Paused(k),
+                            CONTROLLER,
+                            reason,
+                            crossed,
+                            now,
+                        ));
                         break;
                     }
                     let items = self.advance_items(k, fleet, now);
                     if items.iter().any(|i| i.status != Light::Green) {
                         break;
                     }
-                    let summary = items.iter().map(|i| i.message.as_str()).collect::<Vec<_>>().join("; ");
+                    let summary = items
+                        .iter()
+                        .map(|i| i.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ");
                     self.status.waves[k as usize].completed_at = Some(now);
-                    out.push(self.transition(State::Complete(k), CONTROLLER, summary, Vec::new(), now));
+                    out.push(self.transition(
+                        State::Complete(k),
+                        CONTROLLER,
+                        summary,
+                        Vec::new(),
+                        now,
+                    ));
                 }
                 State::Complete(k) => {
                     let next = k + 1;
                     if next as usize >= self.change.waves.len() {
-                        out.push(self.transition(State::Done, CONTROLLER, "every wave is complete".into(), Vec::new(), now));
+                        out.push(self.transition(
+                            State::Done,
+                            CONTROLLER,
+                            "every wave is complete".into(),
+                            Vec::new(),
+                            now,
+                        ));
                     } else {
                         self.start_wave(next, fleet, now);
                         let reason = format!("wave {k} is complete");
-                        out.push(self.transition(State::Active(next), CONTROLLER, reason, Vec::new(), now));
+                        out.push(self.transition(
+                            State::Active(next),
+                            CONTROLLER,
+                            reason,
+                            Vec::new(),
+                            now,
+                        ));
                     }
                 }
                 State::Paused(_) | State::Cancelled | State::Done => break,
@@ -573,10 +688,16 @@ impl ChangeRun {
         };
         match m.state {
             MemberState::Planned => {
-                return Err(ReportError::NotStarted { entity: r.to_string(), wave: m.wave });
+                return Err(ReportError::NotStarted {
+                    entity: r.to_string(),
+                    wave: m.wave,
+                });
             }
             MemberState::Dropped => {
-                return Err(ReportError::Dropped { entity: r.to_string(), reasons: m.reasons.join("; ") });
+                return Err(ReportError::Dropped {
+                    entity: r.to_string(),
+                    reasons: m.reasons.join("; "),
+                });
             }
             MemberState::Active => {}
         }
@@ -591,7 +712,12 @@ impl ChangeRun {
     }
 
     /// Pauses by hand.
-    pub fn pause(&mut self, reason: &str, actor: &str, now: DateTime<Utc>) -> Result<Transition, ReportError> {
+    pub fn pause(
+        &mut self,
+        reason: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Transition, ReportError> {
         match self.status.state {
             State::Planned | State::Active(_) | State::Complete(_) => {
                 let wave = self.status.state.wave().unwrap_or(0);
@@ -603,7 +729,9 @@ impl ChangeRun {
                 }];
                 Ok(self.transition(State::Paused(wave), actor, reason.to_string(), why, now))
             }
-            s => Err(ReportError::State(format!("a change that is {s} cannot be paused"))),
+            s => Err(ReportError::State(format!(
+                "a change that is {s} cannot be paused"
+            ))),
         }
     }
 
@@ -626,15 +754,27 @@ impl ChangeRun {
             let failed: Vec<String> = self.failures(j).iter().map(ToString::to_string).collect();
             self.status.waves[j as usize].acknowledged.extend(failed);
         }
-        let to = if self.status.waves[k as usize].started_at.is_some() { State::Active(k) } else { State::Planned };
+        let to = if self.status.waves[k as usize].started_at.is_some() {
+            State::Active(k)
+        } else {
+            State::Planned
+        };
         let mut out = vec![self.transition(to, actor, reason.to_string(), Vec::new(), now)];
         out.extend(self.control(fleet, now));
         Ok(out)
     }
 
-    pub fn cancel(&mut self, reason: &str, actor: &str, now: DateTime<Utc>) -> Result<Transition, ReportError> {
+    pub fn cancel(
+        &mut self,
+        reason: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Transition, ReportError> {
         if self.status.state.is_final() {
-            return Err(ReportError::State(format!("the change is already {}", self.status.state)));
+            return Err(ReportError::State(format!(
+                "the change is already {}",
+                self.status.state
+            )));
         }
         Ok(self.transition(State::Cancelled, actor, reason.to_string(), Vec::new(), now))
     }
@@ -663,7 +803,11 @@ impl ChangeRun {
         if cap.is_some() {
             for list in &self.by_wave[..=k as usize] {
                 for r in list.iter() {
-                    if self.members.get(r).is_some_and(|m| m.outcome.is_some_and(Outcome::open)) {
+                    if self
+                        .members
+                        .get(r)
+                        .is_some_and(|m| m.outcome.is_some_and(Outcome::open))
+                    {
                         *open.entry(owner_of(r)).or_default() += 1;
                     }
                 }
@@ -671,7 +815,9 @@ impl ChangeRun {
         }
         let mut out = Vec::new();
         for r in self.by_wave[k as usize].iter() {
-            let Some(m) = self.members.get(r) else { continue };
+            let Some(m) = self.members.get(r) else {
+                continue;
+            };
             if m.state != MemberState::Active || m.outcome.is_some() {
                 continue;
             }
@@ -688,7 +834,9 @@ impl ChangeRun {
                 entity: r.to_string(),
                 owner: owner.map(|o| o.to_string()),
                 wave: k,
-                repository: e.and_then(|e| e.metadata.annotations.get("github.com/project-slug")).map(str::to_string),
+                repository: e
+                    .and_then(|e| e.metadata.annotations.get("github.com/project-slug"))
+                    .map(str::to_string),
             });
         }
         out
@@ -724,7 +872,11 @@ impl ChangeRun {
         }
         let mut teams: BTreeMap<Option<String>, WaveCounts> = BTreeMap::new();
         for (r, m) in &self.members {
-            let owner = fleet.catalog.get(r).and_then(|e| e.owner()).map(ToString::to_string);
+            let owner = fleet
+                .catalog
+                .get(r)
+                .and_then(|e| e.owner())
+                .map(ToString::to_string);
             teams.entry(owner).or_default().apply(m, 1);
         }
         ChangeView {
@@ -734,7 +886,10 @@ impl ChangeRun {
             paused_reasons: self.status.paused.clone(),
             totals,
             wave_views: waves,
-            teams: teams.into_iter().map(|(owner, counts)| TeamView { owner, counts }).collect(),
+            teams: teams
+                .into_iter()
+                .map(|(owner, counts)| TeamView { owner, counts })
+                .collect(),
             updated_at: self.status.updated_at,
         }
     }
@@ -743,7 +898,11 @@ impl ChangeRun {
     pub fn member_views(&self, fleet: &Fleet, wave: Option<u32>) -> Vec<MemberView> {
         let view = |r: &EntityRef, m: &Member| MemberView {
             entity: r.to_string(),
-            owner: fleet.catalog.get(r).and_then(|e| e.owner()).map(ToString::to_string),
+            owner: fleet
+                .catalog
+                .get(r)
+                .and_then(|e| e.owner())
+                .map(ToString::to_string),
             wave: m.wave,
             state: m.state,
             outcome: m.outcome,
@@ -755,7 +914,11 @@ impl ChangeRun {
             Some(k) => self
                 .by_wave
                 .get(k as usize)
-                .map(|l| l.iter().filter_map(|r| Some(view(r, self.members.get(r)?))).collect())
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|r| Some(view(r, self.members.get(r)?)))
+                        .collect()
+                })
                 .unwrap_or_default(),
             None => self.members.iter().map(|(r, m)| view(r, m)).collect(),
         }

@@ -62,7 +62,11 @@ pub fn outcomes(event: &str, payload: &Value) -> Vec<PrOutcome> {
             let labels = pr
                 .get("labels")
                 .and_then(Value::as_array)
-                .map(|l| l.iter().filter_map(|x| text(x, "/name").map(str::to_string)).collect())
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|x| text(x, "/name").map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
             let url = text(pr, "/html_url")
                 .map(str::to_string)
@@ -109,7 +113,9 @@ pub fn outcomes(event: &str, payload: &Value) -> Vec<PrOutcome> {
 impl GithubMatch {
     /// Whether the pull request belongs to the change by its label or branch.
     pub fn matches(&self, pr: &PrOutcome) -> bool {
-        self.label.as_ref().is_some_and(|l| pr.labels.iter().any(|x| x == l))
+        self.label
+            .as_ref()
+            .is_some_and(|l| pr.labels.iter().any(|x| x == l))
             || self
                 .branch_prefix
                 .as_ref()
@@ -137,16 +143,31 @@ mod tests {
     #[test]
     fn pull_request_actions_map_to_outcomes() {
         let o = |a, m, b, t| outcomes("pull_request", &pr(a, m, b, t));
-        assert_eq!(o("opened", false, "fleet/log4j", "Bump")[0].outcome, Outcome::Opened);
-        assert_eq!(o("closed", true, "fleet/log4j", "Bump")[0].outcome, Outcome::Merged);
-        assert_eq!(o("closed", false, "fleet/log4j", "Bump")[0].outcome, Outcome::ClosedUnmerged);
+        assert_eq!(
+            o("opened", false, "fleet/log4j", "Bump")[0].outcome,
+            Outcome::Opened
+        );
+        assert_eq!(
+            o("closed", true, "fleet/log4j", "Bump")[0].outcome,
+            Outcome::Merged
+        );
+        assert_eq!(
+            o("closed", false, "fleet/log4j", "Bump")[0].outcome,
+            Outcome::ClosedUnmerged
+        );
         assert!(o("labeled", false, "fleet/log4j", "Bump").is_empty());
         let revert = &o("closed", true, "revert-42-fleet/log4j", "Revert \"Bump\"")[0];
         assert_eq!(revert.outcome, Outcome::Reverted);
         assert_eq!(revert.branch, "fleet/log4j");
-        let m = GithubMatch { label: None, branch_prefix: Some("fleet/".into()) };
+        let m = GithubMatch {
+            label: None,
+            branch_prefix: Some("fleet/".into()),
+        };
         assert!(m.matches(revert));
-        let by_label = GithubMatch { label: Some("fleet:log4j".into()), branch_prefix: None };
+        let by_label = GithubMatch {
+            label: Some("fleet:log4j".into()),
+            branch_prefix: None,
+        };
         assert!(by_label.matches(&o("opened", false, "other", "Bump")[0]));
         assert!(!m.matches(&o("opened", false, "feature/x", "Bump")[0]));
     }
@@ -162,7 +183,10 @@ mod tests {
         let got = outcomes("check_suite", &p);
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].outcome, Outcome::CiFailed);
-        assert_eq!(got[1].pr_url, "https://github.com/acme/billing-service/pull/43");
+        assert_eq!(
+            got[1].pr_url,
+            "https://github.com/acme/billing-service/pull/43"
+        );
         let ok = json!({"action": "completed", "repository": {"full_name": "a/b"},
                         "check_suite": {"conclusion": "success", "pull_requests": [{"number": 1}]}});
         assert!(outcomes("check_suite", &ok).is_empty());

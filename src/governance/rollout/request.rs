@@ -81,7 +81,10 @@ fn share(v: Option<f64>, path: &str, errors: &mut Vec<FieldError>) -> Option<f64
     if (0.0..=1.0).contains(&v) {
         Some(v)
     } else {
-        errors.push(FieldError::new(path, format!("{v} is not a share between 0 and 1")));
+        errors.push(FieldError::new(
+            path,
+            format!("{v} is not a share between 0 and 1"),
+        ));
         None
     }
 }
@@ -98,10 +101,18 @@ fn criteria(
     if let Some(m) = over.min_soak_minutes {
         c.min_soak_minutes = m;
     }
-    if let Some(s) = share(over.min_merged_share, &format!("{path}/minMergedShare"), errors) {
+    if let Some(s) = share(
+        over.min_merged_share,
+        &format!("{path}/minMergedShare"),
+        errors,
+    ) {
         c.min_merged_share = s;
     }
-    if let Some(s) = share(over.max_failed_share, &format!("{path}/maxFailedShare"), errors) {
+    if let Some(s) = share(
+        over.max_failed_share,
+        &format!("{path}/maxFailedShare"),
+        errors,
+    ) {
         c.max_failed_share = s;
     }
     if let Some(checks) = &over.checks_after {
@@ -126,9 +137,16 @@ fn criteria(
     c
 }
 
-fn target(req: &Option<TargetRequest>, fleet: &Fleet, errors: &mut Vec<FieldError>) -> Option<Target> {
+fn target(
+    req: &Option<TargetRequest>,
+    fleet: &Fleet,
+    errors: &mut Vec<FieldError>,
+) -> Option<Target> {
     let Some(t) = req else {
-        errors.push(FieldError::new("/target", "is required: `technology` or `check`"));
+        errors.push(FieldError::new(
+            "/target",
+            "is required: `technology` or `check`",
+        ));
         return None;
     };
     match (&t.technology, &t.check) {
@@ -136,7 +154,9 @@ fn target(req: &Option<TargetRequest>, fleet: &Fleet, errors: &mut Vec<FieldErro
             let Some((id, range)) = split_technology(text) else {
                 errors.push(FieldError::new(
                     "/target/technology",
-                    format!("`{text}` is not `<technology> <version range>`, e.g. `log4j-core <2.17.1`"),
+                    format!(
+                        "`{text}` is not `<technology> <version range>`, e.g. `log4j-core <2.17.1`"
+                    ),
                 ));
                 return None;
             };
@@ -152,7 +172,10 @@ fn target(req: &Option<TargetRequest>, fleet: &Fleet, errors: &mut Vec<FieldErro
         }
         (None, Some(check)) => {
             if fleet.engine.check(check).is_none() {
-                errors.push(FieldError::new("/target/check", format!("unknown check `{check}`")));
+                errors.push(FieldError::new(
+                    "/target/check",
+                    format!("unknown check `{check}`"),
+                ));
                 return None;
             }
             Some(Target {
@@ -173,13 +196,21 @@ fn target(req: &Option<TargetRequest>, fleet: &Fleet, errors: &mut Vec<FieldErro
 
 fn github(req: &Option<GithubMatchRequest>, errors: &mut Vec<FieldError>) -> Option<GithubMatch> {
     let g = req.as_ref()?;
-    let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
     let m = GithubMatch {
         label: text(&g.label),
         branch_prefix: text(&g.branch_prefix),
     };
     if m.label.is_none() && m.branch_prefix.is_none() {
-        errors.push(FieldError::new("/github", "give a `label` or a `branchPrefix`"));
+        errors.push(FieldError::new(
+            "/github",
+            "give a `label` or a `branchPrefix`",
+        ));
         return None;
     }
     Some(m)
@@ -197,7 +228,10 @@ pub fn validate(
     let name = required(&req.name, "/name", &mut errors).map(str::to_string);
     let owner = required(&req.owner, "/owner", &mut errors).map(str::to_string);
     let target = target(&req.target, fleet, &mut errors);
-    let def = req.rollout.clone().or_else(|| fleet.engine.policy.rollout_def.clone());
+    let def = req
+        .rollout
+        .clone()
+        .or_else(|| fleet.engine.policy.rollout_def.clone());
     let compiled = match &def {
         None => {
             errors.push(FieldError::new(
@@ -206,12 +240,20 @@ pub fn validate(
             ));
             None
         }
-        Some(def) => match Rollout::compile(def, &fleet.engine.checks, &fleet.engine.tracks, false) {
+        Some(def) => match Rollout::compile(def, &fleet.engine.checks, &fleet.engine.tracks, false)
+        {
             Ok((r, _)) => Some(r),
             Err(errs) => {
-                let prefix = if req.rollout.is_some() { "" } else { "/fleetPolicy" };
+                let prefix = if req.rollout.is_some() {
+                    ""
+                } else {
+                    "/fleetPolicy"
+                };
                 for e in errs {
-                    errors.push(FieldError::new(&format!("{prefix}{}", e.pointer), e.message));
+                    errors.push(FieldError::new(
+                        &format!("{prefix}{}", e.pointer),
+                        e.message,
+                    ));
                 }
                 None
             }
@@ -238,7 +280,12 @@ pub fn validate(
         }
     }
     let github = github(&req.github, &mut errors);
-    let start = match req.start.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let start = match req
+        .start
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => Some(now),
         Some(_) => crate::governance::time(&req.start, "/start", &mut errors),
     };
