@@ -11,6 +11,8 @@
 //! - the root department's rollup over the whole fleet (p50/p99);
 //! - the whole fleet's eligibility as streamed NDJSON, first to last byte;
 //! - an impact preview of a stricter check over the whole fleet;
+//! - a fleet change over the whole fleet (`rollout` step): created and planned, `…/next` for a
+//!   first wave of about 20,000 components, and 10,000 outcomes one per request (p50/p99);
 //! - the server's resident memory (peak and at the end);
 //! - on Postgres, a second replica on the same store (`replicas` step): how long a fact pushed
 //!   to one replica takes to show in the other's health (p50/p99), how long the second takes
@@ -28,6 +30,7 @@
 mod env;
 mod fleet;
 mod load;
+mod rollout;
 
 use env::env_or;
 use std::io::{BufRead, BufReader};
@@ -76,6 +79,7 @@ struct Report {
     rss_end_mib: f64,
     restart: Option<Restart>,
     replicas: Option<Replicas>,
+    rollout: Option<rollout::Rollout>,
 }
 
 /// Two replicas on one Postgres (`replicas` step).
@@ -154,8 +158,8 @@ fn run() -> Result<(), String> {
 struct Steps(Vec<String>);
 
 impl Steps {
-    const ALL: [&'static str; 7] = [
-        "reload", "push", "load", "export", "preview", "replicas", "restart",
+    const ALL: [&'static str; 8] = [
+        "reload", "push", "load", "export", "preview", "rollout", "replicas", "restart",
     ];
 
     fn from_env() -> Result<Steps, String> {
@@ -371,6 +375,19 @@ async fn bench_store(
         preview.push(impact_preview(&client, &server.base).await?);
     }
     eprintln!("eligibility export {export:.3?}, preview {preview:.3?}");
+    let rollout = if steps.has("rollout") {
+        let r = rollout::run(&client, &server.base).await?;
+        eprintln!(
+            "fleet change: created in {:.2} s, next {:.3?} / {:.3?} s, outcome p99 {} µs",
+            r.create.as_secs_f64(),
+            r.next_json,
+            r.next_ndjson,
+            r.outcomes.p99_us
+        );
+        Some(r)
+    } else {
+        None
+    };
     let (rss_peak_mib, rss_end_mib) = rss(server.child.id())?;
     let (server, replicas) = if steps.has("replicas") && store == "postgres" {
         let (server, r) = replicas(server, url, fleet, &client).await?;
@@ -399,6 +416,7 @@ async fn bench_store(
         rss_end_mib,
         restart,
         replicas,
+        rollout,
     })
 }
 
@@ -841,6 +859,53 @@ fn print_reports(n: usize, rate: u64, seconds: u64, reports: &[Report]) {
         &|r| {
             let (s, changed) = median_by(&r.preview, |e| e.0);
             format!("{s:.2} s ({changed} entities change)")
+        },
+    );
+    let change = |r: &Report, f: &dyn Fn(&rollout::Rollout) -> String| {
+        r.rollout.as_ref().map_or("—".to_string(), f)
+    };
+    row(
+        "fleet change over the fleet: created and planned",
+        "",
+        &|r| {
+            change(r, &|x| {
+                format!("{:.2} s ({} components)", x.create.as_secs_f64(), x.members)
+            })
+        },
+    );
+    row(
+        "… `next` for its first wave, JSON / NDJSON (each of 3 runs)",
+        "≤ 100 ms",
+        &|r| {
+            change(r, &|x| {
+                let runs = |v: &[f64]| {
+                    v.iter()
+                        .map(|s| format!("{:.0}", s * 1000.0))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                format!(
+                    "{} / {} ms ({} components)",
+                    runs(&x.next_json),
+                    runs(&x.next_ndjson),
+                    x.wave
+                )
+            })
+        },
+    );
+    row(
+        "… one outcome applied and decided, p50 / p99 / max (10,000, one per request)",
+        "p99 ≤ 20 ms",
+        &|r| {
+            change(r, &|x| {
+                format!(
+                    "{} / {} / {} (then {})",
+                    ms(x.outcomes.p50_us),
+                    ms(x.outcomes.p99_us),
+                    ms(x.outcomes.max_us),
+                    x.state
+                )
+            })
         },
     );
     row("server resident memory, peak / end", "≤ 500 MB", &|r| {
