@@ -308,3 +308,88 @@ fn a_large_facts_file_streams_the_same_lines_as_the_general_path() {
     // `null` is a present value (not `unknown`), and not `true`.
     assert_eq!(first["results"]["owner"], "fail");
 }
+
+/// `change simulate` replays the example change's scripted outcomes: the waves advance as
+/// soaks end, the burst of CI failures pauses it with the components named, the scripted
+/// resume continues it, and it ends done — the same transitions the service makes.
+#[test]
+fn the_example_change_simulates_to_done() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/fleet/changes");
+    let change = root.join("log4j.yaml");
+    let outcomes = root.join("log4j-outcomes.ndjson");
+    let args = [
+        "change",
+        "simulate",
+        "--change",
+        change.to_str().unwrap(),
+        "--outcomes",
+        outcomes.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    let o = tech_health(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sim: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(sim["state"], "done");
+    assert_eq!(sim["refused"], serde_json::json!([]));
+    let moves: Vec<String> = sim["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| format!("{} {}", t["at"].as_str().unwrap(), t["to"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            "2026-12-01T09:00:00Z wave-0-active",
+            "2026-12-01T09:30:00Z wave-0-complete",
+            "2026-12-01T09:30:00Z wave-1-active",
+            "2026-12-01T10:30:00Z wave-1-complete",
+            "2026-12-01T10:30:00Z wave-2-active",
+            "2026-12-01T11:12:00Z paused",
+            "2026-12-01T11:30:00Z wave-2-active",
+            "2026-12-01T11:50:00Z wave-2-complete",
+            "2026-12-01T11:50:00Z wave-3-active",
+            "2026-12-01T12:50:00Z wave-3-complete",
+            "2026-12-01T12:50:00Z done",
+        ]
+    );
+    let paused = &sim["transitions"][5]["reasons"][0];
+    assert_eq!(paused["criterion"], "maxFailedShare");
+    assert_eq!(
+        paused["components"],
+        serde_json::json!([
+            "component:default/payment-gateway-adapter",
+            "component:default/podcast-catalog"
+        ])
+    );
+
+    // Stricter criteria, same outcomes: the first failure already pauses it.
+    let strict = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(&change)
+        .unwrap()
+        .replace("maxFailedShare: 0.25", "maxFailedShare: 0.1");
+    let strict_change = strict.path().join("strict.yaml");
+    std::fs::write(&strict_change, text).unwrap();
+    let mut args = args;
+    args[3] = strict_change.to_str().unwrap();
+    let o = tech_health(&args);
+    let sim: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let tos: Vec<&str> = sim["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(tos[5], "paused", "{sim:#}");
+    assert_eq!(sim["transitions"][5]["at"], "2026-12-01T11:10:00Z");
+
+    // A line that is neither an outcome nor a move names its line.
+    let bad = strict.path().join("bad.ndjson");
+    std::fs::write(&bad, "{\"entity\": \"component:default/feature-flags\", \"outcome\": \"merged\", \"at\": \"2026-12-01T09:05:00Z\"}\n{\"resume\": \"x\"}\n").unwrap();
+    args[5] = bad.to_str().unwrap();
+    let o = tech_health(&args);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.ndjson:2:"), "{err}");
+}
