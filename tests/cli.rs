@@ -336,7 +336,13 @@ fn the_example_change_simulates_to_done() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| format!("{} {}", t["at"].as_str().unwrap(), t["to"].as_str().unwrap()))
+        .map(|t| {
+            format!(
+                "{} {}",
+                t["at"].as_str().unwrap(),
+                t["to"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(
         moves,

@@ -413,3 +413,122 @@ async fn three_replicas_on_one_postgres_agree_and_survive_the_leader_killed() {
         ids.len()
     );
 }
+
+/// The state of a fleet change as one replica answers it.
+async fn change_state(http: &reqwest::Client, r: &Replica, id: &str) -> String {
+    get(http, &format!("{}/api/v1/changes/{id}", r.base)).await["state"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Waits until every replica says the change is in `state`.
+async fn change_in(http: &reqwest::Client, replicas: &[&Replica], id: &str, state: &str) {
+    let started = Instant::now();
+    loop {
+        let mut states = BTreeSet::new();
+        for r in replicas {
+            states.insert(change_state(http, r, id).await);
+        }
+        if states.len() == 1 && states.contains(state) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the change never reached {state} on every replica: {states:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A fleet change created and fed on a replica that does not lead is moved on by the leader,
+/// and every replica answers the same state; each transition's event is delivered once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_leader_moves_a_fleet_change_whichever_replica_takes_its_outcomes() {
+    let Some(db) = TestDb::postgres().await else {
+        eprintln!("TECH_HEALTH_TEST_POSTGRES_URL not set: the replica test is skipped");
+        return;
+    };
+    let (hook, delivered) = receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("settings.yaml");
+    std::fs::write(
+        &settings,
+        format!("events:\n  webhooks:\n    - {{ url: {hook}, secretEnv: {SECRET_ENV} }}\n"),
+    )
+    .unwrap();
+    let replicas: Vec<Replica> = ["lead", "follow"]
+        .iter()
+        .map(|n| start(n, &db, &settings, &dir.path().join(n)))
+        .collect();
+    let http = reqwest::Client::new();
+    let all: Vec<&Replica> = replicas.iter().collect();
+    assert_eq!(
+        agreed_leader(&http, &all, Duration::from_secs(10)).await,
+        "lead"
+    );
+    let follower = &replicas[1];
+
+    // Created on the follower: planned there; the leader starts it.
+    let change = json!({ "name": "log4j-core 2.17.1", "owner": "group:default/platform",
+        "target": { "technology": "log4j-core <2.17.1" },
+        "criteria": { "minSoakMinutes": 0, "minMergedShare": 1.0, "maxFailedShare": 0.25 } });
+    let created = http
+        .post(format!("{}/api/v1/changes", follower.base))
+        .bearer_auth(TOKEN)
+        .json(&change)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(
+        created["state"], "planned",
+        "a follower does not move it: {created}"
+    );
+    let id = created["id"].as_str().unwrap().to_string();
+    change_in(&http, &all, &id, "wave-0-active").await;
+
+    // Its one platform component merged, reported to the follower: the leader completes the
+    // wave and starts the next, and both replicas say so.
+    let r = http
+        .post(format!("{}/api/v1/changes/{id}/outcomes", follower.base))
+        .bearer_auth(TOKEN)
+        .json(&json!({ "outcomes": [{ "entity": "component:default/feature-flags", "outcome": "merged" }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    change_in(&http, &all, &id, "wave-1-active").await;
+    let t = get(
+        &http,
+        &format!("{}/api/v1/changes/{id}/transitions", follower.base),
+    )
+    .await;
+    let tos: Vec<&str> = t
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        tos,
+        ["wave-0-active", "wave-0-complete", "wave-1-active"],
+        "each move once"
+    );
+
+    // One event per transition, each delivered once.
+    let started = Instant::now();
+    while delivered.lock().len() < 3 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "events missing: {:?}",
+            delivered.lock()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let ids = delivered.lock().clone();
+    let distinct: BTreeSet<&String> = ids.iter().collect();
+    assert_eq!((ids.len(), distinct.len()), (3, 3), "{ids:?}");
+}

@@ -145,6 +145,8 @@ impl App {
             }
         }
         self.publish_governance(gov, false);
+        // On the leader, the controller looks at what another replica changed.
+        self.wake.notify_one();
         Ok(())
     }
 
