@@ -128,6 +128,7 @@ pub struct OutcomeGql {
     pub at: Option<DateTime<Utc>>,
 }
 
+/// The root mutation: fleet changes.
 #[derive(Default)]
 pub struct RootMutation;
 
@@ -137,7 +138,7 @@ fn who<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Principal> {
     })
 }
 
-#[Object]
+#[Object(name = "Mutation")]
 impl RootMutation {
     /// Creates a fleet change; `input` is the body of `POST /api/v1/changes`.
     async fn create_change(

@@ -508,12 +508,17 @@ impl ChangeRun {
                 },
                 message: if missing.is_empty() {
                     format!(
-                        "{} hold on every merged component",
-                        crit.checks_after.join(", ")
+                        "{} {} on every merged component",
+                        crit.checks_after.join(", "),
+                        if crit.checks_after.len() == 1 {
+                            "holds"
+                        } else {
+                            "hold"
+                        }
                     )
                 } else {
                     format!(
-                        "{} do not hold yet on {} merged components",
+                        "{} not yet holding on {} merged components",
                         crit.checks_after.join(", "),
                         missing.len()
                     )
