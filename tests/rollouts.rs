@@ -499,8 +499,58 @@ async fn bad_changes_are_refused_with_their_fields(db: &TestDb) {
     assert_eq!(status, 404);
 }
 
+/// A planned component that loses eligibility before its wave starts drops out of it, with its
+/// blocking reasons; the orchestrator is not offered it and its outcomes are refused.
+async fn a_component_that_loses_eligibility_drops_out(db: &TestDb) {
+    let s = start(db, &rollout_settings("http://127.0.0.1:9/unused")).await;
+    start_clock(&s);
+    let mut change = example_change();
+    change["criteria"]["minSoakMinutes"] = json!(0);
+    change["waveCriteria"]["platform"]["minSoakMinutes"] = json!(0);
+    let (status, c) = s.post("/api/v1/changes", Some(BOT), &change).await;
+    assert_eq!(status, 201, "{c}");
+    let id = c["id"].as_str().unwrap().to_string();
+
+    // search-service (wave 2) turns red on its default branch while wave 0 runs.
+    let red = json!([{ "entity": SEARCH, "collector": "ci",
+                       "facts": { "ciGreenOnDefaultBranch": false } }]);
+    let (status, r) = s.post("/api/v1/facts", Some(WRITER), &red).await;
+    assert_eq!(status, 200, "{r}");
+    report(&s, &id, json!([merged(FEATURE_FLAGS)])).await;
+    wait_state(&s, &id, "wave-1-active").await;
+    report(&s, &id, json!([merged(ROYALTY)])).await;
+    let c = wait_state(&s, &id, "wave-2-active").await;
+    assert_eq!(c["waveViews"][2]["counts"]["active"], 3, "{c:#}");
+    assert_eq!(c["waveViews"][2]["counts"]["dropped"], 1);
+    let (_, dropped) = s
+        .get(&format!(
+            "/api/v1/changes/{id}/components?wave=2&state=dropped"
+        ))
+        .await;
+    assert_eq!(entities(&dropped), [SEARCH]);
+    let reasons = dropped[0]["reasons"].as_array().unwrap();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.as_str().unwrap().starts_with("ci-red: ")),
+        "{dropped}"
+    );
+    let (_, next) = s.get(&format!("/api/v1/changes/{id}/next")).await;
+    assert_eq!(entities(&next["items"]), [INGESTION, PAYMENTS, PODCASTS]);
+    let (status, e) = report(&s, &id, json!([merged(SEARCH)])).await;
+    assert_eq!(status, 422, "{e}");
+    assert!(
+        e["error"]["details"]["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("dropped"),
+        "{e}"
+    );
+}
+
 on_both_stores! {
     the_example_change_runs_end_to_end => super::the_example_change_runs_end_to_end;
     graphql_reads_and_steers_changes => super::graphql_reads_and_steers_changes;
     bad_changes_are_refused_with_their_fields => super::bad_changes_are_refused_with_their_fields;
+    a_component_that_loses_eligibility_drops_out => super::a_component_that_loses_eligibility_drops_out;
 }
