@@ -120,7 +120,6 @@ impl FleetChange {
 /// What the orchestrator (or GitHub) says happened to one component's change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Enum)]
 #[serde(rename_all = "kebab-case")]
-
 pub enum Outcome {
     Opened,
     Merged,
