@@ -95,6 +95,15 @@ export const BurnupChart = ({
       >
         <title>{`Scope: ${scope} components`}</title>
       </line>
+      <text
+        x={right}
+        y={scale.y(scope) - 4}
+        textAnchor="end"
+        fontSize={11}
+        fill={text}
+      >
+        {`scope ${scope}`}
+      </text>
       <text x={box.left} y={box.height - 8} fontSize={11} fill={text}>
         {formatTimestamp(first.at)}
       </text>

@@ -126,8 +126,8 @@ describe('FleetChangePage', () => {
     ).toHaveLength(2);
 
     // The history, newest first: the controller's pause.
-    const history = screen.getByRole('table', { name: 'Transitions' });
-    expect(within(history).getAllByRole('row')[1]).toHaveTextContent(
+    const history = screen.getByRole('list', { name: 'Transitions' });
+    expect(within(history).getAllByRole('listitem')[0]).toHaveTextContent(
       'wave-2-active → paused',
     );
   });

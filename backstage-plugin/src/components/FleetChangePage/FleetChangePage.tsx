@@ -119,7 +119,7 @@ export const FleetChangeContent = (props: {
           </InfoCard>
         </Grid>
         <Grid item xs={12} md={6}>
-          <InfoCard title="History" noPadding>
+          <InfoCard title="History">
             <TransitionList transitions={transitions} />
           </InfoCard>
         </Grid>

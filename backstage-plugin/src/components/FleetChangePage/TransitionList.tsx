@@ -1,39 +1,39 @@
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
-import TableRow from '@material-ui/core/TableRow';
+import { makeStyles } from '@material-ui/core/styles';
+import Typography from '@material-ui/core/Typography';
 import type { ChangeTransition } from '../../api/types';
 import { formatTimestamp } from '../common';
 
-/** Every move of the change, newest first: when, from what to what, who and why. */
+const useStyles = makeStyles(theme => ({
+  list: { listStyle: 'none', margin: 0, padding: 0 },
+  item: {
+    padding: theme.spacing(1, 0),
+    borderBottom: `1px solid ${theme.palette.divider}`,
+    '&:last-child': { borderBottom: 'none' },
+  },
+}));
+
+/** Every move of the change, newest first: from what to what, when, by whom and why. */
 export const TransitionList = ({
   transitions,
 }: {
   transitions: ChangeTransition[];
-}) => (
-  <Table size="small" aria-label="Transitions">
-    <TableHead>
-      <TableRow>
-        <TableCell>When</TableCell>
-        <TableCell>From → to</TableCell>
-        <TableCell>By</TableCell>
-        <TableCell>Why</TableCell>
-      </TableRow>
-    </TableHead>
-    <TableBody>
+}) => {
+  const classes = useStyles();
+  return (
+    <ol className={classes.list} aria-label="Transitions">
       {[...transitions].reverse().map((t, index) => (
-        <TableRow key={`${t.at}:${t.to}:${index}`}>
-          <TableCell style={{ whiteSpace: 'nowrap' }}>
-            {formatTimestamp(t.at)}
-          </TableCell>
-          <TableCell style={{ whiteSpace: 'nowrap' }}>
-            {t.from} → {t.to}
-          </TableCell>
-          <TableCell>{t.actor}</TableCell>
-          <TableCell>{t.reason}</TableCell>
-        </TableRow>
+        <li key={`${t.at}:${t.to}:${index}`} className={classes.item}>
+          <Typography variant="body2">
+            <strong>
+              {t.from} → {t.to}
+            </strong>
+          </Typography>
+          <Typography variant="caption" color="textSecondary" component="p">
+            {formatTimestamp(t.at)} · {t.actor}
+          </Typography>
+          <Typography variant="body2">{t.reason}</Typography>
+        </li>
       ))}
-    </TableBody>
-  </Table>
-);
+    </ol>
+  );
+};

@@ -88,7 +88,7 @@ export const WaveRows = ({ waves }: { waves: ChangeWave[] }) => (
               label={WAVE_STATES[wave.state] ?? wave.state}
             />
           </TableCell>
-          <TableCell>
+          <TableCell style={{ whiteSpace: 'nowrap' }}>
             <Typography variant="body2" component="span">
               <When wave={wave} />
             </Typography>

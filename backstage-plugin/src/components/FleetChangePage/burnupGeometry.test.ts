@@ -44,8 +44,10 @@ describe('burn-up geometry', () => {
   });
 
   it('puts whole-number gridlines from 0 to the top', () => {
-    expect(countTicks(7)).toEqual([0, 2, 4, 6, 7]);
+    expect(countTicks(7)).toEqual([0, 2, 4, 6]);
     expect(countTicks(3)).toEqual([0, 1, 2, 3]);
     expect(countTicks(1)).toEqual([0, 1]);
+    expect(countTicks(14)).toEqual([0, 4, 8, 12]);
+    expect(countTicks(15)).toEqual([0, 4, 8, 12, 15]);
   });
 });

@@ -74,12 +74,15 @@ export function stepPath(
     .join(' ');
 }
 
-/** A few whole-number gridline values from 0 to `max`. */
+/**
+ * A few evenly spaced whole-number gridline values from 0 up to `max`; `max` itself too when
+ * it is not too close to the last of them.
+ */
 export function countTicks(max: number): number[] {
   const step = Math.max(1, Math.ceil(max / 4));
   const ticks: number[] = [];
-  for (let value = 0; value < max; value += step) ticks.push(value);
-  ticks.push(max);
+  for (let value = 0; value <= max; value += step) ticks.push(value);
+  if (max - ticks[ticks.length - 1] > step / 2) ticks.push(max);
   return ticks;
 }
 
