@@ -3,7 +3,6 @@ import {
   ContentHeader,
   EmptyState,
   Header,
-  HeaderLabel,
   InfoCard,
   Page,
   Progress,
@@ -138,9 +137,7 @@ export const FleetChangePage = () => {
   const { changeId } = useRouteRefParams(changeRouteRef);
   return (
     <Page themeId="tool">
-      <Header title="Fleet change" subtitle={changeId}>
-        <HeaderLabel label="Change" value={changeId} />
-      </Header>
+      <Header title="Fleet change" subtitle={changeId} />
       <Content>
         <FleetChangeContent />
       </Content>

@@ -4,7 +4,7 @@ import {
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
-import { useApi, useRouteRef } from '@backstage/core-plugin-api';
+import { useApi } from '@backstage/core-plugin-api';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
@@ -14,6 +14,7 @@ import Typography from '@material-ui/core/Typography';
 import useAsync from 'react-use/esm/useAsync';
 import { techHealthApiRef } from '../../api/TechHealthApi';
 import { changeRouteRef } from '../../routes';
+import { useOptionalRouteRef } from '../common';
 import { StateChip } from '../FleetChangePage/StateChip';
 import {
   changeStateLabel,
@@ -22,18 +23,6 @@ import {
   scopeCount,
   targetLabel,
 } from '../FleetChangePage/changeFormat';
-
-/**
- * The fleet change page's route, or undefined where the app has not mounted it (the change
- * names are then shown as text). useRouteRef throws only after calling all of its hooks.
- */
-function useChangeRoute() {
-  try {
-    return useRouteRef(changeRouteRef);
-  } catch {
-    return undefined;
-  }
-}
 
 /** The open fleet changes touching the group's components, with the group's own counts. */
 export const GroupChangesCard = ({
@@ -44,7 +33,8 @@ export const GroupChangesCard = ({
   groupName: string;
 }) => {
   const api = useApi(techHealthApiRef);
-  const route = useChangeRoute();
+  // Where the app has not mounted the change page, the names are shown as text.
+  const route = useOptionalRouteRef(changeRouteRef);
   const { loading, error, value } = useAsync(
     () => api.getChanges({ team: groupRef, open: true }),
     [api, groupRef],
