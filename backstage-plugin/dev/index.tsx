@@ -13,6 +13,7 @@ import { Content, Header, Page } from '@backstage/core-components';
 import {
   EntityTechHealthCard,
   EntityTechHealthContent,
+  FleetChangePage,
   FleetEligibilityPage,
   GroupTechHealthContent,
   techHealthPlugin,
@@ -93,6 +94,8 @@ const App = createDevApp()
     title: 'Fleet',
     element: <FleetEligibilityPage />,
   })
+  // No sidebar entry: the group page links to each change.
+  .addPage({ path: '/changes/:changeId', element: <FleetChangePage /> })
   .build();
 
 createRoot(document.getElementById('root')!).render(<App />);

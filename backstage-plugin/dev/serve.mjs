@@ -9,5 +9,5 @@ const port = Number(process.env.PORT ?? 3000);
 await buildHarness();
 const { origin } = await startHarnessServer({ target, port });
 console.log(
-  `harness on ${origin} (component, group and fleet pages), /api -> ${target}`,
+  `harness on ${origin} (component, group, fleet and /changes/<id> pages), /api -> ${target}`,
 );

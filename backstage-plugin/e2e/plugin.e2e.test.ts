@@ -1,15 +1,7 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import { readFile } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHarness, startHarnessServer } from '../dev/harness.mjs';
-import { launchChromium } from './browser';
-import { startService, type RunningService } from './service';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const screenshots = path.join(here, 'screenshots');
+import { startSession, type Session } from './session';
 
 const bin = process.env.TECH_HEALTH_BIN;
 if (!bin) {
@@ -19,36 +11,20 @@ if (!bin) {
 }
 
 describe('tech-health plugin in a browser, against the real service (demo fleet)', () => {
-  let service: RunningService;
-  let harness: { server: Server; origin: string };
-  let browser: Browser;
+  let session: Session;
   let page: Page;
 
   beforeAll(async () => {
-    await mkdir(screenshots, { recursive: true });
-    const [running] = await Promise.all([startService(bin), buildHarness()]);
-    service = running;
-    harness = await startHarnessServer({ target: service.url });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on('pageerror', error => console.error('page error:', error.message));
+    session = await startSession(bin);
+    page = session.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    harness?.server.close();
-    await service?.stop();
+    await session?.close();
   });
 
-  const open = (pathAndQuery: string) =>
-    page.goto(`${harness.origin}${pathAndQuery}`, {
-      waitUntil: 'domcontentloaded',
-    });
-  const shot = (name: string) =>
-    page.screenshot({
-      path: path.join(screenshots, `${name}.png`),
-      fullPage: true,
-    });
+  const open = (pathAndQuery: string) => session.open(pathAndQuery);
+  const shot = (name: string) => session.shot(name);
 
   it('shows a golden component: checkout-api holds Gold in every track', async () => {
     await open('/component?name=checkout-api');

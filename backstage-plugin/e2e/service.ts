@@ -12,11 +12,13 @@ const READY = /tech-health listening on (http:\/\/127\.0\.0\.1:\d+)/;
 
 /**
  * Starts `$TECH_HEALTH_BIN serve --demo` on a free port with a fresh SQLite database and
- * waits for its "listening" line.
+ * waits for its "listening" line. `env` adds to the service's environment (e.g.
+ * `TECH_HEALTH_ADMIN_TOKEN` for tests that write).
  */
 export async function startService(
   bin: string,
   timeoutMs = 120_000,
+  env: Record<string, string> = {},
 ): Promise<RunningService> {
   const dir = await mkdtemp(path.join(tmpdir(), 'tech-health-e2e-'));
   const child = spawn(
@@ -29,7 +31,7 @@ export async function startService(
       '--database',
       `sqlite://${path.join(dir, 'th.db')}`,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {

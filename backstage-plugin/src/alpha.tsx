@@ -12,7 +12,7 @@ import {
 } from '@backstage/plugin-catalog-react/alpha';
 import { techHealthApiRef } from './api/TechHealthApi';
 import { TechHealthClient } from './api/TechHealthClient';
-import { rootRouteRef } from './routes';
+import { changeRouteRef, rootRouteRef } from './routes';
 import { convertLegacyRouteRef } from '@backstage/core-compat-api';
 
 /** The tech-health client, from discovery and fetch. */
@@ -79,16 +79,34 @@ export const techHealthPage = PageBlueprint.make({
   },
 });
 
+/** One fleet change at /tech-health/changes/:changeId. */
+export const techHealthChangePage = PageBlueprint.make({
+  name: 'change',
+  params: {
+    path: '/tech-health/changes/:changeId',
+    title: 'Fleet change',
+    routeRef: convertLegacyRouteRef(changeRouteRef),
+    loader: () =>
+      import('./components/FleetChangePage').then(m =>
+        compatWrapper(<m.FleetChangeContent />),
+      ),
+  },
+});
+
 /** The tech-health plugin for Backstage's new frontend system. */
 export default createFrontendPlugin({
   pluginId: 'tech-health',
   title: 'Tech health',
-  routes: { root: convertLegacyRouteRef(rootRouteRef) },
+  routes: {
+    root: convertLegacyRouteRef(rootRouteRef),
+    change: convertLegacyRouteRef(changeRouteRef),
+  },
   extensions: [
     techHealthApi,
     techHealthEntityCard,
     techHealthEntityContent,
     techHealthGroupContent,
     techHealthPage,
+    techHealthChangePage,
   ],
 });

@@ -10,6 +10,7 @@ export {
   EntityTechHealthContent,
   GroupTechHealthContent,
   FleetEligibilityPage,
+  FleetChangePage,
 } from './plugin';
-export { rootRouteRef } from './routes';
+export { rootRouteRef, changeRouteRef } from './routes';
 export * from './api';

@@ -3,8 +3,10 @@ import alphaPlugin from './alpha';
 import {
   EntityTechHealthCard,
   EntityTechHealthContent,
+  FleetChangePage,
   FleetEligibilityPage,
   GroupTechHealthContent,
+  changeRouteRef,
   techHealthPlugin,
 } from './index';
 
@@ -17,9 +19,12 @@ describe('tech-health plugin', () => {
       EntityTechHealthContent,
       GroupTechHealthContent,
       FleetEligibilityPage,
+      FleetChangePage,
     ]) {
       expect(extension).toBeInstanceOf(Function);
     }
+    expect(techHealthPlugin.routes.change).toBe(changeRouteRef);
+    expect(changeRouteRef.params).toEqual(['changeId']);
   });
 
   it('exports the new frontend system plugin from ./alpha', () => {
@@ -30,6 +35,7 @@ describe('tech-health plugin', () => {
       'entity-content:tech-health/entity',
       'entity-content:tech-health/group',
       'page:tech-health',
+      'page:tech-health/change',
     ];
     for (const id of ids) {
       expect(alphaPlugin.getExtension(id as never)).toBeDefined();

@@ -8,7 +8,7 @@ import {
 } from '@backstage/core-plugin-api';
 import { techHealthApiRef } from './api/TechHealthApi';
 import { TechHealthClient } from './api/TechHealthClient';
-import { rootRouteRef } from './routes';
+import { changeRouteRef, rootRouteRef } from './routes';
 
 /** The tech-health plugin for Backstage's legacy frontend system. */
 export const techHealthPlugin = createPlugin({
@@ -23,6 +23,7 @@ export const techHealthPlugin = createPlugin({
   ],
   routes: {
     root: rootRouteRef,
+    change: changeRouteRef,
   },
 });
 
@@ -74,5 +75,18 @@ export const FleetEligibilityPage = techHealthPlugin.provide(
         m => m.FleetEligibilityPage,
       ),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * Routable page: one fleet change (waves, criteria, counts, burn-up, pause reasons, teams).
+ * Mount it at a path with a `:changeId` parameter, e.g. `/tech-health/changes/:changeId`.
+ */
+export const FleetChangePage = techHealthPlugin.provide(
+  createRoutableExtension({
+    name: 'FleetChangePage',
+    component: () =>
+      import('./components/FleetChangePage').then(m => m.FleetChangePage),
+    mountPoint: changeRouteRef,
   }),
 );

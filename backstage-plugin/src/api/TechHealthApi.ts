@@ -1,5 +1,11 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import type {
+  BurnupPoint,
+  ChangeComponent,
+  ChangeQuery,
+  ChangeSummary,
+  ChangeTransition,
+  ChangeView,
   CheckDefinition,
   EligibilityPage,
   EligibilityQuery,
@@ -33,6 +39,16 @@ export interface TechHealthApi {
   getEligibility(query?: EligibilityQuery): Promise<EligibilityPage>;
   getChecks(): Promise<CheckDefinition[]>;
   getTracks(): Promise<TrackDefinition[]>;
+  /** Fleet changes, oldest first; with `team`, those touching the team's components. */
+  getChanges(query?: ChangeQuery): Promise<ChangeSummary[]>;
+  /** One fleet change as its page shows it: waves, criteria, counts, pause reasons, teams. */
+  getChange(id: string): Promise<ChangeView>;
+  /** The components of a change, or of one of its waves. */
+  getChangeComponents(id: string, wave?: number): Promise<ChangeComponent[]>;
+  /** Merged, failed and open changes after each reported outcome. */
+  getChangeBurnup(id: string): Promise<BurnupPoint[]>;
+  /** Every transition of the change, oldest first. */
+  getChangeTransitions(id: string): Promise<ChangeTransition[]>;
 }
 
 export const techHealthApiRef = createApiRef<TechHealthApi>({

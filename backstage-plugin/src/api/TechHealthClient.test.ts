@@ -1,11 +1,16 @@
 import { describe, expect, it, vi } from 'vitest';
-import { checkoutApiHealth } from '../testing/fixtures';
+import {
+  checkoutApiHealth,
+  log4jChange,
+  teamDiscoveryChanges,
+} from '../testing/fixtures';
 import { TechHealthClient, refParts } from './TechHealthClient';
 import { TechHealthError } from './TechHealthError';
 
-function setup(response: Response) {
-  const fetch = vi.fn(
-    async (_input: RequestInfo | URL, _init?: RequestInit) => response,
+/** A client whose fetch answers `response` (a factory: a fresh answer to every request). */
+function setup(response: Response | (() => Response)) {
+  const fetch = vi.fn(async (_input: RequestInfo | URL, _init?: RequestInit) =>
+    typeof response === 'function' ? response() : response,
   );
   const discoveryApi = {
     getBaseUrl: vi.fn(async () => 'http://backstage.example/api/proxy/th/'),
@@ -111,10 +116,51 @@ describe('TechHealthClient', () => {
     );
   });
 
+  it("lists a team's open fleet changes with the team as a full group ref", async () => {
+    const { client, fetch } = setup(() => json(teamDiscoveryChanges));
+    const changes = await client.getChanges({
+      team: 'Default/Team-Discovery',
+      open: true,
+    });
+    const url = new URL(String(fetch.mock.calls[0][0]));
+    expect(url.pathname).toBe('/api/proxy/th/api/v1/changes');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      team: 'group:default/team-discovery',
+      open: 'true',
+    });
+    expect(changes[0].team?.ciFailed).toBe(1);
+    await client.getChanges();
+    expect(fetch.mock.calls[1][0]).toMatch(/\/api\/v1\/changes$/);
+  });
+
+  it('reads a fleet change, its components of one wave, burn-up and transitions', async () => {
+    const { client, fetch } = setup(() => json(log4jChange));
+    const id = log4jChange.id;
+    expect((await client.getChange(id)).state).toBe('paused');
+    const urls = () => fetch.mock.calls.map(call => String(call[0]));
+    await client.getChangeComponents(id, 0);
+    await client.getChangeBurnup(id);
+    await client.getChangeTransitions(id);
+    expect(urls().map(u => u.replace(/^.*\/api\/v1/, ''))).toEqual([
+      `/changes/${id}`,
+      `/changes/${id}/components?wave=0`,
+      `/changes/${id}/burnup`,
+      `/changes/${id}/transitions`,
+    ]);
+    await expect(client.getChange(' ')).rejects.toThrow(
+      'a fleet change id is required',
+    );
+    await client.getChange('a/b');
+    expect(urls()[4]).toMatch(/\/changes\/a%2Fb$/);
+  });
+
   it('refuses a group ref that names another kind', async () => {
     const { client } = setup(json({}));
     await expect(
       client.getGroupHealth('component:default/checkout-api'),
+    ).rejects.toThrow('is not a group');
+    await expect(
+      client.getChanges({ team: 'component:default/checkout-api' }),
     ).rejects.toThrow('is not a group');
   });
 });

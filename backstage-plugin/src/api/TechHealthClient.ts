@@ -2,6 +2,12 @@ import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import type { EntityRefLike, TechHealthApi } from './TechHealthApi';
 import { TechHealthError } from './TechHealthError';
 import type {
+  BurnupPoint,
+  ChangeComponent,
+  ChangeQuery,
+  ChangeSummary,
+  ChangeTransition,
+  ChangeView,
   CheckDefinition,
   EligibilityPage,
   EligibilityQuery,
@@ -65,6 +71,31 @@ export class TechHealthClient implements TechHealthApi {
     return this.request('/tracks');
   }
 
+  async getChanges(query: ChangeQuery = {}): Promise<ChangeSummary[]> {
+    const { team, open } = query;
+    const teamRef = team === undefined ? undefined : groupRef(team);
+    return this.request(`/changes${queryString({ team: teamRef, open })}`);
+  }
+
+  async getChange(id: string): Promise<ChangeView> {
+    return this.request(changePath(id));
+  }
+
+  async getChangeComponents(
+    id: string,
+    wave?: number,
+  ): Promise<ChangeComponent[]> {
+    return this.request(`${changePath(id)}/components${queryString({ wave })}`);
+  }
+
+  async getChangeBurnup(id: string): Promise<BurnupPoint[]> {
+    return this.request(`${changePath(id)}/burnup`);
+  }
+
+  async getChangeTransitions(id: string): Promise<ChangeTransition[]> {
+    return this.request(`${changePath(id)}/transitions`);
+  }
+
   private async request<T>(path: string, init?: RequestInit): Promise<T> {
     const baseUrl = await this.discoveryApi.getBaseUrl(TECH_HEALTH_PLUGIN_ID);
     const url = `${baseUrl.replace(/\/+$/, '')}/api/v1${path}`;
@@ -108,12 +139,30 @@ function entityPath(ref: EntityRefLike, defaultKind: string): string {
   return `/entities/${segments(kind, namespace, name)}`;
 }
 
-function groupPath(ref: EntityRefLike): string {
+function groupParts(ref: EntityRefLike): { namespace: string; name: string } {
   const { kind, namespace, name } = refParts(ref, 'group');
   if (kind !== 'group') {
     throw new TypeError(`${kind}:${namespace}/${name} is not a group`);
   }
+  return { namespace, name };
+}
+
+function groupPath(ref: EntityRefLike): string {
+  const { namespace, name } = groupParts(ref);
   return `/groups/${segments(namespace, name)}`;
+}
+
+/** `group:namespace/name`, as the service's `team` parameter takes it. */
+function groupRef(ref: EntityRefLike): string {
+  const { namespace, name } = groupParts(ref);
+  return `group:${namespace}/${name}`;
+}
+
+function changePath(id: string): string {
+  if (!id.trim()) {
+    throw new TypeError('a fleet change id is required');
+  }
+  return `/changes/${encodeURIComponent(id)}`;
 }
 
 function segments(...parts: string[]): string {

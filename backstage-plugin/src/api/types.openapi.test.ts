@@ -18,9 +18,23 @@ const source = ts.createSourceFile(
 type Fields = Map<string, { optional: boolean }>;
 
 const interfaces = new Map<string, ts.InterfaceDeclaration>();
+const aliases = new Map<string, ts.TypeAliasDeclaration>();
 source.forEachChild(node => {
   if (ts.isInterfaceDeclaration(node)) interfaces.set(node.name.text, node);
+  if (ts.isTypeAliasDeclaration(node)) aliases.set(node.name.text, node);
 });
+
+/** The members of a union of string literals, e.g. `'green' | 'amber' | 'red'`. */
+function tsLiterals(name: string): string[] {
+  const decl = aliases.get(name);
+  if (!decl) throw new Error(`no type ${name} in types.ts`);
+  const members = ts.isUnionTypeNode(decl.type) ? decl.type.types : [decl.type];
+  return members.map(m => {
+    if (ts.isLiteralTypeNode(m) && ts.isStringLiteral(m.literal))
+      return m.literal.text;
+    throw new Error(`${name} is not a union of string literals`);
+  });
+}
 
 function tsFields(name: string): Fields {
   const decl = interfaces.get(name);
@@ -96,6 +110,21 @@ const pairs: Record<string, string> = {
   EligibilityPage: 'EligibilityPage',
   CheckDefinition: 'CheckView',
   TrackDefinition: 'TrackView',
+  ChangeTarget: 'Target',
+  ChangeCriteria: 'Criteria',
+  ChangeWavePlan: 'WavePlan',
+  GithubMatch: 'GithubMatch',
+  FleetChange: 'FleetChange',
+  PauseReason: 'PauseReason',
+  WaveCounts: 'WaveCounts',
+  WaveCriterion: 'CriterionView',
+  ChangeWave: 'WaveView',
+  ChangeTeam: 'TeamView',
+  ChangeView: 'ChangeView',
+  ChangeSummary: 'ChangeSummary',
+  ChangeComponent: 'MemberView',
+  BurnupPoint: 'ChangeBurnupPoint',
+  ChangeTransition: 'Transition',
 };
 
 describe('types.ts matches openapi/openapi.json', () => {
@@ -108,6 +137,23 @@ describe('types.ts matches openapi/openapi.json', () => {
       expect([...fields.keys()].sort()).toEqual([...props].sort());
       for (const r of required)
         expect(fields.get(r)?.optional, `${ours}.${r} is required`).toBe(false);
+    });
+  }
+});
+
+// String unions of types.ts → the service's enum schemas.
+const enums: Record<string, string> = {
+  ChangeOutcome: 'Outcome',
+  MemberState: 'MemberState',
+  CriterionStatus: 'Light',
+};
+
+describe('string unions of types.ts match the enums of openapi/openapi.json', () => {
+  for (const [ours, theirs] of Object.entries(enums)) {
+    it(`${ours} = ${theirs}`, () => {
+      const schema = openapi.components.schemas[theirs];
+      expect(schema?.enum, `enum schema ${theirs}`).toBeDefined();
+      expect(tsLiterals(ours).sort()).toEqual([...schema.enum].sort());
     });
   }
 });

@@ -307,3 +307,180 @@ export interface EligibilityQuery {
   limit?: number;
   cursor?: string;
 }
+
+/** What a fleet change is for: a technology at a version range, or a check to make pass. */
+export interface ChangeTarget {
+  technology?: string | null;
+  version?: string | null;
+  check?: string | null;
+}
+
+/** When a wave may complete (advance criteria) and when the change pauses (failure criteria). */
+export interface ChangeCriteria {
+  minSoakMinutes: number;
+  /** 0..1 */
+  minMergedShare: number;
+  /** 0..1 */
+  maxFailedShare: number;
+  checksAfter: string[];
+  maxOpenPerOwner?: number | null;
+}
+
+export interface ChangeWavePlan {
+  name: string;
+  description?: string | null;
+  criteria: ChangeCriteria;
+}
+
+export interface GithubMatch {
+  label?: string | null;
+  branchPrefix?: string | null;
+}
+
+/** A fleet change as defined. */
+export interface FleetChange {
+  id: string;
+  name: string;
+  description?: string | null;
+  /** A group or user ref, or a name. */
+  owner: string;
+  target: ChangeTarget;
+  waves: ChangeWavePlan[];
+  /** The rollout rules the waves came from. */
+  rollout: Record<string, unknown>;
+  github?: GithubMatch | null;
+  start: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+/** What happened to one component's change. */
+export type ChangeOutcome =
+  'opened' | 'merged' | 'ci-failed' | 'closed-unmerged' | 'reverted';
+
+/** `planned`: its wave has not started; `active`: it may be changed; `dropped`: left out. */
+export type MemberState = 'planned' | 'active' | 'dropped';
+
+/** A criterion's light: green holds (or is not crossed), amber not yet, red crossed. */
+export type CriterionStatus = 'green' | 'amber' | 'red';
+
+/** Why a change paused. */
+export interface PauseReason {
+  /** `maxFailedShare`, or `manual`. */
+  criterion: string;
+  wave?: number | null;
+  message: string;
+  components: string[];
+}
+
+/** Counts over a wave's (a team's, a change's) components. */
+export interface WaveCounts {
+  active: number;
+  planned: number;
+  dropped: number;
+  /** Active with no outcome yet. */
+  pending: number;
+  opened: number;
+  merged: number;
+  ciFailed: number;
+  closedUnmerged: number;
+  reverted: number;
+}
+
+/** One criterion of one wave, as it stands. */
+export interface WaveCriterion {
+  /** `minSoakMinutes`, `minMergedShare`, `maxFailedShare` or `checksAfter`. */
+  criterion: string;
+  status: CriterionStatus;
+  message: string;
+  /** The components behind an amber or red item. */
+  components: string[];
+}
+
+/** One wave of a change as the change page shows it. */
+export interface ChangeWave {
+  index: number;
+  name: string;
+  description?: string | null;
+  /** `planned`, `active`, `paused`, `complete` or `stopped`. */
+  state: string;
+  startedAt?: string | null;
+  completedAt?: string | null;
+  counts: WaveCounts;
+  criteria: WaveCriterion[];
+}
+
+/** One team's components in a change. */
+export interface ChangeTeam extends WaveCounts {
+  /** Null: components without an owner. */
+  owner?: string | null;
+}
+
+/** `GET /api/v1/changes/{id}` */
+export interface ChangeView extends FleetChange {
+  /** `planned`, `wave-K-active`, `wave-K-complete`, `paused`, `cancelled` or `done`. */
+  state: string;
+  /** The wave it is at (also while paused). */
+  wave?: number | null;
+  pausedReasons: PauseReason[];
+  totals: WaveCounts;
+  waveViews: ChangeWave[];
+  teams: ChangeTeam[];
+  updatedAt: string;
+}
+
+/** `GET /api/v1/changes` */
+export interface ChangeSummary {
+  id: string;
+  name: string;
+  owner: string;
+  target: ChangeTarget;
+  state: string;
+  wave?: number | null;
+  /** How many waves. */
+  waves: number;
+  totals: WaveCounts;
+  /** With `team`: the counts over that team's components. */
+  team?: WaveCounts | null;
+  updatedAt: string;
+}
+
+/** Query of `GET /api/v1/changes`. */
+export interface ChangeQuery {
+  /** A group ref: changes with components it (or a group below it) owns. */
+  team?: string;
+  /** Only changes still running. */
+  open?: boolean;
+}
+
+/** `GET /api/v1/changes/{id}/components` */
+export interface ChangeComponent {
+  entity: string;
+  owner?: string | null;
+  wave: number;
+  state: MemberState;
+  outcome?: ChangeOutcome | null;
+  prUrl?: string | null;
+  outcomeAt?: string | null;
+  /** Why it was dropped. */
+  reasons: string[];
+}
+
+/** `GET /api/v1/changes/{id}/burnup`: the counts after the outcomes up to `at`. */
+export interface BurnupPoint {
+  at: string;
+  merged: number;
+  failed: number;
+  opened: number;
+}
+
+/** `GET /api/v1/changes/{id}/transitions` */
+export interface ChangeTransition {
+  at: string;
+  from: string;
+  to: string;
+  /** `controller`, or who paused, resumed or cancelled. */
+  actor: string;
+  reason: string;
+  reasons: PauseReason[];
+}

@@ -7,6 +7,7 @@ import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
 import type { ReactElement } from 'react';
 import { vi, type Mock } from 'vitest';
 import { techHealthApiRef, type TechHealthApi } from '../api/TechHealthApi';
+import { changeRouteRef } from '../routes';
 
 export type MockTechHealthApi = { [K in keyof TechHealthApi]: Mock };
 
@@ -23,6 +24,11 @@ export function mockTechHealthApi(): MockTechHealthApi {
     getEligibility: unexpected('getEligibility'),
     getChecks: unexpected('getChecks'),
     getTracks: unexpected('getTracks'),
+    getChanges: unexpected('getChanges'),
+    getChange: unexpected('getChange'),
+    getChangeComponents: unexpected('getChangeComponents'),
+    getChangeBurnup: unexpected('getChangeBurnup'),
+    getChangeTransitions: unexpected('getChangeTransitions'),
   };
 }
 
@@ -47,11 +53,15 @@ export function groupEntity(name: string, title?: string): Entity {
   };
 }
 
-/** Renders inside a test app with the mock API and, when given, an entity context. */
+/**
+ * Renders inside a test app with the mock API and, when given, an entity context and the
+ * browser's location (`routeEntries`, default `/`).
+ */
 export function renderWithApi(
   element: ReactElement,
   api: MockTechHealthApi,
   entity?: Entity,
+  routeEntries?: string[],
 ) {
   return renderInTestApp(
     <TestApiProvider apis={[[techHealthApiRef, api]]}>
@@ -61,6 +71,12 @@ export function renderWithApi(
         element
       )}
     </TestApiProvider>,
-    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+    {
+      routeEntries,
+      mountedRoutes: {
+        '/catalog/:namespace/:kind/:name': entityRouteRef,
+        '/tech-health/changes/:changeId': changeRouteRef,
+      },
+    },
   );
 }

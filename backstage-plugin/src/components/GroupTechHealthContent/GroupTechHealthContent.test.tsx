@@ -5,6 +5,7 @@ import {
   paymentsEntities,
   paymentsHealth,
   paymentsTrend,
+  teamDiscoveryChanges,
 } from '../../testing/fixtures';
 import {
   groupEntity,
@@ -24,6 +25,7 @@ describe('GroupTechHealthContent', () => {
     api.getGroupHealth.mockResolvedValue(paymentsHealth);
     api.getGroupTrend.mockResolvedValue(paymentsTrend);
     api.getEntities.mockResolvedValue(paymentsEntities);
+    api.getChanges.mockResolvedValue([]);
   });
 
   it('shows progress while loading', async () => {
@@ -120,6 +122,41 @@ describe('GroupTechHealthContent', () => {
     });
     await renderWithApi(<GroupTechHealthContent />, api, payments);
     expect(await screen.findByText('No history yet')).toBeInTheDocument();
+  });
+
+  it("lists the team's open fleet changes, linking to each change's page", async () => {
+    api.getChanges.mockResolvedValue(teamDiscoveryChanges);
+    await renderWithApi(<GroupTechHealthContent />, api, payments);
+    const table = await screen.findByRole('table', {
+      name: 'Open fleet changes',
+    });
+    expect(api.getChanges).toHaveBeenCalledWith({
+      team: 'group:default/payments',
+      open: true,
+    });
+    const [change] = teamDiscoveryChanges;
+    expect(
+      within(table).getByRole('link', { name: change.name }),
+    ).toHaveAttribute('href', `/tech-health/changes/${change.id}`);
+    // The team's own counts: 3 of its components, 1 merged, 1 failed, 1 still planned.
+    const row = screen.getByTestId(`change-${change.id}`);
+    expect(row).toHaveTextContent('Paused in wave 2');
+    expect(row).toHaveTextContent('log4j-core <2.17.1');
+    expect(
+      within(row)
+        .getAllByRole('cell')
+        .slice(2)
+        .map(cell => cell.textContent),
+    ).toEqual(['3', '1', '1', '1']);
+  });
+
+  it('says when no open fleet change touches the group', async () => {
+    await renderWithApi(<GroupTechHealthContent />, api, payments);
+    expect(
+      await screen.findByText(
+        "No open fleet change touches Payments's components.",
+      ),
+    ).toBeInTheDocument();
   });
 
   it('shows errors', async () => {

@@ -16,6 +16,7 @@ import { EvaluatedAt } from '../common';
 import { isNotFound } from '../common/NoHealthPanel';
 import { CheckPassRates } from './CheckPassRates';
 import { ChildGroupsTable } from './ChildGroupsTable';
+import { GroupChangesCard } from './GroupChangesCard';
 import { GroupComponentsTable } from './GroupComponentsTable';
 import { LevelDistribution } from './LevelDistribution';
 import { SummaryTiles } from './SummaryTiles';
@@ -82,6 +83,9 @@ export const GroupTechHealthContent = () => {
         </Grid>
         <Grid item xs={12} md={6}>
           <TrendCard groupRef={groupRef} groupName={groupName} />
+        </Grid>
+        <Grid item xs={12}>
+          <GroupChangesCard groupRef={groupRef} groupName={groupName} />
         </Grid>
         {health.children.length > 0 && (
           <Grid item xs={12}>

@@ -5,3 +5,4 @@ export { BlockingReasons } from './BlockingReasons';
 export { EvaluatedAt } from './EvaluatedAt';
 export { EntityLink } from './EntityLink';
 export { StaleFactsNotice } from './StaleFacts';
+export { useOptionalRouteRef } from './useOptionalRouteRef';

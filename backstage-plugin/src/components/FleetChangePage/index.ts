@@ -1,0 +1,1 @@
+export { FleetChangePage, FleetChangeContent } from './FleetChangePage';
