@@ -343,7 +343,7 @@ pub struct WaveView {
     pub index: u32,
     pub name: String,
     pub description: Option<String>,
-    /// `planned`, `active`, `complete` or `paused`.
+    /// `planned`, `active`, `paused`, `complete`, or `stopped` (its change was cancelled).
     pub state: String,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
