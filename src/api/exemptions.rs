@@ -49,8 +49,10 @@ pub async fn revoke(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExemptionQuery {
-    /// Only this entity's (kind defaults to `component`).
+    /// Only this entity's (kind defaults to `component`). No entity ref holds a control
+    /// character.
     #[serde(default, deserialize_with = "super::empty_is_none")]
+    #[param(pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     pub entity: Option<String>,
     /// `true`: only those that apply now; `false`: only revoked or expired ones.
     pub active: Option<bool>,
@@ -95,8 +97,9 @@ pub async fn list(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// Only this entity's entries.
+    /// Only this entity's entries. No entity ref holds a control character.
     #[serde(default, deserialize_with = "super::empty_is_none")]
+    #[param(pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     pub entity: Option<String>,
 }
 
