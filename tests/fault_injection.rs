@@ -126,7 +126,7 @@ fn batch(ledger: &Ledger, w: usize, seq: u64) -> Value {
     json!([
         { "entity": a, "collector": "custom", "facts": { "faultSeq": seq } },
         { "entity": b, "collector": "custom", "facts": { "faultSeq": seq } },
-        { "entity": a, "collector": "ci", "facts": { "ciGreenOnDefaultBranch": seq % 2 == 0 } },
+        { "entity": a, "collector": "ci", "facts": { "ciGreenOnDefaultBranch": seq.is_multiple_of(2) } },
     ])
 }
 
@@ -209,7 +209,7 @@ async fn every_acknowledged_write_is_there(base: &str, ledger: &Ledger) {
         if seq > 0 {
             assert_eq!(
                 green,
-                Some(seq % 2 == 0),
+                Some(seq.is_multiple_of(2)),
                 "writer {w}: a batch is stored in part"
             );
             let (status, health) = get(
@@ -219,7 +219,11 @@ async fn every_acknowledged_write_is_there(base: &str, ledger: &Ledger) {
             .await;
             assert_eq!(status, 200, "{health}");
             let check = service_support::check(&health, "ci-green-default-branch");
-            let expected = if seq % 2 == 0 { "pass" } else { "fail" };
+            let expected = if seq.is_multiple_of(2) {
+                "pass"
+            } else {
+                "fail"
+            };
             assert_eq!(
                 check["status"], expected,
                 "{a}: results of other facts than stored: {check}"
