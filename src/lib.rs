@@ -10,6 +10,7 @@ pub mod config;
 pub mod evaluate;
 pub mod facts;
 pub mod fleet;
+pub mod fuzzing;
 pub mod github;
 pub mod governance;
 pub mod health;

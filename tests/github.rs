@@ -291,12 +291,19 @@ async fn persistent_faults_keep_the_last_good_facts_marked_stale() {
         r.files.remove("README.md");
     });
     fake.fail("\"maven-service\"", Fault::Status(502), usize::MAX);
+    // A GitHub that hangs: every answer later than the request timeout, however often asked.
+    fake.fail(
+        "/repos/acme/python-uv/branches/",
+        Fault::Slow(Duration::from_secs(30)),
+        usize::MAX,
+    );
     let second = collect(&fake, &first.state).await;
 
     for (slug, why) in [
         ("acme/go-service", "502"),
         ("acme/node-npm", "rate limit"),
         ("acme/maven-service", "502"),
+        ("acme/python-uv", "no answer within 1000 ms"),
     ] {
         let r = repo(&second, slug);
         let reason = r
@@ -314,7 +321,7 @@ async fn persistent_faults_keep_the_last_good_facts_marked_stale() {
             "{slug} is a visible error"
         );
     }
-    assert_eq!(second.errors.len(), 3, "{:?}", second.errors);
+    assert_eq!(second.errors.len(), 4, "{:?}", second.errors);
     assert_eq!(
         facts(repo(&second, "acme/maven-service"), "scanner")["hasReadme"],
         true

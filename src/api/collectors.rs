@@ -106,6 +106,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// or branch prefix) become outcomes of the repository's components. Other events are
 /// acknowledged and ignored.
 #[utoipa::path(post, path = "/api/v1/webhooks/github", tag = "collectors",
+    extensions(("x-authenticated-by" = json!("X-Hub-Signature-256"))),
     request_body(content = Object, description = "The delivery, as GitHub sends it"),
     params(("X-GitHub-Event" = String, Header), ("X-GitHub-Delivery" = Option<String>, Header),
            ("X-Hub-Signature-256" = String, Header, description = "`sha256=` + hex HMAC-SHA256 of the body")),

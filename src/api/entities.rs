@@ -44,10 +44,13 @@ fn not_found(r: &EntityRef) -> ApiError {
 }
 
 /// Re-evaluates one entity now and returns its health. With a token holding `facts:write`,
-/// every collector that can re-collects the entity first (its runs are recorded).
+/// every collector that can re-collects the entity first (its runs are recorded). Open to
+/// whoever may read (the security requirement `{}`): it changes no data.
 #[utoipa::path(post, path = "/api/v1/entities/{kind}/{namespace}/{name}/refresh", tag = "entities",
     params(("kind" = String, Path), ("namespace" = String, Path), ("name" = String, Path)),
-    responses((status = 200, body = EntityHealth), (status = 404, body = ErrorBody)))]
+    security((), ("bearer" = ["facts:write"])),
+    responses((status = 200, body = EntityHealth), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
 pub async fn refresh(
     State(s): State<AppState>,
     headers: HeaderMap,

@@ -49,27 +49,31 @@ pub async fn revoke(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExemptionQuery {
-    /// Only this entity's (kind defaults to `component`).
+    /// Only this entity's (kind defaults to `component`); text that names no entity matches
+    /// none.
     #[serde(default, deserialize_with = "super::empty_is_none")]
     pub entity: Option<String>,
     /// `true`: only those that apply now; `false`: only revoked or expired ones.
     pub active: Option<bool>,
 }
 
-fn entity_filter(entity: &Option<String>) -> Result<Option<String>, ApiError> {
-    entity
-        .as_deref()
-        .map(|e| {
-            EntityRef::parse(e, Some("component"), "default")
-                .map(|r| r.to_string())
-                .map_err(|err| ApiError::BadRequest(format!("entity: {err}")))
-        })
-        .transpose()
+/// What an `entity` filter asks for: `None` without one; `Some(None)` when its text names no
+/// entity (`/x`, a control character): it matches none, and the store is not asked.
+fn entity_filter(entity: &Option<String>) -> Option<Option<String>> {
+    entity.as_deref().map(|e| {
+        EntityRef::parse(e, Some("component"), "default")
+            .ok()
+            .map(|r| r.to_string())
+    })
 }
 
 /// Exemptions, oldest first, filtered.
 pub fn list_exemptions(app: &App, q: &ExemptionQuery) -> Result<Vec<ExemptionRecord>, ApiError> {
-    let entity = entity_filter(&q.entity)?;
+    let entity = match entity_filter(&q.entity) {
+        Some(None) => return Ok(Vec::new()),
+        Some(Some(e)) => Some(e),
+        None => None,
+    };
     let now = app.now();
     Ok(app
         .governance()
@@ -95,14 +99,18 @@ pub async fn list(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// Only this entity's entries.
+    /// Only this entity's entries; text that names no entity matches none.
     #[serde(default, deserialize_with = "super::empty_is_none")]
     pub entity: Option<String>,
 }
 
 /// The audit log, oldest first.
 pub async fn audit_log(app: &App, entity: &Option<String>) -> Result<Vec<AuditEntry>, ApiError> {
-    let entity = entity_filter(entity)?;
+    let entity = match entity_filter(entity) {
+        Some(None) => return Ok(Vec::new()),
+        Some(Some(e)) => Some(e),
+        None => None,
+    };
     let rows = app
         .store
         .exemption_audit(entity.as_deref())

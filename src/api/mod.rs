@@ -31,6 +31,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, StatusCode};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tower_http::cors::CorsLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -169,6 +170,9 @@ pub fn router(app: Arc<App>) -> Result<Router, String> {
         .with_state(state)
         .layer(axum::middleware::from_fn(ops::track))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        // A body announced (Content-Length) past the limit is refused before any of it is
+        // read; without this, the service waited for the body until the request timeout.
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(limits.request_timeout_secs),

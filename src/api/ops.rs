@@ -139,7 +139,12 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
         s if s.is_server_error() => "internal",
         _ => "bad-request",
     };
-    let message = status.canonical_reason().unwrap_or("error").to_string();
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            "the request body is larger than the service accepts (limits.maxBodyBytes)".to_string()
+        }
+        _ => status.canonical_reason().unwrap_or("error").to_string(),
+    };
     let body = super::error::ErrorBody {
         error: super::error::ErrorDetail {
             code: code.into(),

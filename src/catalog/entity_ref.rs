@@ -106,6 +106,10 @@ impl EntityRef {
         if name.contains(':') || name.contains('/') {
             return Err(bad("the name holds `:` or `/`"));
         }
+        // No name Backstage allows holds one, and Postgres cannot store a NUL.
+        if text.chars().any(char::is_control) {
+            return Err(bad("it holds a control character"));
+        }
         let kind = kind
             .or(default_kind)
             .ok_or_else(|| RefError::MissingKind(text.to_string()))?;

@@ -58,6 +58,125 @@ pub fn read_chunks<T: Send>(
     init: impl Fn(usize) -> T + Sync,
     visit: impl Fn(&mut T, EntityRef, &[Option<Value>]) + Sync,
 ) -> Result<Vec<T>, FactsError> {
+    read_chunks_of(bytes, table, split::CHUNK, init, visit)
+}
+
+/// [`parse_facts`] with chunks of `chunk` bytes (the fuzz target `facts_file` cuts small
+/// inputs into many chunks, so that the guessed boundaries of arrays are tried too).
+pub fn parse_facts_in_chunks(
+    bytes: &[u8],
+    table: &FactTable,
+    chunk: usize,
+) -> Result<Vec<FactRecord>, FactsError> {
+    let chunks = read_chunks_of(
+        bytes,
+        table,
+        chunk,
+        |_| Vec::new(),
+        |out, entity, facts| {
+            out.push(FactRecord {
+                entity,
+                facts: facts.to_vec(),
+            });
+        },
+    )?;
+    Ok(chunks.concat())
+}
+
+/// Reads a facts file with the general serde_json reader alone, record after record: what
+/// [`parse_facts`] (whose fast reader declines what it does not take) must agree with, the
+/// same records or an error of the same record (the fuzz target `facts_file` compares them).
+pub fn parse_facts_general(bytes: &[u8], table: &FactTable) -> Result<Vec<FactRecord>, FactsError> {
+    let mut out = Vec::new();
+    let mut row = vec![None; table.len()];
+    let fail = |offset: usize, record: usize, message: String| FactsError {
+        line: line_of(bytes, offset),
+        record,
+        message,
+    };
+    let start = ws(bytes, 0);
+    if bytes.get(start) == Some(&b'[') {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let records = GeneralArray {
+            table,
+            row: &mut row,
+            out: &mut out,
+        }
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(|e| e.to_string());
+        return match records {
+            Ok(()) => Ok(out),
+            Err(message) => Err(fail(bytes.len(), out.len() + 1, message)),
+        };
+    }
+    let mut at = 0;
+    while at < bytes.len() {
+        let eol = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+        let line = at;
+        at = eol + 1;
+        if bytes[line..eol].iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let entity = parse_record(&bytes[line..eol], table, &mut row)
+            .map_err(|message| fail(line, out.len() + 1, message))?;
+        out.push(FactRecord {
+            entity,
+            facts: row.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// A whole facts array for [`parse_facts_general`]: each element read by [`RecordSeed`].
+struct GeneralArray<'a> {
+    table: &'a FactTable,
+    row: &'a mut [Option<Value>],
+    out: &'a mut Vec<FactRecord>,
+}
+
+impl<'de> DeserializeSeed<'de> for GeneralArray<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for GeneralArray<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of records")
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        loop {
+            self.row.fill(None);
+            let seed = RecordSeed {
+                table: self.table,
+                row: &mut *self.row,
+            };
+            let Some(entity) = seq.next_element_seed(seed)? else {
+                return Ok(());
+            };
+            let entity = entity
+                .ok_or_else(|| de::Error::custom("the record has no `entity`"))?
+                .0
+                .parse()
+                .map_err(de::Error::custom)?;
+            self.out.push(FactRecord {
+                entity,
+                facts: self.row.to_vec(),
+            });
+        }
+    }
+}
+
+fn read_chunks_of<T: Send>(
+    bytes: &[u8],
+    table: &FactTable,
+    chunk: usize,
+    init: impl Fn(usize) -> T + Sync,
+    visit: impl Fn(&mut T, EntityRef, &[Option<Value>]) + Sync,
+) -> Result<Vec<T>, FactsError> {
     let start = bytes
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -79,11 +198,11 @@ pub fn read_chunks<T: Send>(
         chunk
     };
     let cuts = if array {
-        split::chunks(start + 1, bytes.len(), |at| {
+        split::chunks(start + 1, bytes.len(), chunk, |at| {
             split::guess_boundary(bytes, at)
         })
     } else {
-        split::chunks(0, bytes.len(), |at| split::after_newline(bytes, at))
+        split::chunks(0, bytes.len(), chunk, |at| split::after_newline(bytes, at))
     };
     let chunks: Vec<Chunk<T>> = cuts.par_iter().map(|&(from, to)| read(from, to)).collect();
     // A chunk of an array was read from a guessed start; the guess was right when the chunk
@@ -92,6 +211,11 @@ pub fn read_chunks<T: Send>(
     let mut records = 0;
     let mut next = if array { start + 1 } else { 0 };
     for (&(from, to), chunk) in cuts.iter().zip(chunks) {
+        if next >= to {
+            // The chunk before read a record that ends past this whole chunk (a record longer
+            // than a chunk): nothing of it is left to read. Found by the fuzz target facts_file.
+            continue;
+        }
         let chunk = if from == next { chunk } else { read(next, to) };
         let end = chunk.end.map_err(|mut e| {
             if e.record > 0 {

@@ -6,4 +6,6 @@ pub mod file;
 mod record;
 mod split;
 
-pub use file::{FactRecord, FactsError, parse_facts, read_chunks};
+pub use file::{
+    FactRecord, FactsError, parse_facts, parse_facts_general, parse_facts_in_chunks, read_chunks,
+};

@@ -15,16 +15,18 @@ pub(super) const CHUNK: usize = 1 << 19;
 pub(super) fn chunks(
     from: usize,
     to: usize,
+    chunk: usize,
     boundary: impl Fn(usize) -> usize,
 ) -> Vec<(usize, usize)> {
+    let chunk = chunk.max(1);
     let mut cuts = vec![from];
-    let mut at = from + CHUNK;
+    let mut at = from + chunk;
     while at < to {
         let cut = boundary(at).min(to);
         if cut > *cuts.last().unwrap_or(&from) {
             cuts.push(cut);
         }
-        at = at.max(cut) + CHUNK;
+        at = at.max(cut) + chunk;
     }
     cuts.push(to);
     cuts.windows(2)

@@ -79,6 +79,12 @@ impl App {
         if !errors.is_empty() {
             return Err(ServiceError::Invalid(errors));
         }
+        // The same entity twice in one batch: the later replaces the earlier, as two requests
+        // would (the store cannot write one row twice in one statement).
+        let mut seen = FxHashSet::default();
+        entities.reverse();
+        entities.retain(|e| seen.insert(e.entity_ref.clone()));
+        entities.reverse();
         let _writer = self.turn().await?;
         let fleet = self.fleet();
         let changed: FxHashSet<EntityRef> = entities.iter().map(|e| e.entity_ref.clone()).collect();

@@ -20,6 +20,28 @@ use super::{
 /// Rows per multi-row statement: well under both databases' bind-parameter limits.
 const BATCH: usize = 400;
 
+/// Per entity and collector, the newest of `rows` (the later of two equally new), in the
+/// order they first appear.
+fn latest_facts(rows: &[FactRow]) -> Vec<&FactRow> {
+    let mut at: rustc_hash::FxHashMap<(&str, &str), usize> = Default::default();
+    let mut out: Vec<&FactRow> = Vec::with_capacity(rows.len());
+    for row in rows {
+        match at.entry((&row.entity_ref, &row.collector)) {
+            std::collections::hash_map::Entry::Occupied(i) => {
+                let kept = &mut out[*i.get()];
+                if kept.observed_at <= row.observed_at {
+                    *kept = row;
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(out.len());
+                out.push(row);
+            }
+        }
+    }
+    out
+}
+
 macro_rules! sql_store {
     ($store:ident, $db:ty, $name:literal) => {
         #[async_trait]
@@ -63,7 +85,10 @@ macro_rules! sql_store {
                     );
                     q.build().execute(&mut *tx).await?;
                 }
-                for chunk in change.facts.chunks(BATCH) {
+                // The current facts: one row per entity and collector (a statement cannot
+                // write one twice), never replaced by an older observation — as the fleet in
+                // memory keeps them.
+                for chunk in latest_facts(&change.facts).chunks(BATCH) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO facts (entity_ref, collector, facts, observed_at) ",
                     );
@@ -76,9 +101,12 @@ macro_rules! sql_store {
                     q.push(
                         " ON CONFLICT (entity_ref, collector) DO UPDATE SET \
                          facts = excluded.facts, observed_at = excluded.observed_at, \
-                         stale_reason = NULL, stale_since = NULL",
+                         stale_reason = NULL, stale_since = NULL \
+                         WHERE facts.observed_at <= excluded.observed_at",
                     );
                     q.build().execute(&mut *tx).await?;
+                }
+                for chunk in change.facts.chunks(BATCH) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO fact_history (entity_ref, collector, facts, observed_at) ",
                     );
