@@ -140,7 +140,8 @@ fn who<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Principal> {
 
 #[Object(name = "Mutation")]
 impl RootMutation {
-    /// Creates a fleet change; `input` is the body of `POST /api/v1/changes`.
+    /// Creates a fleet change; `input` is the body of `POST /api/v1/changes`. Requires the
+    /// `changes:write` scope.
     async fn create_change(
         &self,
         ctx: &Context<'_>,
@@ -156,7 +157,7 @@ impl RootMutation {
             .map_err(service)
     }
 
-    /// Reports outcomes of a change (all taken, or none).
+    /// Reports outcomes of a change (all taken, or none). Requires the `changes:write` scope.
     async fn report_outcomes(
         &self,
         ctx: &Context<'_>,
@@ -187,7 +188,7 @@ impl RootMutation {
         })
     }
 
-    /// Pauses a change by hand.
+    /// Pauses a change by hand. Requires the `changes:write` scope.
     async fn pause_change(
         &self,
         ctx: &Context<'_>,
@@ -197,7 +198,8 @@ impl RootMutation {
         steer(ctx, &id, Steer::Pause, &reason).await
     }
 
-    /// Resumes a paused change (its standing failures acknowledged).
+    /// Resumes a paused change (its standing failures acknowledged). Requires the
+    /// `changes:write` scope.
     async fn resume_change(
         &self,
         ctx: &Context<'_>,
@@ -207,7 +209,7 @@ impl RootMutation {
         steer(ctx, &id, Steer::Resume, &reason).await
     }
 
-    /// Cancels a change for good.
+    /// Cancels a change for good. Requires the `changes:write` scope.
     async fn cancel_change(
         &self,
         ctx: &Context<'_>,
