@@ -163,6 +163,20 @@ fn valid_request(
             "goal": { "checks": ["ci-green-default-branch"] },
             "start": rfc(now), "deadline": rfc(now + Duration::days(30)) })
         }
+        ("post", "/api/v1/changes") => {
+            json!({ "name": "auth matrix", "owner": "group:default/platform",
+            "target": { "technology": "log4j-core <2.17.1" } })
+        }
+        ("post", "/api/v1/changes/{id}/outcomes") => {
+            let id = created.get("POST /api/v1/changes")?["id"].as_str()?;
+            params.insert("id", id.to_string());
+            json!({ "outcomes": [{ "entity": "component:default/feature-flags", "outcome": "opened" }] })
+        }
+        ("post", "/api/v1/changes/{id}/pause") => {
+            let id = created.get("POST /api/v1/changes")?["id"].as_str()?;
+            params.insert("id", id.to_string());
+            json!({ "reason": "the auth matrix test" })
+        }
         ("post", "/api/v1/preview") => json!({ "files": {} }),
         ("post", "/api/v1/admin/reload") => Value::Null,
         _ => return None,
@@ -190,6 +204,18 @@ async fn call(
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// Waits until the app leads: the server of `served_document` on the same store may hold the
+/// leader's lock for a moment after it stopped, and a fleet change only starts on the leader.
+async fn leading(s: &Running) {
+    for _ in 0..100 {
+        if s.app.is_leader() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the app never took the lead");
+}
+
 fn demo() -> Sources {
     Sources {
         demo: true,
@@ -212,6 +238,7 @@ async fn every_write_refuses_all_but_its_scope(db: &TestDb) {
     writes.sort_by_key(|o| (o.method != "post", o.path.clone()));
     let scopes = scopes_of(&writes);
     let s = serve(db, settings_with_a_token_per_scope(&scopes, false), demo()).await;
+    leading(&s).await;
 
     let mut cases = 0;
     let mut created = BTreeMap::new();
@@ -307,6 +334,7 @@ async fn every_graphql_mutation_declares_its_scope(db: &TestDb) {
     let (_, writes, _) = served_document(db).await;
     let scopes = scopes_of(&writes);
     let s = serve(db, settings_with_a_token_per_scope(&scopes, false), demo()).await;
+    leading(&s).await;
     let introspection = "{ __schema { mutationType { fields { name description \
         args { name type { kind name ofType { kind name ofType { kind name } } } } } } \
         types { name kind enumValues { name } inputFields { name type { kind name ofType { kind name } } } } } }";
