@@ -195,7 +195,9 @@ fn set(values: &[Value]) -> BTreeSet<String> {
 }
 
 fn text(v: &Value) -> String {
-    v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())
+    v.as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| v.to_string())
 }
 
 /// Scans one fixture repository and compares it with its expected file.
@@ -214,7 +216,11 @@ fn compare(name: &str, expected: &Value) -> Vec<Verdict> {
     if let Some(want) = section("technologies") {
         c.technologies(want);
     }
-    for d in section("dependencies").and_then(Value::as_array).into_iter().flatten() {
+    for d in section("dependencies")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         c.dependency(d, true);
     }
     for d in section("absentDependencies")
@@ -259,8 +265,8 @@ fn the_scanner_gets_at_least_95_percent_of_the_facts_of_real_layouts_right() {
     for name in &names {
         let path = fixtures().join("expected").join(format!("{name}.json"));
         let text = std::fs::read_to_string(&path).expect("readable");
-        let expected: Value = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let expected: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let verdicts = compare(name, &expected);
         let ok = verdicts.iter().filter(|v| v.right).count();
         report.push_str(&format!("{name}: {ok}/{}\n", verdicts.len()));

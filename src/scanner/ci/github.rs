@@ -6,7 +6,9 @@ use super::super::findings::{Runtime, RuntimeHint, rank};
 use super::super::repo::Repo;
 use super::super::versions::{java_release, leading_version};
 use super::Found;
-use super::patterns::{deploys, mentions_canary, pushes_image, runs_tests, throwaway_cluster};
+use super::patterns::{
+    deploys, image_runtime, mentions_canary, pushes_image, runs_tests, throwaway_cluster,
+};
 
 /// Whether a path is a workflow file.
 pub fn is_workflow(path: &str) -> bool {
@@ -64,6 +66,15 @@ pub fn analyse(repo: &Repo, path: &str, text: &str) -> Found {
                         .filter_map(|s| s.get("uses").and_then(Value::as_str))
                         .any(|u| u.to_ascii_lowercase().contains("deploy"))));
         setup_versions(path, job, &mut found.runtimes);
+        let container = job.get("container");
+        let image = container.and_then(Value::as_str).or_else(|| {
+            container
+                .and_then(|c| c.get("image"))
+                .and_then(Value::as_str)
+        });
+        found
+            .runtimes
+            .extend(image.and_then(|i| image_runtime(i, path)));
         found.runs_tests |= tests;
         found.deploys_on_merge |= on_merge && deploy;
         found.canary |= mentions_canary(&job_text) || runs.iter().any(|l| mentions_canary(l));

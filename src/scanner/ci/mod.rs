@@ -79,7 +79,7 @@ pub fn detect(repo: &Repo) -> CiSummary {
             let found = if *provider == "github-actions" {
                 github::analyse(repo, path, &text)
             } else {
-                patterns::analyse_text(&text)
+                patterns::analyse_text(path, &text)
             };
             summary.runs_tests |= found.runs_tests;
             summary.deploys_on_merge |= found.deploys_on_merge;

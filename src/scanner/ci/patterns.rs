@@ -5,6 +5,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::super::docker::runtime_of;
+use super::super::findings::{RuntimeHint, rank};
 use super::Found;
 
 fn regex(pattern: &str) -> Regex {
@@ -115,6 +117,21 @@ pub fn deploys(line: &str) -> bool {
     DEPLOY_COMMAND.is_match(line)
 }
 
+/// The `image:` a job runs in (GitLab, Bitbucket, Drone, CircleCI `- image:`).
+static JOB_IMAGE: LazyLock<Regex> =
+    LazyLock::new(|| regex(r#"(?m)^\s*(?:-\s+)?image:\s*["']?([^"'\s#{}]+)["']?\s*(?:#.*)?$"#));
+
+/// The runtime of an image a CI job runs in, as a CI hint.
+pub fn image_runtime(image: &str, path: &str) -> Option<RuntimeHint> {
+    let (runtime, version) = runtime_of(image)?;
+    Some(RuntimeHint {
+        runtime,
+        version,
+        source: path.to_string(),
+        rank: rank::CI,
+    })
+}
+
 /// Whether a shell line publishes a container image.
 pub fn pushes_image(line: &str) -> bool {
     IMAGE_PUSH.is_match(line)
@@ -132,7 +149,7 @@ pub fn mentions_canary(text: &str) -> bool {
 
 /// A CI file read as text: tests when a line runs them; a deployment on merge when something
 /// deploys, the default branch is named (or `$CI_DEFAULT_BRANCH`) and no manual gate stops it.
-pub fn analyse_text(text: &str) -> Found {
+pub fn analyse_text(path: &str, text: &str) -> Found {
     let mut lines = text.lines().filter(|l| !l.trim_start().starts_with(['#']));
     let runs_tests = lines.clone().any(runs_tests);
     // Applying to a throwaway cluster tests the manifests; only an image push still ships.
@@ -152,7 +169,10 @@ pub fn analyse_text(text: &str) -> Found {
             && DEFAULT_BRANCH.is_match(text)
             && !MANUAL_GATE.is_match(text),
         canary: mentions_canary(text),
-        ..Found::default()
+        runtimes: JOB_IMAGE
+            .captures_iter(text)
+            .filter_map(|c| image_runtime(&c[1], path))
+            .collect(),
     }
 }
 
@@ -201,15 +221,19 @@ mod tests {
     #[test]
     fn a_jenkinsfile_deploying_main() {
         let text = "pipeline {\n  stages {\n    stage('Test') { steps { sh './mvnw verify' } }\n    stage('Deploy') {\n      when { branch 'main' }\n      steps { sh 'helm upgrade --install api ./chart' }\n    }\n  }\n}\n";
-        let found = analyse_text(text);
+        let found = analyse_text("Jenkinsfile", text);
         assert!(found.runs_tests && found.deploys_on_merge && !found.canary);
         assert!(
-            !analyse_text("deploy:\n  script: ./deploy.sh\n  # python main.py\n").deploys_on_merge
+            !analyse_text(
+                ".gitlab-ci.yml",
+                "deploy:\n  script: ./deploy.sh\n  # python main.py\n"
+            )
+            .deploys_on_merge
         );
         let gated = text.replace(
             "steps { sh 'helm",
             "input { message 'Ship?' }\n steps { sh 'helm",
         );
-        assert!(!analyse_text(&gated).deploys_on_merge);
+        assert!(!analyse_text("Jenkinsfile", &gated).deploys_on_merge);
     }
 }
