@@ -1,5 +1,5 @@
 //! The scanner's accuracy on repositories laid out like real ones: for each fixture repository
-//! under `tests/fixtures/repos/` with a hand-written `tests/fixtures/expected/<name>.json`, the
+//! under `tests/fixtures/layouts/` with a hand-written `tests/fixtures/expected/<name>.json`, the
 //! scan is compared fact by fact with what the repository's files say, and the share of facts
 //! it gets right must be at least 95%.
 //!
@@ -202,7 +202,7 @@ fn text(v: &Value) -> String {
 
 /// Scans one fixture repository and compares it with its expected file.
 fn compare(name: &str, expected: &Value) -> Vec<Verdict> {
-    let facts = scan(&DirTree::new(fixtures().join("repos").join(name)), None).to_json();
+    let facts = scan(&DirTree::new(fixtures().join("layouts").join(name)), None).to_json();
     let mut c = Comparison {
         facts: &facts,
         verdicts: Vec::new(),
