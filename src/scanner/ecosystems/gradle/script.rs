@@ -1,17 +1,17 @@
-//! Gradle: build scripts (Groovy and Kotlin DSL), version catalogs
-//! (`gradle/libs.versions.toml`), dependency lockfiles (`gradle.lockfile`) and the wrapper.
+//! Gradle build scripts (Groovy and Kotlin DSL), read as text: toolchains, plugins, declared
+//! dependencies in string and map notation with their variables (`ext`, `extra`, `val`,
+//! `gradle.properties`) and closures, and the BOMs in effect (`platform(…)`, `mavenBom`, the
+//! Spring Boot plugin with the dependency-management plugin).
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
-use toml::Table;
 
-use super::super::findings::{Findings, Runtime, rank};
-use super::super::repo::Repo;
-use super::super::versions::java_release;
-use super::boms::{self, Bom, Managed};
-use super::maven::distribution_version;
+use super::super::super::findings::{Findings, Runtime, rank};
+use super::super::super::repo::Repo;
+use super::super::super::versions::java_release;
+use super::super::boms::{self, Bom, Managed};
 
 static TOOLCHAIN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -92,13 +92,6 @@ static MAVEN_BOM: LazyLock<Regex> = LazyLock::new(|| {
 const BOOT_PLUGIN: &str = "org.springframework.boot";
 const DEPENDENCY_MANAGEMENT_PLUGIN: &str = "io.spring.dependency-management";
 
-fn is_build_script(name: &str) -> bool {
-    matches!(
-        name,
-        "build.gradle" | "build.gradle.kts" | "settings.gradle" | "settings.gradle.kts"
-    )
-}
-
 /// Whether a script applies a plugin (in `plugins {}` without `apply false`, or with
 /// `apply plugin:`).
 fn applies(text: &str, plugin: &str) -> bool {
@@ -156,9 +149,8 @@ impl Variables {
     }
 }
 
-/// Reads Gradle's files into `out`.
-pub fn read(repo: &Repo, out: &mut Findings) {
-    let scripts = repo.named(is_build_script);
+/// Reads the build scripts at `scripts` into `out`; returns the dependencies they declare.
+pub fn read_scripts(repo: &Repo, scripts: &[&str], out: &mut Findings) -> HashSet<String> {
     let texts: Vec<(&str, String)> = scripts
         .iter()
         .filter_map(|p| repo.text(p).map(|t| (*p, t)))
@@ -228,28 +220,7 @@ pub fn read(repo: &Repo, out: &mut Findings) {
     for (path, text) in &texts {
         read_script(repo, path, text, &context, out, &mut declared);
     }
-    for path in repo.named(|n| n.ends_with(".versions.toml")) {
-        if let Some(text) = repo.text(path)
-            && let Some(table) = repo.toml(path, &text)
-        {
-            read_catalog(path, &table, out, &mut declared);
-        }
-    }
-    for path in repo.named(|n| n.ends_with(".lockfile")) {
-        if let Some(text) = repo.text(path) {
-            read_lockfile(path, &text, &declared, out);
-        }
-    }
-    let mut wrapper = false;
-    for path in repo.named(|n| n == "gradle-wrapper.properties") {
-        if let Some(text) = repo.text(path) {
-            out.tool("gradle", distribution_version(&text, "gradle"), path);
-            wrapper = true;
-        }
-    }
-    if !wrapper && let Some(first) = scripts.iter().min_by_key(|p| p.matches('/').count()) {
-        out.tool("gradle", None, first);
-    }
+    declared
 }
 
 /// What every script may draw on.
@@ -453,214 +424,5 @@ fn read_script(
             _ => continue,
         };
         out.dependency("gradle-plugin", id, Some(c[3].to_string()), path, true);
-    }
-}
-
-/// A version in a catalog: a string, `{ ref = "x" }` (what `version.ref = "x"` means), or
-/// `{ strictly | require | prefer = … }`.
-fn catalog_version(value: Option<&toml::Value>, versions: Option<&Table>) -> Option<String> {
-    match value? {
-        toml::Value::String(s) => Some(s.clone()),
-        toml::Value::Table(t) => {
-            if let Some(r) = t.get("ref").and_then(|r| r.as_str()) {
-                return catalog_version(versions?.get(r), None);
-            }
-            ["strictly", "require", "prefer"]
-                .iter()
-                .find_map(|k| t.get(*k).and_then(|v| v.as_str()).map(str::to_string))
-        }
-        _ => None,
-    }
-}
-
-fn read_catalog(path: &str, table: &Table, out: &mut Findings, declared: &mut HashSet<String>) {
-    let versions = table.get("versions").and_then(|v| v.as_table());
-    let entries = |key: &str| {
-        table
-            .get(key)
-            .and_then(|v| v.as_table())
-            .into_iter()
-            .flat_map(|t| t.values())
-    };
-    for lib in entries("libraries") {
-        let (name, version) = match lib {
-            toml::Value::String(s) => {
-                let mut parts = s.splitn(3, ':');
-                let (g, a, v) = (parts.next(), parts.next(), parts.next());
-                match (g, a) {
-                    (Some(g), Some(a)) => (format!("{g}:{a}"), v.map(str::to_string)),
-                    _ => continue,
-                }
-            }
-            toml::Value::Table(t) => {
-                let module = t.get("module").and_then(|m| m.as_str()).map(str::to_string);
-                let name = module.or_else(|| {
-                    let g = t.get("group")?.as_str()?;
-                    let a = t.get("name")?.as_str()?;
-                    Some(format!("{g}:{a}"))
-                });
-                let Some(name) = name else { continue };
-                (name, catalog_version(t.get("version"), versions))
-            }
-            _ => continue,
-        };
-        declared.insert(name.clone());
-        out.dependency("maven", name, version, path, true);
-    }
-    for plugin in entries("plugins") {
-        let (id, version) = match plugin {
-            toml::Value::String(s) => match s.split_once(':') {
-                Some((id, v)) => (id.to_string(), Some(v.to_string())),
-                None => (s.clone(), None),
-            },
-            toml::Value::Table(t) => match t.get("id").and_then(|i| i.as_str()) {
-                Some(id) => (id.to_string(), catalog_version(t.get("version"), versions)),
-                None => continue,
-            },
-            _ => continue,
-        };
-        out.dependency("gradle-plugin", id, version, path, true);
-    }
-}
-
-fn read_lockfile(path: &str, text: &str, declared: &HashSet<String>, out: &mut Findings) {
-    for line in text.lines().map(str::trim) {
-        if line.is_empty() || line.starts_with('#') || line.starts_with("empty=") {
-            continue;
-        }
-        let coordinate = line.split('=').next().unwrap_or(line);
-        let mut parts = coordinate.split(':');
-        if let (Some(g), Some(a), Some(v)) = (parts.next(), parts.next(), parts.next()) {
-            let name = format!("{g}:{a}");
-            let direct = declared.contains(&name);
-            out.dependency("maven", name, Some(v.to_string()), path, direct);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scanner::tree::MemoryTree;
-
-    fn read_files(files: &[(&str, &str)]) -> Findings {
-        let tree: MemoryTree = files.iter().copied().collect();
-        let repo = Repo::new(&tree);
-        let mut out = Findings::default();
-        read(&repo, &mut out);
-        assert!(repo.into_warnings().is_empty());
-        out
-    }
-
-    fn deps(out: &Findings) -> Vec<(&str, &str, Option<&str>)> {
-        out.dependencies
-            .iter()
-            .map(|d| (d.ecosystem, d.name.as_str(), d.version.as_deref()))
-            .collect()
-    }
-
-    #[test]
-    fn toolchains_plugins_and_declared_dependencies() {
-        let script = r#"
-plugins {
-    id("org.springframework.boot") version "3.3.2"
-    kotlin("jvm") version "2.0.0"
-}
-java { toolchain { languageVersion = JavaLanguageVersion.of(21) } }
-dependencies {
-    implementation("com.fasterxml.jackson.core:jackson-databind:2.17.2")
-    implementation(libs.spring.boot.starter.web)
-}
-"#;
-        let out = read_files(&[("build.gradle.kts", script)]);
-        assert_eq!(out.runtimes[0].version, "21");
-        assert_eq!(
-            deps(&out),
-            vec![
-                (
-                    "maven",
-                    "com.fasterxml.jackson.core:jackson-databind",
-                    Some("2.17.2")
-                ),
-                ("gradle-plugin", "org.springframework.boot", Some("3.3.2")),
-                ("gradle-plugin", "org.jetbrains.kotlin.jvm", Some("2.0.0")),
-            ]
-        );
-    }
-
-    #[test]
-    fn groovy_compatibility_settings() {
-        let out = read_files(&[(
-            "build.gradle",
-            "sourceCompatibility = JavaVersion.VERSION_1_8\n",
-        )]);
-        assert_eq!(out.runtimes[0].version, "8");
-    }
-
-    #[test]
-    fn map_notation_ext_variables_and_the_boot_bom() {
-        let root = r#"
-plugins {
-    id 'org.springframework.boot' version '2.7.18' apply false
-}
-ext {
-    guavaVersion = '33.2.1-jre'
-}
-ext['snakeyaml.version'] = '2.0'
-"#;
-        let app = r#"
-plugins {
-    id 'org.springframework.boot'
-    id 'io.spring.dependency-management'
-}
-dependencies {
-    implementation group: 'com.google.guava', name: 'guava', version: guavaVersion
-    implementation("org.springframework.boot:spring-boot-starter-web") {
-        exclude group: 'org.springframework.boot', module: 'spring-boot-starter-logging'
-    }
-    implementation 'org.yaml:snakeyaml'
-    implementation "org.apache.commons:commons-lang3:${commonsVersion}"
-}
-"#;
-        let out = read_files(&[
-            ("build.gradle", root),
-            ("app/build.gradle", app),
-            ("gradle.properties", "commonsVersion=3.14.0\n"),
-        ]);
-        let of = |name: &str| {
-            out.dependencies
-                .iter()
-                .find(|d| d.name == name && d.source == "app/build.gradle")
-                .unwrap_or_else(|| panic!("{name} in {:#?}", out.dependencies))
-        };
-        assert_eq!(
-            of("com.google.guava:guava").version.as_deref(),
-            Some("33.2.1-jre")
-        );
-        assert_eq!(
-            of("org.apache.commons:commons-lang3").version.as_deref(),
-            Some("3.14.0")
-        );
-        let web = of("org.springframework.boot:spring-boot-starter-web");
-        assert_eq!(web.version.as_deref(), Some("2.7.18"));
-        let yaml = of("org.yaml:snakeyaml");
-        assert_eq!(
-            (yaml.version.as_deref(), yaml.resolved_from.as_deref()),
-            (
-                Some("2.0"),
-                Some("property snakeyaml.version in build.gradle")
-            )
-        );
-        let tomcat = of("org.apache.tomcat.embed:tomcat-embed-core");
-        assert_eq!(
-            (tomcat.version.as_deref(), tomcat.direct),
-            (Some("9.0.83"), false)
-        );
-        // The closure excludes the logging starter, and with it Logback.
-        assert!(
-            !out.dependencies
-                .iter()
-                .any(|d| d.name == "ch.qos.logback:logback-classic")
-        );
     }
 }
