@@ -60,7 +60,8 @@ pub struct VersionSources {
 }
 
 /// Files that name versions of a runtime that cannot both hold: the chosen version first (with
-/// the files that agree with it), then each other version.
+/// the files that agree with it; when the choice is a range's lower bound no file repeats, the
+/// most trusted concrete version), then each other version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuntimeDisagreement {
     pub runtime: &'static str,
@@ -106,19 +107,30 @@ pub fn disagreements(hints: &[RuntimeHint], chosen: &[RuntimeVersion]) -> Vec<Ru
             .iter()
             .filter(|h| h.runtime == choice.runtime && h.rank != rank::RANGE)
             .collect();
+        // When the chosen version is a range's lower bound that no concrete file repeats, the
+        // concrete files are compared among themselves, from the most trusted one.
+        let anchor = if of.iter().any(|h| agree(&h.version, &choice.version)) {
+            choice.version.clone()
+        } else {
+            match of
+                .iter()
+                .min_by_key(|h| (h.rank, h.source.matches('/').count(), h.source.as_str()))
+            {
+                Some(best) => best.version.clone(),
+                None => continue,
+            }
+        };
         let matrix_agrees = |source: &str| {
             of.iter().any(|h| {
-                h.rank == rank::CI_MATRIX
-                    && h.source == source
-                    && agree(&h.version, &choice.version)
+                h.rank == rank::CI_MATRIX && h.source == source && agree(&h.version, &anchor)
             })
         };
         let mut versions = vec![VersionSources {
-            version: choice.version.clone(),
+            version: anchor.clone(),
             sources: Vec::new(),
         }];
         for h in &of {
-            let agreeing = agree(&h.version, &choice.version)
+            let agreeing = agree(&h.version, &anchor)
                 || (h.rank == rank::CI_MATRIX && matrix_agrees(&h.source));
             let entry = if agreeing {
                 Some(&mut versions[0])
@@ -221,5 +233,22 @@ mod tests {
         let sources = sources(&hints);
         assert_eq!(sources["node"].as_array().map(Vec::len), Some(5));
         assert_eq!(sources["node"][0]["kind"], "pin");
+    }
+
+    #[test]
+    fn a_lower_bound_does_not_disagree_with_a_newer_image() {
+        let hints = [
+            hint(Runtime::Rust, "1.89", "Cargo.toml", rank::RANGE),
+            hint(Runtime::Rust, "1.95", "Dockerfile", rank::IMAGE),
+        ];
+        assert!(disagreements(&hints, &choose(&hints)).is_empty());
+        let two_images = [
+            hint(Runtime::Rust, "1.89", "Cargo.toml", rank::RANGE),
+            hint(Runtime::Rust, "1.95", "Dockerfile", rank::IMAGE),
+            hint(Runtime::Rust, "1.80", "ci.yml", rank::CI),
+        ];
+        let found = disagreements(&two_images, &choose(&two_images));
+        assert_eq!(found[0].versions[0].version, "1.95");
+        assert_eq!(found[0].versions[0].sources, vec!["Dockerfile"]);
     }
 }
