@@ -97,6 +97,16 @@ pub enum Managed {
     Unknown(String),
 }
 
+impl Managed {
+    /// The version, when there is one.
+    pub fn version(&self) -> Option<&str> {
+        match self {
+            Managed::Version { version, .. } => Some(version),
+            Managed::Unknown(_) => None,
+        }
+    }
+}
+
 /// The version `boms` (nearest first) manage `artifact` at. `property` looks up a build
 /// property that overrides a BOM's version property (its value and the file that sets it).
 pub fn managed(
@@ -224,10 +234,7 @@ pub fn pulled_versions(
     excluded: &HashSet<String>,
     property: &dyn Fn(&str) -> Option<(String, String)>,
 ) -> Vec<(String, Managed)> {
-    let version_of = |name: &str| match managed(boms, name, property) {
-        Managed::Version { version, .. } => Some(version),
-        Managed::Unknown(_) => None,
-    };
+    let version_of = |name: &str| managed(boms, name, property).version().map(str::to_string);
     pulled_in(boms, artifact, excluded)
         .into_iter()
         .filter_map(|(pulled, via)| {

@@ -308,9 +308,11 @@ fn resolve_pom(repo: &Repo, all: &HashMap<String, Pom>, pom: &Pom, out: &mut Fin
     }
     // The BOMs that manage what the repository does not: the parent from outside (its
     // dependencyManagement is inherited first), then the BOMs the chain imports.
+    // (A version that cannot be told was warned about where it is written.)
+    let quiet = |c: &Coordinate| c.version.as_deref().and_then(|v| chain.interpolate(v).ok());
     let mut boms: Vec<Bom> = Vec::new();
     if let Some(parent) = chain.external_parent() {
-        boms.push(Bom::new(parent.key(), version_of(parent, "parent")));
+        boms.push(Bom::new(parent.key(), quiet(parent)));
     }
     for p in &chain.poms {
         for bom in p
@@ -318,7 +320,7 @@ fn resolve_pom(repo: &Repo, all: &HashMap<String, Pom>, pom: &Pom, out: &mut Fin
             .iter()
             .filter(|c| c.scope.as_deref() == Some("import"))
         {
-            boms.push(Bom::new(bom.key(), version_of(bom, "imported BOM")));
+            boms.push(Bom::new(bom.key(), quiet(bom)));
         }
     }
     let property = |name: &str| chain.own_property(name);
@@ -347,10 +349,7 @@ fn resolve_pom(repo: &Repo, all: &HashMap<String, Pom>, pom: &Pom, out: &mut Fin
         };
         let version = match resolution {
             Some(r) => {
-                let version = match &r {
-                    Managed::Version { version, .. } => Some(version.clone()),
-                    Managed::Unknown(_) => None,
-                };
+                let version = r.version().map(str::to_string);
                 out.resolved_dependency("maven", &key, &pom.path, true, r);
                 version
             }
@@ -365,7 +364,7 @@ fn resolve_pom(repo: &Repo, all: &HashMap<String, Pom>, pom: &Pom, out: &mut Fin
             }
             // The repository's own dependencyManagement governs transitive versions too.
             let local = chain.managed(&artifact).and_then(|(m, file)| {
-                let version = chain.interpolate(m.version.as_deref()?).ok()?;
+                let version = quiet(m)?;
                 let from = format!("dependencyManagement in {file}");
                 Some(Managed::Version { version, from })
             });

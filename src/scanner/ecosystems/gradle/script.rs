@@ -11,7 +11,7 @@ use regex::Regex;
 use super::super::super::findings::{Findings, Runtime, rank};
 use super::super::super::repo::Repo;
 use super::super::super::versions::java_release;
-use super::super::boms::{self, Bom, Managed};
+use super::super::boms::{self, Bom};
 
 static TOOLCHAIN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -400,10 +400,7 @@ fn read_script(
             }
             None => {
                 let r = boms::managed(&boms, &name, &property);
-                let v = match &r {
-                    Managed::Version { version, .. } => Some(version.clone()),
-                    Managed::Unknown(_) => None,
-                };
+                let v = r.version().map(str::to_string);
                 out.resolved_dependency("maven", &name, path, true, r);
                 v
             }
