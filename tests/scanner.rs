@@ -99,13 +99,23 @@ fn a_maven_service_resolves_log4j_through_its_parent_pom() {
     // `${project.version}` is the version inherited from the parent.
     let client = resolved(&facts, "com.acme.payments:payments-client", api);
     assert_eq!(client.0, "2.3.0-SNAPSHOT");
-    // Managed by spring-boot-starter-parent, which is not in the repository.
-    let web = resolved(
+    // Managed by spring-boot-starter-parent, which is not in the repository: its version comes
+    // from the BOM data shipped with the scanner.
+    let web = dependency(
         &facts,
         "org.springframework.boot:spring-boot-starter-web",
         api,
     );
-    assert_eq!(web.0, Value::Null);
+    assert_eq!(web["version"], "3.1.5");
+    assert_eq!(
+        web["resolvedFrom"],
+        "org.springframework.boot:spring-boot-dependencies:3.1.5"
+    );
+    // The repository's own dependencyManagement wins over the BOM, and says so.
+    assert_eq!(
+        dependency(&facts, "org.apache.logging.log4j:log4j-core", api)["resolvedFrom"],
+        "dependencyManagement in pom.xml"
+    );
     assert_eq!(
         technology(&facts, "log4j-core"),
         &json!({"id": "log4j-core", "version": "2.14.1", "ring": "adopt", "source": api})

@@ -19,13 +19,55 @@ pub struct BaseImage {
     pub source: String,
 }
 
-/// Whether a file name is a Dockerfile's.
+/// Extensions of templates that render to a file (`Dockerfile.j2` is Jinja, not a Dockerfile).
+pub const TEMPLATE_EXTENSIONS: [&str; 9] = [
+    ".j2",
+    ".jinja",
+    ".jinja2",
+    ".tmpl",
+    ".tpl",
+    ".template",
+    ".erb",
+    ".mustache",
+    ".hbs",
+];
+
+/// Whether a file name is a Dockerfile's (a template of one is not).
 pub fn is_dockerfile(name: &str) -> bool {
-    name == "Dockerfile"
+    (name == "Dockerfile"
         || name == "Containerfile"
         || name.starts_with("Dockerfile.")
         || name.ends_with(".Dockerfile")
-        || name.ends_with(".dockerfile")
+        || name.ends_with(".dockerfile"))
+        && !TEMPLATE_EXTENSIONS.iter().any(|e| name.ends_with(e))
+}
+
+/// Folders whose Dockerfiles build test harnesses, not the component.
+const TEST_FOLDERS: [&str; 9] = [
+    "test",
+    "tests",
+    "e2e",
+    "it",
+    "integration-tests",
+    "integration",
+    "testing",
+    "acceptance",
+    "smoke",
+];
+
+/// Whether a Dockerfile builds a test harness (`test/e2e/Dockerfile`, `Dockerfile.test`): its
+/// images are listed, but its runtimes are not the component's.
+fn is_test_harness(path: &str) -> bool {
+    let name = super::repo::file_name(path).to_ascii_lowercase();
+    let named = ["test", "tests", "e2e", "ci", "it"]
+        .iter()
+        .any(|w| name == format!("dockerfile.{w}") || name == format!("{w}.dockerfile"));
+    named
+        || path
+            .split('/')
+            .rev()
+            .skip(1)
+            .any(|dir| TEST_FOLDERS.contains(&dir.to_ascii_lowercase().as_str()))
 }
 
 /// Reads every Dockerfile; records the runtime versions of their images in `out`.
@@ -35,10 +77,11 @@ pub fn read(repo: &Repo, out: &mut Findings) -> Vec<BaseImage> {
         let Some(text) = repo.text(path) else {
             continue;
         };
+        let harness = is_test_harness(path);
         for found in base_images(&text) {
             match found {
                 Ok(image) => {
-                    if let Some((runtime, version)) = runtime_of(&image) {
+                    if let Some((runtime, version)) = runtime_of(&image).filter(|_| !harness) {
                         out.runtime(runtime, Some(version), path, rank::IMAGE);
                     }
                     images.push(BaseImage {
@@ -111,6 +154,12 @@ fn base_images(text: &str) -> Vec<Result<String, String>> {
                     }
                     _ => None,
                 };
+                if raw.contains("{{") || raw.contains("{%") {
+                    out.push(Err(format!(
+                        "base image `{raw}` is a template placeholder, not an image"
+                    )));
+                    continue;
+                }
                 let image = substitute(raw, &args);
                 match image {
                     Ok(image) => {
@@ -161,7 +210,7 @@ static NAMED_RELEASE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[/-])(java|node|python)(\d+)(?:$|[-.])").expect("a valid regular expression")
 });
 static JDK_IN_TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:jdk|temurin-|corretto-|java)(\d+)").expect("a valid regular expression")
+    Regex::new(r"(?:jdk|jre|temurin-|corretto-|java)(\d+)").expect("a valid regular expression")
 });
 
 /// The runtime and its version an image is built on: `eclipse-temurin:21-jre` → Java 21,
@@ -185,7 +234,7 @@ pub fn runtime_of(image: &str) -> Option<(Runtime, String)> {
             let v = leading_version(tag)?;
             java_release(&v).map(|v| (Runtime::Java, v))
         }
-        "maven" | "gradle" => JDK_IN_TAG
+        "maven" | "gradle" | "tomcat" | "jetty" => JDK_IN_TAG
             .captures(tag)
             .map(|c| (Runtime::Java, c[1].to_string())),
         "node" => from_tag(Runtime::Node),
@@ -231,6 +280,17 @@ mod tests {
     }
 
     #[test]
+    fn templates_and_test_harnesses() {
+        assert!(!is_dockerfile("Dockerfile.j2"));
+        assert!(is_dockerfile("Dockerfile.prod"));
+        assert!(is_test_harness("test/e2e/Dockerfile"));
+        assert!(is_test_harness("Dockerfile.test"));
+        assert!(!is_test_harness("services/api/Dockerfile"));
+        let found = base_images("FROM {{ base_image }}:latest\n");
+        assert!(found[0].as_ref().unwrap_err().contains("template"));
+    }
+
+    #[test]
     fn an_argument_without_default_is_reported() {
         let found = base_images("ARG BASE\nFROM ${BASE}\nFROM alpine:${V:-3.20}\n");
         assert!(found[0].as_ref().unwrap_err().contains("`BASE`"));
@@ -257,6 +317,10 @@ mod tests {
             ),
             ("golang:1.22.5@sha256:abc", Some((Runtime::Go, "1.22.5"))),
             ("alpine:3.20", None),
+            (
+                "tomcat:9.0-jre17-temurin-jammy",
+                Some((Runtime::Java, "17")),
+            ),
         ];
         for (image, want) in cases {
             let got = runtime_of(image);

@@ -5,12 +5,14 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::findings::Dependency;
+use super::infra::DeployedImage;
 use super::languages::LanguageShare;
 use super::repo::ScanWarning;
+use super::runtimes::RuntimeDisagreement;
 use super::technologies::Technology;
 
 /// Build systems, in the order they are reported.
-pub const BUILD_SYSTEMS: [&str; 12] = [
+pub const BUILD_SYSTEMS: [&str; 13] = [
     "maven",
     "gradle",
     "sbt",
@@ -18,6 +20,7 @@ pub const BUILD_SYSTEMS: [&str; 12] = [
     "npm",
     "yarn",
     "pnpm",
+    "bun",
     "poetry",
     "uv",
     "pip",
@@ -52,6 +55,14 @@ pub struct RepoFacts {
     pub java_version: Option<String>,
     /// `{java, node, python, go, rust}`: the version of each runtime found.
     pub runtimes: Map<String, Value>,
+    /// Runtime → every file that names a version of it (`{version, source, kind}`), CI jobs
+    /// and ranges included.
+    pub runtime_sources: Map<String, Value>,
+    /// Runtimes whose files name versions that cannot all hold.
+    pub runtime_disagreements: Vec<RuntimeDisagreement>,
+    /// The images the deployment files run (Compose services, Kubernetes manifests, Helm
+    /// values).
+    pub deployed_images: Vec<DeployedImage>,
     pub dependencies: Vec<Dependency>,
     pub scan_warnings: Vec<ScanWarning>,
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 /// A dependency of the repository, as a manifest or lockfile names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Dependency {
-    /// `maven`, `gradle-plugin`, `npm`, `pypi`, `go`, `cargo`.
+    /// `maven`, `gradle-plugin`, `npm`, `pypi`, `go`, `cargo`, `helm`, `terraform`.
     pub ecosystem: &'static str,
     /// The package's name in its ecosystem (`org.apache.logging.log4j:log4j-core`, `lodash`,
     /// `github.com/gin-gonic/gin`).
@@ -18,7 +18,20 @@ pub struct Dependency {
     pub source: String,
     /// Declared by the project itself rather than pulled in by another dependency.
     pub direct: bool,
+    /// Where the version comes from when the declaration does not write it: a BOM
+    /// (`org.springframework.boot:spring-boot-dependencies:3.1.5`), a build property that
+    /// overrides the BOM (`property log4j2.version in pom.xml`), the artefact that pulls it in
+    /// (`org.springframework.boot:spring-boot-starter-log4j2:2.6.1`), or the repository's own
+    /// `dependencyManagement` (`dependencyManagement in pom.xml`).
+    #[serde(rename = "resolvedFrom", skip_serializing_if = "Option::is_none")]
+    pub resolved_from: Option<String>,
+    /// Why `version` is null, when the scanner knows (a BOM it has no data for).
+    #[serde(rename = "unresolvedReason", skip_serializing_if = "Option::is_none")]
+    pub unresolved_reason: Option<String>,
 }
+
+/// How the version of a dependency that does not write one was found.
+pub use super::ecosystems::Managed as Resolution;
 
 /// A runtime whose version the scanner looks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -64,6 +77,25 @@ pub mod rank {
     pub const RANGE: u8 = 3;
     /// A container base image tag (`eclipse-temurin:21-jre`).
     pub const IMAGE: u8 = 4;
+    /// A version a CI job sets up (`actions/setup-java` with `java-version: 21`): reported as a
+    /// source, never chosen (CI is not where the component runs).
+    pub const CI: u8 = 5;
+    /// One value of a CI matrix: several are tested on purpose, so it disagrees only when none
+    /// of the matrix's values agrees.
+    pub const CI_MATRIX: u8 = 6;
+
+    /// The name of a rank in the `runtimeSources` fact.
+    pub fn kind(rank: u8) -> &'static str {
+        match rank {
+            PIN => "pin",
+            BUILD => "build",
+            TOOL_VERSIONS => "tool-versions",
+            RANGE => "range",
+            IMAGE => "image",
+            CI => "ci",
+            _ => "ci-matrix",
+        }
+    }
 }
 
 /// A version of a runtime found in one file.
@@ -110,6 +142,33 @@ impl Findings {
             version: version.filter(|v| !v.trim().is_empty()),
             source: source.to_string(),
             direct,
+            resolved_from: None,
+            unresolved_reason: None,
+        });
+    }
+
+    /// Records a dependency whose version was not written on it: where the version comes
+    /// from, or why there is none.
+    pub fn resolved_dependency(
+        &mut self,
+        ecosystem: &'static str,
+        name: impl Into<String>,
+        source: &str,
+        direct: bool,
+        resolution: Resolution,
+    ) {
+        let (version, resolved_from, unresolved_reason) = match resolution {
+            Resolution::Version { version, from } => (Some(version), Some(from), None),
+            Resolution::Unknown(why) => (None, None, Some(why)),
+        };
+        self.dependencies.push(Dependency {
+            ecosystem,
+            name: name.into(),
+            version,
+            source: source.to_string(),
+            direct,
+            resolved_from,
+            unresolved_reason,
         });
     }
 

@@ -58,7 +58,8 @@ pub fn detect(repo: &Repo) -> Hygiene {
         .files()
         .iter()
         .filter(|f| {
-            is_code(&f.path) && (is_test_file(&f.path) || has_inline_tests(repo, &f.path, f.size))
+            (is_code(&f.path) && (is_test_file(&f.path) || has_inline_tests(repo, &f.path, f.size)))
+                || is_declarative_test(&f.path)
         })
         .count() as u64;
     Hygiene {
@@ -103,6 +104,16 @@ pub fn is_test_file(path: &str) -> bool {
         || (ext == "rs" && stem.ends_with("_test"))
 }
 
+/// Tests of declarative code: Terraform's `*.tftest.hcl`, helm-unittest suites
+/// (`tests/*_test.yaml` of a chart).
+fn is_declarative_test(path: &str) -> bool {
+    let name = file_name(path);
+    name.ends_with(".tftest.hcl")
+        || name.ends_with(".tftest.json")
+        || ((name.ends_with("_test.yaml") || name.ends_with("_test.yml"))
+            && path.split('/').rev().nth(1) == Some("tests"))
+}
+
 /// Rust keeps unit tests beside the code (`#[cfg(test)]`).
 fn has_inline_tests(repo: &Repo, path: &str, size: u64) -> bool {
     path.ends_with(".rs")
@@ -129,6 +140,9 @@ mod tests {
         ] {
             assert!(is_test_file(yes), "{yes}");
         }
+        assert!(is_declarative_test("tests/bucket.tftest.hcl"));
+        assert!(is_declarative_test("charts/api/tests/deployment_test.yaml"));
+        assert!(!is_declarative_test("charts/api/templates/deployment.yaml"));
         for no in [
             "src/main/java/com/acme/App.java",
             "app/main.py",

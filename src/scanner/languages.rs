@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::docker::TEMPLATE_EXTENSIONS;
 use super::repo::{Repo, file_name};
 
 /// Below this share of the counted bytes a language is not named in `languages`.
@@ -44,10 +45,16 @@ fn classify(path: &str) -> Option<(&'static str, Kind)> {
     if name.ends_with(".gradle.kts") || name == "build.sbt" {
         return None;
     }
-    if name == "Dockerfile" || name.starts_with("Dockerfile.") || name.ends_with(".Dockerfile") {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    if matches!(ext.as_deref(), Some("j2" | "jinja" | "jinja2")) {
+        return Some(("jinja", Kind::Markup));
+    }
+    if (name == "Dockerfile" || name.starts_with("Dockerfile.") || name.ends_with(".Dockerfile"))
+        && !TEMPLATE_EXTENSIONS.iter().any(|e| name.ends_with(e))
+    {
         return Some(("dockerfile", Kind::Support));
     }
-    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    let ext = ext?;
     let code = |n| Some((n, Kind::Code));
     match ext.as_str() {
         "java" => code("java"),
@@ -85,8 +92,63 @@ fn classify(path: &str) -> Option<(&'static str, Kind)> {
         "css" => Some(("css", Kind::Markup)),
         "scss" | "sass" => Some(("scss", Kind::Markup)),
         "less" => Some(("less", Kind::Markup)),
+        "jsp" | "jspx" | "jspf" | "tag" => Some(("jsp", Kind::Markup)),
+        "ftl" | "ftlh" | "ftlx" => Some(("freemarker", Kind::Markup)),
+        "njk" | "nunjucks" => Some(("nunjucks", Kind::Markup)),
+        "hbs" | "handlebars" => Some(("handlebars", Kind::Markup)),
+        "mustache" => Some(("mustache", Kind::Markup)),
+        "ejs" => Some(("ejs", Kind::Markup)),
+        "erb" => Some(("erb", Kind::Markup)),
+        "twig" => Some(("twig", Kind::Markup)),
+        "liquid" => Some(("liquid", Kind::Markup)),
+        "cue" => Some(("cue", Kind::Support)),
+        "jsonnet" | "libsonnet" => Some(("jsonnet", Kind::Support)),
         _ => None,
     }
+}
+
+/// Folders that serve files to browsers as they are.
+const WEB_ROOTS: [&str; 6] = [
+    "static",
+    "public",
+    "assets",
+    "webapp",
+    "wwwroot",
+    "web-resources",
+];
+/// Folders under a web root that hold libraries or build outputs rather than the project's
+/// own code.
+const COPIED: [&str; 8] = [
+    "lib", "libs", "vendor", "vendors", "dist", "build", "bundles", "external",
+];
+
+/// Whether a file is a copy of someone else's code or a build output: minified or bundled
+/// JavaScript and CSS, a script with a source map beside it, or a library in a web root's
+/// `lib/` or `dist/` folder. Such files do not decide the repository's languages.
+fn is_copied_or_compiled(repo: &Repo, path: &str) -> bool {
+    let name = file_name(path).to_ascii_lowercase();
+    let generated = [
+        ".min.js",
+        ".min.css",
+        ".bundle.js",
+        ".chunk.js",
+        ".min.mjs",
+        "-bundle.js",
+    ];
+    if generated.iter().any(|g| name.ends_with(g)) {
+        return true;
+    }
+    let web = name.ends_with(".js") || name.ends_with(".css") || name.ends_with(".mjs");
+    if !web {
+        return false;
+    }
+    let dirs: Vec<&str> = path.split('/').collect();
+    let dirs = &dirs[..dirs.len() - 1];
+    let in_web_copy = dirs
+        .iter()
+        .enumerate()
+        .any(|(i, d)| WEB_ROOTS.contains(d) && dirs[i + 1..].iter().any(|c| COPIED.contains(c)));
+    in_web_copy || repo.exists(&format!("{path}.map"))
 }
 
 /// Byte counts per language, largest first, and the names of the program languages that weigh
@@ -98,6 +160,9 @@ pub fn detect(repo: &Repo) -> (Vec<LanguageShare>, Vec<String>) {
         let Some((name, kind)) = classify(&f.path) else {
             continue;
         };
+        if is_copied_or_compiled(repo, &f.path) {
+            continue;
+        }
         match totals.iter_mut().find(|(n, _, _)| *n == name) {
             Some(t) => t.2 += f.size,
             None => totals.push((name, kind, f.size)),
@@ -169,6 +234,30 @@ mod tests {
         .collect();
         let (_, named) = detect(&Repo::new(&tree));
         assert_eq!(named, vec!["dockerfile", "hcl"]);
+    }
+
+    #[test]
+    fn vendored_and_compiled_code_does_not_count() {
+        let tree: MemoryTree = [
+            ("src/main/java/App.java", "x".repeat(500)),
+            ("src/main/webapp/static/js/lib/jquery.js", "x".repeat(9000)),
+            ("web/public/app.min.js", "x".repeat(9000)),
+            ("web/out/main.js", "x".repeat(9000)),
+            ("web/out/main.js.map", "x".repeat(10)),
+            ("src/main/webapp/WEB-INF/views/home.jsp", "x".repeat(100)),
+            ("deploy/Dockerfile.j2", "x".repeat(100)),
+            ("config/app.cue", "x".repeat(100)),
+        ]
+        .into_iter()
+        .collect();
+        let (stats, named) = detect(&Repo::new(&tree));
+        assert_eq!(named, vec!["java"]);
+        let names: Vec<&str> = stats.iter().map(|s| s.name.as_str()).collect();
+        assert!(
+            !names.contains(&"javascript") && !names.contains(&"dockerfile"),
+            "{names:?}"
+        );
+        assert!(names.contains(&"jsp") && names.contains(&"jinja") && names.contains(&"cue"));
     }
 
     #[test]

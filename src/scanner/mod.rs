@@ -55,8 +55,11 @@ pub fn scan(tree: &dyn FileTree, radar: Option<&Radar>) -> RepoFacts {
     let images = docker::read(&repo, &mut findings);
     let infra = infra::detect(&repo, &mut findings);
     let ci = ci::detect(&repo);
+    findings.runtimes.extend(ci.runtimes.iter().cloned());
     let hygiene = hygiene::detect(&repo);
     let runtimes = runtimes::choose(&findings.runtimes);
+    let runtime_sources = runtimes::sources(&findings.runtimes);
+    let runtime_disagreements = runtimes::disagreements(&findings.runtimes, &runtimes);
 
     let first_file_of = |language: &str| {
         repo.files()
@@ -138,6 +141,9 @@ pub fn scan(tree: &dyn FileTree, radar: Option<&Radar>) -> RepoFacts {
         technologies,
         java_version: version_of(Runtime::Java).filter(|_| uses_java),
         runtimes: runtime_map,
+        runtime_sources,
+        runtime_disagreements,
+        deployed_images: infra.images.clone(),
         dependencies,
         scan_warnings: repo.into_warnings(),
     }

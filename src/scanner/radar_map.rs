@@ -160,7 +160,10 @@ pub fn technology_of(
         return Some((r.id.to_string(), r.versioned));
     }
     let short = short_name(ecosystem, name);
-    (ecosystem != "gradle-plugin" && on_radar(short)).then(|| (short.to_string(), true))
+    // A Helm chart's or a Terraform provider's version is not the version of what it installs
+    // or drives (the `postgresql` chart 15.5.17 runs PostgreSQL 16).
+    let versioned = !matches!(ecosystem, "helm" | "terraform");
+    (ecosystem != "gradle-plugin" && on_radar(short)).then(|| (short.to_string(), versioned))
 }
 
 #[cfg(test)]

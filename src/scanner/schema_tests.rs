@@ -14,10 +14,15 @@ fn validator() -> jsonschema::Validator {
     jsonschema::validator_for(&schema).expect("the schema compiles")
 }
 
+/// The fixture repositories of every ecosystem and those laid out like real projects (the
+/// accuracy test's).
 fn fixtures() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/repos");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
-        .expect("the fixture repositories exist")
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut dirs: Vec<PathBuf> = ["repos", "layouts"]
+        .iter()
+        .flat_map(|folder| {
+            std::fs::read_dir(root.join(folder)).expect("the fixture repositories exist")
+        })
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_dir())
         .collect();
@@ -37,7 +42,7 @@ fn every_fixture_scans_to_valid_facts() {
         .radar;
     let validator = validator();
     let dirs = fixtures();
-    assert!(dirs.len() >= 10, "{dirs:?}");
+    assert!(dirs.len() >= 20, "{dirs:?}");
     for dir in dirs {
         for with_radar in [Some(&radar), None] {
             let facts = scan(&DirTree::new(&dir), with_radar).to_json();

@@ -26,12 +26,13 @@ pub struct Technology {
 }
 
 /// Build systems and platforms that are technologies in their own right.
-const TOOL_IDS: [&str; 13] = [
+const TOOL_IDS: [&str; 14] = [
     "maven",
     "gradle",
     "npm",
     "yarn",
     "pnpm",
+    "bun",
     "poetry",
     "uv",
     "pip",

@@ -2,9 +2,13 @@
 
 use serde_json::Value;
 
+use super::super::findings::{Runtime, RuntimeHint, rank};
 use super::super::repo::Repo;
+use super::super::versions::{java_release, leading_version};
 use super::Found;
-use super::patterns::{deploys, mentions_canary, runs_tests};
+use super::patterns::{
+    deploys, image_runtime, mentions_canary, pushes_image, runs_tests, throwaway_cluster,
+};
 
 /// Whether a path is a workflow file.
 pub fn is_workflow(path: &str) -> bool {
@@ -13,8 +17,17 @@ pub fn is_workflow(path: &str) -> bool {
     })
 }
 
-/// Words in a job's id or name that say it deploys.
-const DEPLOY_WORDS: [&str; 4] = ["deploy", "release", "rollout", "promote"];
+/// Words in a job's id or name that say it deploys. (`release` is not one: release notes,
+/// release PRs and package releases ship nothing to an environment.)
+const DEPLOY_WORDS: [&str; 2] = ["deploy", "rollout"];
+
+/// Actions that set up a runtime, and the input that names its version.
+const SETUP_ACTIONS: [(&str, &str, Runtime); 4] = [
+    ("actions/setup-java", "java-version", Runtime::Java),
+    ("actions/setup-node", "node-version", Runtime::Node),
+    ("actions/setup-python", "python-version", Runtime::Python),
+    ("actions/setup-go", "go-version", Runtime::Go),
+];
 /// Names of shared (reusable) workflows that build and test.
 const BUILD_WORKFLOWS: [&str; 12] = [
     "ci", "build", "test", "gradle", "maven", "npm", "pnpm", "node", "poetry", "python", "go",
@@ -41,17 +54,102 @@ pub fn analyse(repo: &Repo, path: &str, text: &str) -> Found {
         let reusable = job.get("uses").and_then(Value::as_str);
         let tests = runs.iter().any(|l| runs_tests(l))
             || reusable.is_some_and(|u| builds_and_tests(u, job));
-        let deploy = DEPLOY_WORDS.iter().any(|w| job_text.contains(w))
-            || job.get("environment").is_some()
-            || runs.iter().any(|l| deploys(l))
-            || steps(job)
-                .filter_map(|s| s.get("uses").and_then(Value::as_str))
-                .any(|u| u.to_ascii_lowercase().contains("deploy"));
+        let pushes = runs.iter().any(|l| pushes_image(l)) || steps(job).any(pushes_with_action);
+        // What a job applies to a cluster it creates for itself is a test, not a deployment.
+        let throwaway = throwaway_cluster(&job_text) || runs.iter().any(|l| throwaway_cluster(l));
+        let deploy = pushes
+            || (!throwaway
+                && (DEPLOY_WORDS.iter().any(|w| job_text.contains(w))
+                    || job.get("environment").is_some()
+                    || runs.iter().any(|l| deploys(l))
+                    || steps(job)
+                        .filter_map(|s| s.get("uses").and_then(Value::as_str))
+                        .any(|u| u.to_ascii_lowercase().contains("deploy"))));
+        setup_versions(path, job, &mut found.runtimes);
+        let container = job.get("container");
+        let image = container.and_then(Value::as_str).or_else(|| {
+            container
+                .and_then(|c| c.get("image"))
+                .and_then(Value::as_str)
+        });
+        found
+            .runtimes
+            .extend(image.and_then(|i| image_runtime(i, path)));
         found.runs_tests |= tests;
         found.deploys_on_merge |= on_merge && deploy;
         found.canary |= mentions_canary(&job_text) || runs.iter().any(|l| mentions_canary(l));
     }
     found
+}
+
+/// A step that builds and pushes an image with an action (`docker/build-push-action` with
+/// `push` other than false).
+fn pushes_with_action(step: &Value) -> bool {
+    let uses = step.get("uses").and_then(Value::as_str).unwrap_or("");
+    if uses.starts_with("redhat-actions/push-to-registry") {
+        return true;
+    }
+    if !uses.starts_with("docker/build-push-action") {
+        return false;
+    }
+    match step.get("with").and_then(|w| w.get("push")) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s != "false",
+        _ => false,
+    }
+}
+
+/// The runtime versions a job's setup actions name: literal values, or each value of the
+/// matrix variable they read.
+fn setup_versions(path: &str, job: &Value, out: &mut Vec<RuntimeHint>) {
+    for step in steps(job) {
+        let uses = step.get("uses").and_then(Value::as_str).unwrap_or("");
+        let Some((_, input, runtime)) = SETUP_ACTIONS
+            .iter()
+            .find(|(action, _, _)| uses.starts_with(&format!("{action}@")))
+        else {
+            continue;
+        };
+        let Some(value) = step.get("with").and_then(|w| w.get(*input)) else {
+            continue;
+        };
+        let (values, rank) = match value.as_str().and_then(matrix_variable) {
+            Some(name) => {
+                let values = job
+                    .pointer(&format!("/strategy/matrix/{name}"))
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                (values, rank::CI_MATRIX)
+            }
+            None => (vec![value.clone()], rank::CI),
+        };
+        for v in values {
+            let text = match v {
+                Value::String(s) => s,
+                Value::Number(n) => n.to_string(),
+                _ => continue,
+            };
+            let version = match runtime {
+                Runtime::Java => java_release(&text),
+                _ => leading_version(&text),
+            };
+            if let Some(version) = version {
+                out.push(RuntimeHint {
+                    runtime: *runtime,
+                    version,
+                    source: path.to_string(),
+                    rank,
+                });
+            }
+        }
+    }
+}
+
+/// `x` of `${{ matrix.x }}`.
+fn matrix_variable(value: &str) -> Option<&str> {
+    let inner = value.trim().strip_prefix("${{")?.strip_suffix("}}")?.trim();
+    inner.strip_prefix("matrix.")
 }
 
 fn steps(job: &Value) -> impl Iterator<Item = &Value> {

@@ -7,6 +7,7 @@
 mod github;
 mod patterns;
 
+use super::findings::RuntimeHint;
 use super::repo::{Repo, is_fixture};
 
 /// What the CI configuration of a repository does.
@@ -20,6 +21,8 @@ pub struct CiSummary {
     pub canary: bool,
     /// Configuration files that were read, for `technologies` sources.
     pub sources: Vec<(&'static str, String)>,
+    /// Runtime versions the jobs set up (`actions/setup-java` and the like).
+    pub runtimes: Vec<RuntimeHint>,
 }
 
 /// Whether a repository path configures a provider.
@@ -76,20 +79,22 @@ pub fn detect(repo: &Repo) -> CiSummary {
             let found = if *provider == "github-actions" {
                 github::analyse(repo, path, &text)
             } else {
-                patterns::analyse_text(&text)
+                patterns::analyse_text(path, &text)
             };
             summary.runs_tests |= found.runs_tests;
             summary.deploys_on_merge |= found.deploys_on_merge;
             summary.canary |= found.canary;
+            summary.runtimes.extend(found.runtimes);
         }
     }
     summary
 }
 
 /// What one CI file does.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Found {
     pub runs_tests: bool,
     pub deploys_on_merge: bool,
     pub canary: bool,
+    pub runtimes: Vec<RuntimeHint>,
 }

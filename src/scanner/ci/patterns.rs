@@ -5,6 +5,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::super::docker::runtime_of;
+use super::super::findings::{RuntimeHint, rank};
 use super::Found;
 
 fn regex(pattern: &str) -> Regex {
@@ -25,7 +27,20 @@ static TEST_COMMAND: LazyLock<Regex> = LazyLock::new(|| {
         | \bbazel\s+test\b
         | \bmake\s+(?:test|check)\b
         | \bdotnet\s+test\b
-        | \bswift\s+test\b | \bxcodebuild\b[^\n]*\btest\b",
+        | \bswift\s+test\b | \bxcodebuild\b[^\n]*\btest\b
+        | \bplaywright\s+test\b | \bcypress\s+run\b
+        | \bnode\s+--test\b | \bdeno\s+test\b
+        | \bhelm\s+unittest\b | \bct\s+(?:install|lint-and-install)\b
+        | \b(?:terraform|tofu)\s+test\b
+        | \b(?:just|task|turbo(?:\s+run)?|nx(?:\s+run-many)?)\s+(?:-\S+\s+)*test\b
+        | \bmake\s+[\w-]*test
+        | \bhatch\s+test\b
+        # a test script run through a Python project tool: `uv run tests/run_all.py`,
+        # `poetry run ./scripts/test`
+        | \b(?:uv|poetry|pipenv|hatch|pdm|rye)\s+run\s+(?:-\S+\s+)*\S*test
+        # a wrapper script: `./scripts/test`, `bash ci/run-tests.sh`, `./test.sh`
+        | (?:^|[\s;&|(])(?:(?:bash|sh)\s+)?\.?/?(?:scripts|bin|ci|tools|hack|\.github/scripts)/[\w./-]*test
+        | (?:^|[\s;&|(])\./[\w.-]*test",
     )
 });
 
@@ -44,6 +59,30 @@ static DEPLOY_COMMAND: LazyLock<Regex> = LazyLock::new(|| {
         | \b(?:serverless|sls|cdk|sam)\s+deploy\b | \bskaffold\s+(?:run|deploy)\b
         | \bkustomize\s+edit\s+set\s+image\b
         | \bdeploy(?:\.sh)?\b",
+    )
+});
+
+/// Publishing a container image (on the default branch, that is a delivery).
+static IMAGE_PUSH: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?x)
+        \b(?:docker|podman|buildah)\s+push\b
+        | \bdocker\s+(?:buildx\s+)?build\b[^\n]*\s--push\b
+        | \bjib(?::build\b|\s)
+        | \bko\s+(?:build|publish|apply|resolve)\b
+        | \bcrane\s+push\b | \bskopeo\s+copy\b",
+    )
+});
+
+/// A cluster created for the job and thrown away with it (kind, k3d, minikube): what is
+/// applied to it is a test, not a deployment.
+static THROWAWAY_CLUSTER: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?ix)
+        \bkind\s+create\s+cluster\b | \bk3d\s+cluster\s+create\b | \bminikube\s+start\b
+        | \bctlptl\s+create\b
+        | helm/kind-action | engineerd/setup-kind | container-tools/kind-action
+        | AbsaOSS/k3d-action | nolar/setup-k3d-k3s | medyagh/setup-minikube",
     )
 });
 
@@ -78,6 +117,31 @@ pub fn deploys(line: &str) -> bool {
     DEPLOY_COMMAND.is_match(line)
 }
 
+/// The `image:` a job runs in (GitLab, Bitbucket, Drone, CircleCI `- image:`).
+static JOB_IMAGE: LazyLock<Regex> =
+    LazyLock::new(|| regex(r#"(?m)^\s*(?:-\s+)?image:\s*["']?([^"'\s#{}]+)["']?\s*(?:#.*)?$"#));
+
+/// The runtime of an image a CI job runs in, as a CI hint.
+pub fn image_runtime(image: &str, path: &str) -> Option<RuntimeHint> {
+    let (runtime, version) = runtime_of(image)?;
+    Some(RuntimeHint {
+        runtime,
+        version,
+        source: path.to_string(),
+        rank: rank::CI,
+    })
+}
+
+/// Whether a shell line publishes a container image.
+pub fn pushes_image(line: &str) -> bool {
+    IMAGE_PUSH.is_match(line)
+}
+
+/// Whether a text sets up a throwaway cluster.
+pub fn throwaway_cluster(text: &str) -> bool {
+    THROWAWAY_CLUSTER.is_match(text)
+}
+
 /// Whether a text speaks of a progressive rollout.
 pub fn mentions_canary(text: &str) -> bool {
     CANARY.is_match(text)
@@ -85,15 +149,19 @@ pub fn mentions_canary(text: &str) -> bool {
 
 /// A CI file read as text: tests when a line runs them; a deployment on merge when something
 /// deploys, the default branch is named (or `$CI_DEFAULT_BRANCH`) and no manual gate stops it.
-pub fn analyse_text(text: &str) -> Found {
+pub fn analyse_text(path: &str, text: &str) -> Found {
     let mut lines = text.lines().filter(|l| !l.trim_start().starts_with(['#']));
     let runs_tests = lines.clone().any(runs_tests);
+    // Applying to a throwaway cluster tests the manifests; only an image push still ships.
+    let throwaway = throwaway_cluster(text);
     let deploy_stage = lines.any(|l| {
         let l = l.to_ascii_lowercase();
-        deploys(&l)
-            || l.contains("stage: deploy")
-            || l.contains("stage('deploy")
-            || l.contains("stage(\"deploy")
+        pushes_image(&l)
+            || (!throwaway
+                && (deploys(&l)
+                    || l.contains("stage: deploy")
+                    || l.contains("stage('deploy")
+                    || l.contains("stage(\"deploy")))
     });
     Found {
         runs_tests,
@@ -101,6 +169,10 @@ pub fn analyse_text(text: &str) -> Found {
             && DEFAULT_BRANCH.is_match(text)
             && !MANUAL_GATE.is_match(text),
         canary: mentions_canary(text),
+        runtimes: JOB_IMAGE
+            .captures_iter(text)
+            .filter_map(|c| image_runtime(&c[1], path))
+            .collect(),
     }
 }
 
@@ -121,6 +193,15 @@ mod tests {
             "go test ./...",
             "cargo test --all",
             "uv run python -m pytest",
+            "uv run --frozen tests/run_all.py --junit-xml=report.xml",
+            "poetry run ./scripts/test",
+            "bunx playwright test",
+            "npx playwright test --project=chromium",
+            "node --test test/",
+            "helm unittest charts/payments",
+            "terraform test",
+            "bash ci/run-tests.sh",
+            "make unit-test",
         ] {
             assert!(runs_tests(yes), "{yes}");
         }
@@ -129,6 +210,9 @@ mod tests {
             "./gradlew build -x test",
             "npm ci",
             "go build ./...",
+            "bunx playwright install --with-deps chromium",
+            "poetry run ./scripts/lint",
+            "echo the tests passed",
         ] {
             assert!(!runs_tests(no), "{no}");
         }
@@ -137,15 +221,19 @@ mod tests {
     #[test]
     fn a_jenkinsfile_deploying_main() {
         let text = "pipeline {\n  stages {\n    stage('Test') { steps { sh './mvnw verify' } }\n    stage('Deploy') {\n      when { branch 'main' }\n      steps { sh 'helm upgrade --install api ./chart' }\n    }\n  }\n}\n";
-        let found = analyse_text(text);
+        let found = analyse_text("Jenkinsfile", text);
         assert!(found.runs_tests && found.deploys_on_merge && !found.canary);
         assert!(
-            !analyse_text("deploy:\n  script: ./deploy.sh\n  # python main.py\n").deploys_on_merge
+            !analyse_text(
+                ".gitlab-ci.yml",
+                "deploy:\n  script: ./deploy.sh\n  # python main.py\n"
+            )
+            .deploys_on_merge
         );
         let gated = text.replace(
             "steps { sh 'helm",
             "input { message 'Ship?' }\n steps { sh 'helm",
         );
-        assert!(!analyse_text(&gated).deploys_on_merge);
+        assert!(!analyse_text("Jenkinsfile", &gated).deploys_on_merge);
     }
 }

@@ -15,19 +15,51 @@ pub fn read(repo: &Repo, out: &mut Findings) {
     let manifests = repo.named(|n| n == "Cargo.toml");
     let locks = repo.named(|n| n == "Cargo.lock");
     let mut declared: Vec<(String, HashSet<String>)> = Vec::new();
-    for path in &manifests {
-        let Some(table) = repo.text(path).and_then(|t| repo.toml(path, &t)) else {
-            continue;
-        };
+    let tables: Vec<(&str, Table)> = manifests
+        .iter()
+        .filter_map(|path| Some((*path, repo.text(path).and_then(|t| repo.toml(path, &t))?)))
+        .collect();
+    // The minimum supported Rust version a workspace sets for its members.
+    let workspace_msrv: Vec<(&str, String)> = tables
+        .iter()
+        .filter_map(|(path, t)| {
+            let v = t
+                .get("workspace")?
+                .get("package")?
+                .get("rust-version")?
+                .as_str()?;
+            Some((parent_dir(path), v.to_string()))
+        })
+        .collect();
+    for (path, table) in &tables {
+        let path = *path;
         out.tool("cargo", None, path);
-        let rust = table
-            .get("package")
-            .and_then(|p| p.get("rust-version"))
-            .and_then(Value::as_str)
-            .and_then(leading_version);
-        out.runtime(Runtime::Rust, rust, path, rank::RANGE);
-        let names = declared_names(&table);
         let dir = parent_dir(path);
+        let msrv = match table.get("package").and_then(|p| p.get("rust-version")) {
+            Some(Value::String(v)) => Some(v.clone()),
+            // `rust-version.workspace = true`
+            Some(Value::Table(t)) if t.get("workspace") == Some(&Value::Boolean(true)) => {
+                workspace_msrv
+                    .iter()
+                    .filter(|(root, _)| under(dir, root))
+                    .max_by_key(|(root, _)| root.len())
+                    .map(|(_, v)| v.clone())
+            }
+            _ => None,
+        }
+        .or_else(|| {
+            workspace_msrv
+                .iter()
+                .find(|(root, _)| *root == dir)
+                .map(|(_, v)| v.clone())
+        });
+        out.runtime(
+            Runtime::Rust,
+            msrv.as_deref().and_then(leading_version),
+            path,
+            rank::RANGE,
+        );
+        let names = declared_names(table);
         if !locks.iter().any(|l| under(dir, parent_dir(l))) {
             for name in &names {
                 out.dependency("cargo", name.clone(), None, path, true);

@@ -1,5 +1,5 @@
 //! The packages a JavaScript lockfile pins: `package-lock.json` (v1–v3), `yarn.lock` (Yarn 1
-//! and Yarn 2+), `pnpm-lock.yaml` (v5–v9).
+//! and Yarn 2+), `pnpm-lock.yaml` (v5–v9), `bun.lock` (Bun 1.1+).
 
 use serde_json::Value;
 
@@ -155,6 +155,51 @@ pub fn pnpm_lock(lock: &Value) -> Vec<Locked> {
         .collect()
 }
 
+/// JSON with trailing commas (what `bun.lock` is) made plain JSON: a comma before `}` or `]`
+/// outside a string is dropped.
+pub fn without_trailing_commas(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if c == ',' {
+            let next = text[i + 1..].trim_start().chars().next();
+            if matches!(next, Some('}' | ']')) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `bun.lock`: `packages` maps a key (the package name at the top of the tree, `parent/name`
+/// for a nested copy) to `["name@version", …]`; workspace packages are left out.
+pub fn bun_lock(lock: &Value) -> Vec<Locked> {
+    let Some(Value::Object(packages)) = lock.get("packages") else {
+        return Vec::new();
+    };
+    packages
+        .iter()
+        .filter_map(|(key, entry)| {
+            let spec = entry.get(0)?.as_str()?;
+            let (name, version) = split_spec(spec)?;
+            version
+                .starts_with(|c: char| c.is_ascii_digit())
+                .then(|| locked(name, version, key == name))
+        })
+        .collect()
+}
+
 /// A YAML scalar that may have been read as a number (`version: 10`).
 fn scalar(v: Option<&Value>) -> Option<String> {
     match v? {
@@ -168,6 +213,27 @@ fn scalar(v: Option<&Value>) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn bun_lock_with_trailing_commas() {
+        let text = r#"{ "lockfileVersion": 1, "packages": {
+            "playwright": ["playwright@1.45.1", "", {}, "sha512-x"],
+            "web": ["web@workspace:packages/web"],
+            "vite/esbuild": ["esbuild@0.21.5", "", {}, "sha512-y"],
+        }, }"#;
+        let lock: Value = serde_json::from_str(&without_trailing_commas(text)).unwrap();
+        assert_eq!(
+            bun_lock(&lock),
+            vec![
+                locked("playwright", "1.45.1", true),
+                locked("esbuild", "0.21.5", false)
+            ]
+        );
+        assert_eq!(
+            without_trailing_commas(r#"{"a": "x,}", }"#),
+            r#"{"a": "x,}" }"#
+        );
+    }
 
     #[test]
     fn package_lock_v3_marks_nested_copies() {

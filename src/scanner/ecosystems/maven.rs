@@ -2,11 +2,12 @@
 //! `relativePath`) and `dependencyManagement`; the Java release the compiler is set to; the
 //! Maven version of the wrapper.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::super::findings::{Findings, Runtime, rank};
 use super::super::repo::{Repo, file_name, parent_dir, resolve};
 use super::super::versions::{java_release, leading_version};
+use super::boms::{self, Bom, Managed};
 
 /// A `<dependency>` (or `<parent>`) as written.
 #[derive(Debug, Clone, Default)]
@@ -15,6 +16,8 @@ struct Coordinate {
     artifact: String,
     version: Option<String>,
     scope: Option<String>,
+    /// `group:artifact` of each `<exclusion>`.
+    exclusions: HashSet<String>,
 }
 
 impl Coordinate {
@@ -161,6 +164,15 @@ fn coordinate(node: roxmltree::Node) -> Coordinate {
         artifact: text_of(node, "artifactId").unwrap_or_default(),
         version: text_of(node, "version"),
         scope: text_of(node, "scope"),
+        exclusions: child(node, "exclusions")
+            .into_iter()
+            .flat_map(|e| elements(e, "exclusion"))
+            .map(|e| {
+                let g = text_of(e, "groupId").unwrap_or_default();
+                let a = text_of(e, "artifactId").unwrap_or_default();
+                format!("{g}:{a}")
+            })
+            .collect(),
     }
 }
 
@@ -187,10 +199,17 @@ impl<'a> Chain<'a> {
         Chain { poms }
     }
 
+    /// A property set in the repository's POMs, and the POM that sets it.
+    fn own_property(&self, name: &str) -> Option<(String, String)> {
+        self.poms
+            .iter()
+            .find_map(|p| p.properties.get(name).map(|v| (v.clone(), p.path.clone())))
+    }
+
     /// A property as Maven sees it: the nearest POM's own, then the built-in `project.*`.
     fn property(&self, name: &str) -> Option<String> {
-        if let Some(v) = self.poms.iter().find_map(|p| p.properties.get(name)) {
-            return Some(v.clone());
+        if let Some((v, _)) = self.own_property(name) {
+            return Some(v);
         }
         let me = self.poms[0];
         let parent = me.parent.as_ref();
@@ -226,12 +245,20 @@ impl<'a> Chain<'a> {
         Err(value.to_string())
     }
 
-    /// The version `dependencyManagement` of this POM or a local parent gives `key`.
-    fn managed(&self, key: &str) -> Option<&'a Coordinate> {
-        self.poms
-            .iter()
-            .flat_map(|p| p.managed.iter())
-            .find(|c| c.key() == key && c.version.is_some())
+    /// The entry of `dependencyManagement` of this POM or a local parent for `key`, and the
+    /// POM that holds it.
+    fn managed(&self, key: &str) -> Option<(&'a Coordinate, &'a str)> {
+        self.poms.iter().find_map(|p| {
+            p.managed
+                .iter()
+                .find(|c| c.key() == key && c.version.is_some())
+                .map(|c| (c, p.path.as_str()))
+        })
+    }
+
+    /// The parent POM from outside the repository at the top of the chain.
+    fn external_parent(&self) -> Option<&'a Coordinate> {
+        self.poms.last().and_then(|p| p.parent.as_ref())
     }
 }
 
@@ -279,15 +306,71 @@ fn resolve_pom(repo: &Repo, all: &HashMap<String, Pom>, pom: &Pom, out: &mut Fin
         let v = version_of(bom, "imported BOM");
         out.dependency("maven", bom.key(), v, &pom.path, true);
     }
+    // The BOMs that manage what the repository does not: the parent from outside (its
+    // dependencyManagement is inherited first), then the BOMs the chain imports.
+    // (A version that cannot be told was warned about where it is written.)
+    let quiet = |c: &Coordinate| c.version.as_deref().and_then(|v| chain.interpolate(v).ok());
+    let mut boms: Vec<Bom> = Vec::new();
+    if let Some(parent) = chain.external_parent() {
+        boms.push(Bom::new(parent.key(), quiet(parent)));
+    }
+    for p in &chain.poms {
+        for bom in p
+            .managed
+            .iter()
+            .filter(|c| c.scope.as_deref() == Some("import"))
+        {
+            boms.push(Bom::new(bom.key(), quiet(bom)));
+        }
+    }
+    let property = |name: &str| chain.own_property(name);
+    let declared: HashSet<String> = pom.dependencies.iter().map(Coordinate::key).collect();
+    let mut pulled: HashSet<String> = HashSet::new();
     for dep in &pom.dependencies {
-        let version = if dep.version.is_some() {
-            version_of(dep, "dependency")
+        let key = dep.key();
+        let mut written = None;
+        let resolution = if dep.version.is_some() {
+            written = version_of(dep, "dependency");
+            out.dependency("maven", &key, written.clone(), &pom.path, true);
+            None
+        } else if let Some((m, file)) = chain.managed(&key) {
+            let v = version_of(m, "managed dependency");
+            Some(match v {
+                Some(version) => Managed::Version {
+                    version,
+                    from: format!("dependencyManagement in {file}"),
+                },
+                None => Managed::Unknown(format!(
+                    "the version in the dependencyManagement of {file} has a property without value"
+                )),
+            })
         } else {
-            chain
-                .managed(&dep.key())
-                .and_then(|m| version_of(m, "managed dependency"))
+            Some(boms::managed(&boms, &key, &property))
         };
-        out.dependency("maven", dep.key(), version, &pom.path, true);
+        let version = match resolution {
+            Some(r) => {
+                let version = r.version().map(str::to_string);
+                out.resolved_dependency("maven", &key, &pom.path, true, r);
+                version
+            }
+            None => written,
+        };
+        let Some(version) = version else { continue };
+        // What a managed artefact brings with it (a Spring Boot starter's libraries).
+        let pulled_here = boms::pulled_versions(&boms, &key, &version, &dep.exclusions, &property);
+        for (artifact, r) in pulled_here {
+            if declared.contains(&artifact) || !pulled.insert(artifact.clone()) {
+                continue;
+            }
+            // The repository's own dependencyManagement governs transitive versions too.
+            let local = chain.managed(&artifact).and_then(|(m, file)| {
+                let version = quiet(m)?;
+                let from = format!("dependencyManagement in {file}");
+                Some(Managed::Version { version, from })
+            });
+            let r = local.unwrap_or(r);
+            out.resolved_dependency("maven", artifact, &pom.path, false, r);
+        }
     }
     let java = [
         "maven.compiler.release",

@@ -2,6 +2,7 @@
 //! files it knows into the shared [`Findings`]; a file it cannot read is a warning, never an
 //! error of the scan.
 
+mod boms;
 mod cargo;
 mod go;
 mod gradle;
@@ -10,6 +11,8 @@ mod maven;
 mod node;
 mod python;
 mod tool_pins;
+
+pub use boms::Managed;
 
 use super::findings::Findings;
 use super::repo::Repo;

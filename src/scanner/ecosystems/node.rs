@@ -1,5 +1,5 @@
 //! Node.js: `package.json` (dependencies, `engines.node`, `packageManager`), the lockfiles of
-//! npm, Yarn and pnpm, and `.nvmrc` / `.node-version`.
+//! npm, Yarn, pnpm and Bun, and `.nvmrc` / `.node-version`.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -11,7 +11,13 @@ use super::super::versions::{leading_version, lower_bound};
 use super::js_locks;
 
 const DEPENDENCY_FIELDS: [&str; 3] = ["dependencies", "devDependencies", "optionalDependencies"];
-const LOCKFILES: [&str; 3] = ["package-lock.json", "yarn.lock", "pnpm-lock.yaml"];
+const LOCKFILES: [&str; 5] = [
+    "package-lock.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lock",
+    "bun.lockb",
+];
 
 /// What one `package.json` declares.
 struct Manifest {
@@ -35,6 +41,11 @@ pub fn read(repo: &Repo, out: &mut Findings) {
             .filter(|m| under(&m.path, dir))
             .flat_map(|m| m.declared.keys().map(String::as_str))
             .collect();
+        // Bun's older lockfile is binary: it says Bun, not what it pins.
+        if lock.ends_with("bun.lockb") {
+            out.tool("bun", None, lock);
+            continue;
+        }
         let Some(text) = repo.text(lock) else {
             continue;
         };
@@ -48,6 +59,12 @@ pub fn read(repo: &Repo, out: &mut Findings) {
             Some("yarn.lock") => {
                 out.tool("yarn", None, lock);
                 yarn(repo, lock, &text)
+            }
+            Some("bun.lock") => {
+                out.tool("bun", None, lock);
+                repo.json(lock, &js_locks::without_trailing_commas(&text))
+                    .map(|v| js_locks::bun_lock(&v))
+                    .unwrap_or_default()
             }
             _ => {
                 out.tool("pnpm", None, lock);
@@ -88,7 +105,7 @@ pub fn read(repo: &Repo, out: &mut Findings) {
 }
 
 fn is_node_pm(t: &super::super::findings::Tool) -> bool {
-    matches!(t.id, "npm" | "yarn" | "pnpm")
+    matches!(t.id, "npm" | "yarn" | "pnpm" | "bun")
 }
 
 fn read_manifest(repo: &Repo, path: &str, out: &mut Findings) -> Option<Manifest> {
@@ -116,6 +133,7 @@ fn read_manifest(repo: &Repo, path: &str, out: &mut Findings) -> Option<Manifest
             "npm" => "npm",
             "pnpm" => "pnpm",
             "yarn" => "yarn",
+            "bun" => "bun",
             _ => "",
         };
         if !id.is_empty() {

@@ -1,5 +1,6 @@
 //! Files that pin tools and runtimes for several ecosystems at once (`.tool-versions`,
-//! `.sdkmanrc`, `.java-version`), and the pins of sbt and Bazel.
+//! `.sdkmanrc`, `.java-version`), and the pins of sbt, Bazel and Terraform
+//! (`.terraform-version`, read by tfenv).
 
 use std::sync::LazyLock;
 
@@ -52,6 +53,12 @@ pub fn read(repo: &Repo, out: &mut Findings) {
                 path,
                 rank::PIN,
             );
+        }
+    }
+    for path in repo.named(|n| n == ".terraform-version") {
+        if let Some(text) = repo.text(path) {
+            let v = text.lines().next().and_then(leading_version);
+            out.tool("terraform", v, path);
         }
     }
     for path in repo.named(|n| n == ".bazelversion") {
