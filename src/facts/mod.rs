@@ -5,5 +5,7 @@ pub mod catalog;
 pub mod file;
 mod record;
 mod split;
+mod window;
 
 pub use file::{FactRecord, FactsError, parse_facts, read_chunks};
+pub use window::read_file_chunks;
