@@ -284,7 +284,7 @@ fn stream_ndjson(
         chunk.entities.push(FxBuildHasher.hash_one(&entity));
         let evaluation = evaluate(&entity, facts);
         writer.write_compact(&mut chunk.lines, &entity, &evaluation);
-        if chunk.entities.len() % PROGRESS_STEP == 0 {
+        if chunk.entities.len().is_multiple_of(PROGRESS_STEP) {
             progress.inc(PROGRESS_STEP as u64);
         }
     };
