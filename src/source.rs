@@ -361,6 +361,11 @@ pub trait Files: Sync {
     fn list(&self, dir: &Path, recursive: bool) -> std::io::Result<Vec<PathBuf>>;
     /// Paths matching a glob pattern (`*`, `**`, `?`), sorted.
     fn glob(&self, pattern: &Path) -> std::io::Result<Vec<PathBuf>>;
+    /// Whether these are the files built into the binary, which the tests check against
+    /// their schemas (so they need no checking at run time).
+    fn bundled(&self) -> bool {
+        false
+    }
 }
 
 /// The real file system.
@@ -464,6 +469,9 @@ impl BundledFiles {
 }
 
 impl Files for BundledFiles {
+    fn bundled(&self) -> bool {
+        true
+    }
     fn read(&self, path: &Path) -> std::io::Result<String> {
         let key = Self::key(path);
         let not_found =
@@ -651,6 +659,9 @@ impl<'a> RecordedFiles<'a> {
 }
 
 impl Files for RecordedFiles<'_> {
+    fn bundled(&self) -> bool {
+        self.inner.bundled()
+    }
     fn read(&self, path: &Path) -> std::io::Result<String> {
         let r = self.inner.read(path);
         let answer = match &r {

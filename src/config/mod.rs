@@ -167,7 +167,8 @@ pub fn load_patched(
                     Err(e) => errors.push(e),
                     Ok(file_docs) => {
                         for doc in file_docs {
-                            let schema_errors = schema::validate(&doc, schema::CHECKS);
+                            let schema_errors =
+                                schema::validate_in(check_src, &doc, schema::CHECKS);
                             if !schema_errors.is_empty() {
                                 errors.extend(schema_errors);
                                 continue;
@@ -413,7 +414,7 @@ fn load_radar(config: &ConfigSource, errors: &mut Vec<SourceError>) -> Option<Ra
             return None;
         }
     };
-    let schema_errors = schema::validate(&doc, schema::RADAR);
+    let schema_errors = schema::validate_in(config.files, &doc, schema::RADAR);
     if !schema_errors.is_empty() {
         errors.extend(schema_errors);
         return None;
@@ -440,7 +441,7 @@ fn load_policy(
             return FleetPolicy::default();
         }
     };
-    let schema_errors = schema::validate(&doc, schema::FLEET_POLICY);
+    let schema_errors = schema::validate_in(config.files, &doc, schema::FLEET_POLICY);
     if !schema_errors.is_empty() {
         errors.extend(schema_errors);
         return FleetPolicy::default();

@@ -32,6 +32,15 @@ fn compiled(path: &'static str) -> Result<&'static Validator, String> {
     .map_err(Clone::clone)
 }
 
+/// [`validate`] for a document read from `files`: the bundled standards are checked against
+/// their schemas by the tests, so at run time they cost no schema compilation.
+pub fn validate_in(files: &dyn Files, doc: &Document, schema: &'static str) -> Vec<SourceError> {
+    if files.bundled() {
+        return Vec::new();
+    }
+    validate(doc, schema)
+}
+
 /// Every way `doc` breaks the schema, each at the position of the offending value.
 pub fn validate(doc: &Document, schema: &'static str) -> Vec<SourceError> {
     let validator = match compiled(schema) {
@@ -82,4 +91,48 @@ fn deepest(e: &jsonschema::ValidationError) -> (String, String) {
         .max_by_key(|(pointer, _)| pointer.matches('/').count())
         .filter(|(pointer, _)| pointer.len() > e.instance_path().to_string().len())
         .unwrap_or_else(here)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// What lets the loader skip validating the bundled standards at run time.
+    #[test]
+    fn the_bundled_standards_match_their_schemas() {
+        let mut checked = 0;
+        for (folder, schema) in [
+            ("checks", CHECKS),
+            ("golden-tech/radar.yaml", RADAR),
+            ("golden-tech/fleet-policy.yaml", FLEET_POLICY),
+        ] {
+            let paths = if BundledFiles.is_dir(Path::new(folder)) {
+                BundledFiles.list(Path::new(folder), false).unwrap()
+            } else {
+                vec![folder.into()]
+            };
+            for path in paths {
+                let name = path.to_string_lossy();
+                if name.ends_with(".schema.json") {
+                    continue;
+                }
+                let text = BundledFiles.read(&path).unwrap();
+                for doc in crate::source::parse_documents(&path, &text).unwrap() {
+                    let errors = validate(&doc, schema);
+                    assert!(errors.is_empty(), "{name}: {errors:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 8, "{checked} documents");
+    }
+
+    #[test]
+    fn a_file_on_disk_is_validated() {
+        let doc =
+            crate::source::parse_single(Path::new("radar.yaml"), "entries: [{id: 1}]\n").unwrap();
+        assert!(!validate_in(&crate::source::DiskFiles, &doc, RADAR).is_empty());
+        assert!(validate_in(&BundledFiles, &doc, RADAR).is_empty());
+    }
 }

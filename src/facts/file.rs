@@ -250,22 +250,22 @@ fn read_chunks_of<T: Send>(
 }
 
 /// One chunk read: what `visit` made of its records, how many there were, where it stopped.
-struct Chunk<T> {
-    value: T,
-    records: usize,
-    end: Result<End, FactsError>,
+pub(super) struct Chunk<T> {
+    pub value: T,
+    pub records: usize,
+    pub end: Result<End, FactsError>,
 }
 
 /// Where reading a chunk stopped: between two elements (just after a comma, at or after the
 /// chunk's end), or at the `]` closing the array.
-enum End {
+pub(super) enum End {
     Between(usize),
     Closed(usize),
 }
 
 /// Reads the array elements of `[from, to)`; `from` is just after `[` or a comma. An element
 /// that starts before `to` is read to its end, wherever that is.
-fn read_elements(
+pub(super) fn read_elements(
     bytes: &[u8],
     from: usize,
     to: usize,
@@ -319,7 +319,7 @@ fn read_elements(
 }
 
 /// Reads the non-blank lines of `[from, to)`, each one record.
-fn read_lines(
+pub(super) fn read_lines(
     bytes: &[u8],
     from: usize,
     to: usize,

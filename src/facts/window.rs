@@ -1,0 +1,307 @@
+//! Reading a facts file from the disk chunk by chunk, each chunk into a buffer recycled from
+//! one chunk to the next, so the file is never held whole: on a first run the pages of a
+//! fresh 100 MB buffer cost as much to fill as the records cost to read. A file this cannot
+//! read — a record longer than a window, a chunk cut where no record ends, any error — is
+//! left to the whole-file reader ([`super::read_chunks`]), which reads it with the same
+//! results and reports its errors with their line.
+
+use std::fs::File;
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use super::file::{Chunk, End, read_elements, read_lines};
+use super::record::RowReader;
+use super::split;
+use crate::catalog::EntityRef;
+use crate::rules::FactTable;
+
+/// Bytes read before a chunk's nominal start: the guess at an array's record boundary looks
+/// back at what precedes a comma.
+const BACK: usize = 4 << 10;
+/// Bytes read after a chunk's nominal end: its last record ends, and the next chunk's start is
+/// found, in them.
+const TAIL: usize = 128 << 10;
+
+/// [`super::read_chunks`] over `file`, read in windows of a chunk and a little more, each into
+/// a recycled buffer. `None` when the file is to be read whole instead (see the module).
+pub fn read_file_chunks<T: Send>(
+    file: &File,
+    table: &FactTable,
+    init: impl Fn(usize) -> T + Sync,
+    visit: impl Fn(&mut T, EntityRef, &[Option<Value>]) + Sync,
+) -> Option<Vec<T>> {
+    let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
+    let mut head = vec![0; len.min(BACK)];
+    read_at(file, &mut head, 0)?;
+    // The records start after the array's `[`, or at the start of an NDJSON file.
+    let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
+    let array = head[start] == b'[';
+    let first = if array { start + 1 } else { 0 };
+    let window = Window {
+        file,
+        len,
+        array,
+        table,
+        init: &init,
+        visit: &visit,
+    };
+    let nominal: Vec<usize> = (first..len).step_by(split::CHUNK).collect();
+    let end_of = |k: usize| nominal.get(k + 1).copied().unwrap_or(len);
+    let buffers = parking_lot::Mutex::new(Vec::<Vec<u8>>::new());
+    let read = |from: usize, exact: bool, to: usize| {
+        let mut buf = buffers.lock().pop().unwrap_or_default();
+        let chunk = window.read(&mut buf, from, exact, to);
+        buffers.lock().push(buf);
+        chunk
+    };
+    let chunks: Vec<(Option<usize>, Option<Chunk<T>>)> = nominal
+        .par_iter()
+        .enumerate()
+        .map(|(k, &from)| read(from, k == 0, end_of(k)))
+        .collect();
+    // A chunk's start was guessed; the guess was right when the chunk before it stopped
+    // exactly there. Otherwise it is read again from where that one stopped.
+    let mut out = Vec::with_capacity(chunks.len());
+    let mut next = first;
+    for (k, (from, chunk)) in chunks.into_iter().enumerate() {
+        let chunk = match chunk {
+            Some(chunk) if from == Some(next) => chunk,
+            _ => read(next, true, end_of(k)).1?,
+        };
+        out.push(chunk.value);
+        match chunk.end.ok()? {
+            End::Between(at) => next = at,
+            // The window reached the end of the file: the rest of it was checked.
+            End::Closed(_) => return Some(out),
+        }
+    }
+    // An NDJSON file ends after its last chunk; an array not closed is an error to report.
+    (!array).then_some(out)
+}
+
+type Visit<'a, T> = &'a (dyn Fn(&mut T, EntityRef, &[Option<Value>]) + Sync);
+
+/// What every chunk is read with.
+struct Window<'a, T> {
+    file: &'a File,
+    len: usize,
+    array: bool,
+    table: &'a FactTable,
+    init: &'a (dyn Fn(usize) -> T + Sync),
+    visit: Visit<'a, T>,
+}
+
+impl<T> Window<'_, T> {
+    /// Reads the records of the chunk nominally `[from, to)` of the file: it starts at the
+    /// first record boundary at or after `from` (at `from` when `exact`) and ends at the first
+    /// one at or after `to`. Returns where it started (`None`: no boundary in the window) and
+    /// the chunk, its end in file offsets (`None`: the window holds no end, a record runs
+    /// past it, or a record is bad — which, from a wrong guess, may be no error at all).
+    fn read(
+        &self,
+        buf: &mut Vec<u8>,
+        from: usize,
+        exact: bool,
+        to: usize,
+    ) -> (Option<usize>, Option<Chunk<T>>) {
+        let lo = if exact {
+            from
+        } else {
+            from.saturating_sub(BACK)
+        };
+        let hi = self.len.min(to.max(from) + TAIL);
+        buf.resize(hi - lo, 0);
+        if read_at(self.file, buf, lo).is_none() {
+            return (None, None);
+        }
+        let at_eof = hi == self.len;
+        let start = if exact {
+            Some(0)
+        } else {
+            self.boundary(buf, from - lo, at_eof)
+        };
+        let Some(start) = start else {
+            return (None, None);
+        };
+        let end = if to <= from {
+            Some(start) // read again from beyond its end: nothing left to read
+        } else if to == self.len {
+            Some(buf.len())
+        } else {
+            self.boundary(buf, to - lo, at_eof)
+        };
+        let chunk = end.and_then(|end| self.records(buf, lo, start, end, at_eof));
+        (Some(lo + start), chunk)
+    }
+
+    /// The record boundary at or after `at` in the window `bytes`; `None` when it may lie
+    /// beyond the window.
+    fn boundary(&self, bytes: &[u8], at: usize, at_eof: bool) -> Option<usize> {
+        let b = if self.array {
+            split::guess_boundary(bytes, at)
+        } else {
+            split::after_newline(bytes, at)
+        };
+        (b < bytes.len() || at_eof).then_some(b)
+    }
+
+    /// The records of `[start, end)` of the window `bytes`, which starts at `lo` in the file.
+    fn records(
+        &self,
+        bytes: &[u8],
+        lo: usize,
+        start: usize,
+        end: usize,
+        at_eof: bool,
+    ) -> Option<Chunk<T>> {
+        let mut chunk = Chunk {
+            value: (self.init)(end.saturating_sub(start)),
+            records: 0,
+            end: Ok(End::Between(end)),
+        };
+        let mut reader = RowReader::new(self.table);
+        let mut visit =
+            |entity, facts: &[Option<Value>]| (self.visit)(&mut chunk.value, entity, facts);
+        let read = if self.array {
+            read_elements(
+                bytes,
+                start,
+                end,
+                &mut reader,
+                &mut chunk.records,
+                &mut visit,
+            )
+        } else {
+            read_lines(
+                bytes,
+                start,
+                end,
+                &mut reader,
+                &mut chunk.records,
+                &mut visit,
+            )
+        };
+        // What follows the closing `]` is checked only when the window holds all of it.
+        chunk.end = Ok(match read.ok()? {
+            End::Between(at) => End::Between(lo + at),
+            End::Closed(at) if at_eof && bytes[at + 1..].iter().all(u8::is_ascii_whitespace) => {
+                End::Closed(lo + at)
+            }
+            End::Closed(_) => return None,
+        });
+        Some(chunk)
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: usize) -> Option<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, offset as u64).ok()
+}
+
+/// Elsewhere the file is read whole.
+#[cfg(not(unix))]
+fn read_at(_: &File, _: &mut [u8], _: usize) -> Option<()> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+    use crate::facts::{FactRecord, parse_facts};
+
+    fn table() -> FactTable {
+        let mut t = FactTable::default();
+        for name in ["s", "l", "hasOwner"] {
+            t.intern(name);
+        }
+        t
+    }
+
+    /// The records of `text` read through windows of a file (`None`: left to the whole-file
+    /// reader), and in how many chunks.
+    fn through_file(text: &str, t: &FactTable) -> Option<(Vec<FactRecord>, usize)> {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+        let chunks = read_file_chunks(
+            &file,
+            t,
+            |_| Vec::new(),
+            |out: &mut Vec<FactRecord>, entity, facts| {
+                out.push(FactRecord {
+                    entity,
+                    facts: facts.to_vec(),
+                })
+            },
+        )?;
+        let n = chunks.len();
+        Some((chunks.concat(), n))
+    }
+
+    /// Records with record-like text in strings and nested arrays of objects (so some guessed
+    /// chunk starts are wrong), escapes (left to serde_json) and fractions.
+    fn records(n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| match i % 4 {
+                0 => format!(r#"{{"entity": "component:default/a{i}", "facts": {{"s": "}}, {{\"x\\"}}}}"#),
+                1 => format!(r#"{{"entity": "component:default/b{i}", "facts": {{"l": [{{"a": 1}}, {{"b": "]"}}]}}}}"#),
+                2 => format!(r#"{{"entity": "component:default/c{i}", "facts": {{"s": "{i}", "hasOwner": {}.5}}}}"#, i % 9),
+                _ => format!(r#"{{"entity": "component:default/d{i}", "collector": "ci", "facts": {{"hasOwner": true, "l": ["x", 1]}}}}"#),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_file_read_in_windows_gives_what_the_whole_file_gives() {
+        let t = table();
+        let records = records(60_000);
+        for text in [
+            format!(" \n[\n{}\n]\n", records.join(" ,\n ")),
+            format!("[{}]", records.join(",")),
+            records.join("\n"),
+            format!("\n{}\n\n", records.join("\n \n")),
+        ] {
+            assert!(text.len() > 6 * split::CHUNK);
+            let whole = parse_facts(text.as_bytes(), &t).unwrap();
+            let (windowed, chunks) = through_file(&text, &t).expect("read in windows");
+            assert!(chunks > 6, "{chunks} chunks");
+            assert_eq!(windowed.len(), records.len());
+            assert_eq!(windowed, whole);
+        }
+        // Small files are one chunk; an empty array is no record.
+        let one = format!("[{}]", records[..3].join(","));
+        assert_eq!(
+            through_file(&one, &t).unwrap().0,
+            parse_facts(one.as_bytes(), &t).unwrap()
+        );
+        assert_eq!(through_file(" [ ] ", &t).unwrap().0, vec![]);
+    }
+
+    #[test]
+    fn what_windows_cannot_read_is_left_to_the_whole_file_reader() {
+        let t = table();
+        let records = records(20_000);
+        let long = format!(
+            r#"{{"entity": "component:default/long", "facts": {{"s": "{}"}}}}"#,
+            "x".repeat(TAIL + split::CHUNK)
+        );
+        let mut with_long = records.clone();
+        with_long.insert(records.len() / 2, long);
+        let with_long = format!("[{}]", with_long.join(","));
+        assert!(through_file(&with_long, &t).is_none());
+        assert_eq!(parse_facts(with_long.as_bytes(), &t).unwrap().len(), 20_001);
+        // Errors, wherever they are, are for the whole-file reader to report.
+        let bad =
+            format!("[{}]", records.join(",")).replacen("component:default/c10002", "nokind", 1);
+        assert!(through_file(&bad, &t).is_none());
+        let unclosed = format!("[{}", records.join(","));
+        assert!(through_file(&unclosed, &t).is_none());
+        let after = format!("[{}] x", records.join(","));
+        assert!(through_file(&after, &t).is_none());
+        assert!(through_file("", &t).is_none());
+        assert!(through_file("   ", &t).is_none());
+    }
+}
