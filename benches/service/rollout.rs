@@ -1,7 +1,7 @@
 //! The `rollout` step: a fleet change over the whole generated fleet (every eligible component
-//! running Kubernetes manifests older than 1.31; a first wave of at most 100 per team, so about
-//! 20,000), `…/next` for that wave, then 10,000 outcomes reported one request at a time, each
-//! applied and decided on by the controller before the answer.
+//! with Kubernetes manifests; a first wave of at most 100 per team), `…/next` for that wave,
+//! then 10,000 outcomes reported one request at a time, each applied and decided on by the
+//! controller before the answer.
 
 use std::time::{Duration, Instant};
 
@@ -50,10 +50,11 @@ async fn next_ndjson(
 
 pub async fn run(client: &reqwest::Client, base: &str) -> Result<Rollout, String> {
     let change = json!({
-        "name": "Kubernetes manifests to 1.31", "owner": "group:default/engineering",
-        "target": { "technology": "kubernetes <1.31" },
+        "name": "Kubernetes manifests bumped", "owner": "group:default/engineering",
+        "target": { "technology": "kubernetes *" },
         "rollout": { "waves": [ { "name": "first", "maxPerOwner": 100 }, { "name": "rest" } ] },
-        "criteria": { "minSoakMinutes": 0, "minMergedShare": 0.95, "maxFailedShare": 0.5 }
+        // Every component merged before the wave completes: it stays active throughout.
+        "criteria": { "minSoakMinutes": 0, "minMergedShare": 1.0, "maxFailedShare": 0.5 }
     });
     let t = Instant::now();
     let created = post(client, base, "/api/v1/changes", &change).await?;
