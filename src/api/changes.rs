@@ -57,13 +57,11 @@ pub fn list_changes(app: &App, q: &ChangesQuery) -> Result<Vec<ChangeSummary>, A
     let owned: Option<HashSet<EntityRef>> = match &q.team {
         None => None,
         Some(t) => {
+            // Text that names no entity names no group of the catalog either.
             let group = EntityRef::parse(t, Some("group"), "default")
-                .map_err(|e| ApiError::BadRequest(format!("`team`: {e}")))?;
-            if fleet.catalog.get(&group).is_none() {
-                return Err(ApiError::NotFound(format!(
-                    "no group `{group}` in the catalog"
-                )));
-            }
+                .ok()
+                .filter(|g| fleet.catalog.get(g).is_some())
+                .ok_or_else(|| ApiError::NotFound(format!("no group `{t}` in the catalog")))?;
             Some(fleet.owned_scored(&group).into_iter().cloned().collect())
         }
     };
@@ -117,7 +115,8 @@ pub async fn create(
 
 /// Every fleet change, oldest first; with `team`, those touching the team's components.
 #[utoipa::path(get, path = "/api/v1/changes", tag = "changes", params(ChangesQuery),
-    responses((status = 200, body = [ChangeSummary]), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = [ChangeSummary]), (status = 400, body = ErrorBody),
+        (status = 404, description = "`team` is not a group of the catalog", body = ErrorBody)))]
 pub async fn list(
     State(s): State<AppState>,
     _: Reader,

@@ -29,7 +29,7 @@ pub struct FleetPolicyDef {
     pub rollout: Option<RolloutDef>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LevelRequirement {
     pub track: String,

@@ -17,16 +17,20 @@ use crate::certification::{Track, TrackStanding};
 use crate::rules::condition::ConditionError;
 use crate::rules::{Check, Status};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RolloutDef {
     /// At most this many automated changes per owner per wave (absent: no cap).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole"
+    )]
     pub max_per_owner: Option<usize>,
     pub waves: Vec<WaveDef>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WaveDef {
     pub name: String,
@@ -42,8 +46,23 @@ pub struct WaveDef {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<String>,
     /// Overrides the rollout's `maxPerOwner` for this wave.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole"
+    )]
     pub max_per_owner: Option<usize>,
+}
+
+/// A count however JSON writes it (`2` or `2.0`, as a JSON Schema integer may be).
+fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    match Option::<f64>::deserialize(d)? {
+        None => Ok(None),
+        Some(x) if x.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&x) => Ok(Some(x as usize)),
+        Some(x) => Err(serde::de::Error::custom(format!(
+            "{x} is not a whole number of 0 or more"
+        ))),
+    }
 }
 
 impl WaveDef {

@@ -96,7 +96,6 @@ pub struct FleetChange {
     /// The rules of the waves (what puts a component in which wave), kept with the change so
     /// that components added later are placed as the first ones were.
     #[graphql(skip)]
-    #[schema(value_type = Object)]
     pub rollout: crate::fleet::RolloutDef,
     pub github: Option<GithubMatch>,
     /// The first wave starts at this time.

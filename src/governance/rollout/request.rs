@@ -21,9 +21,11 @@ use crate::rules::version::VersionRange;
 #[schema(max_properties = 1)]
 pub struct TargetRequest {
     /// A technology id and the version range that needs the change, e.g. `log4j-core <2.17.1`.
+    #[serde(default)]
     #[schema(value_type = String, pattern = r"^\s*[^\s<>=^~]+\s*[<>=^~]*\s*[0-9xX*]")]
     pub technology: Option<String>,
     /// A check that must start to pass.
+    #[serde(default)]
     #[schema(value_type = String, pattern = r"\S")]
     pub check: Option<String>,
 }
@@ -32,14 +34,16 @@ pub struct TargetRequest {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CriteriaRequest {
-    #[schema(value_type = u32, minimum = 0, maximum = 525600)]
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(value_type = Option<u32>, minimum = 0, maximum = 525600)]
     pub min_soak_minutes: Option<u32>,
-    #[schema(value_type = f64, minimum = 0, maximum = 1)]
+    #[schema(value_type = Option<f64>, minimum = 0, maximum = 1)]
     pub min_merged_share: Option<f64>,
-    #[schema(value_type = f64, minimum = 0, maximum = 1)]
+    #[schema(value_type = Option<f64>, minimum = 0, maximum = 1)]
     pub max_failed_share: Option<f64>,
     pub checks_after: Option<Vec<String>>,
-    #[schema(value_type = u32, minimum = 1)]
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(value_type = Option<u32>, minimum = 1)]
     pub max_open_per_owner: Option<u32>,
 }
 
@@ -63,7 +67,6 @@ pub struct ChangeRequest {
     #[schema(required = true, value_type = TargetRequest)]
     pub target: Option<TargetRequest>,
     /// Waves instead of the fleet policy's `rollout` (same form: `maxPerOwner`, `waves`).
-    #[schema(value_type = Object)]
     pub rollout: Option<RolloutDef>,
     /// Criteria of every wave.
     pub criteria: Option<CriteriaRequest>,
@@ -72,9 +75,25 @@ pub struct ChangeRequest {
     /// Pull requests GitHub reports on that belong to the change.
     pub github: Option<GithubMatchRequest>,
     /// RFC 3339; the first wave starts then (default: at once).
-    #[schema(value_type = String, format = DateTime)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub start: Option<String>,
 }
+
+/// A whole number however JSON writes it (`60` or `60.0`).
+fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    match Option::<f64>::deserialize(d)? {
+        None => Ok(None),
+        Some(x) if x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&x) => {
+            Ok(Some(x as u32))
+        }
+        Some(x) => Err(serde::de::Error::custom(format!(
+            "{x} is not a whole number of 0 or more"
+        ))),
+    }
+}
+
+/// The longest soak: a year.
+const MAX_SOAK_MINUTES: u32 = 525_600;
 
 fn share(v: Option<f64>, path: &str, errors: &mut Vec<FieldError>) -> Option<f64> {
     let v = v?;
@@ -98,8 +117,13 @@ fn criteria(
     errors: &mut Vec<FieldError>,
 ) -> Criteria {
     let mut c = base.clone();
-    if let Some(m) = over.min_soak_minutes {
-        c.min_soak_minutes = m;
+    match over.min_soak_minutes {
+        Some(m) if m > MAX_SOAK_MINUTES => errors.push(FieldError::new(
+            &format!("{path}/minSoakMinutes"),
+            format!("{m} minutes is longer than a year ({MAX_SOAK_MINUTES})"),
+        )),
+        Some(m) => c.min_soak_minutes = m,
+        None => {}
     }
     if let Some(s) = share(
         over.min_merged_share,
