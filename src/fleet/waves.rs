@@ -54,14 +54,21 @@ pub struct WaveDef {
     pub max_per_owner: Option<usize>,
 }
 
-/// A count however JSON writes it (`2` or `2.0`, as a JSON Schema integer may be).
-fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+/// A count however JSON writes it (`2` or `2.0`, as a JSON Schema integer may be), at most
+/// `u32::MAX`.
+pub(crate) fn whole<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    let error =
+        |x: f64| serde::de::Error::custom(format!("{x} is not a whole number of 0 or more"));
     match Option::<f64>::deserialize(d)? {
         None => Ok(None),
-        Some(x) if x.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&x) => Ok(Some(x as usize)),
-        Some(x) => Err(serde::de::Error::custom(format!(
-            "{x} is not a whole number of 0 or more"
-        ))),
+        Some(x) if x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&x) => {
+            T::try_from(x as u64).map(Some).map_err(|_| error(x))
+        }
+        Some(x) => Err(error(x)),
     }
 }
 

@@ -34,7 +34,7 @@ pub struct TargetRequest {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CriteriaRequest {
-    #[serde(default, deserialize_with = "whole")]
+    #[serde(default, deserialize_with = "crate::fleet::waves::whole")]
     #[schema(value_type = Option<u32>, minimum = 0, maximum = 525600)]
     pub min_soak_minutes: Option<u32>,
     #[schema(value_type = Option<f64>, minimum = 0, maximum = 1)]
@@ -42,7 +42,7 @@ pub struct CriteriaRequest {
     #[schema(value_type = Option<f64>, minimum = 0, maximum = 1)]
     pub max_failed_share: Option<f64>,
     pub checks_after: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "whole")]
+    #[serde(default, deserialize_with = "crate::fleet::waves::whole")]
     #[schema(value_type = Option<u32>, minimum = 1)]
     pub max_open_per_owner: Option<u32>,
 }
@@ -77,19 +77,6 @@ pub struct ChangeRequest {
     /// RFC 3339; the first wave starts then (default: at once).
     #[schema(value_type = Option<String>, format = DateTime)]
     pub start: Option<String>,
-}
-
-/// A whole number however JSON writes it (`60` or `60.0`).
-fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    match Option::<f64>::deserialize(d)? {
-        None => Ok(None),
-        Some(x) if x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&x) => {
-            Ok(Some(x as u32))
-        }
-        Some(x) => Err(serde::de::Error::custom(format!(
-            "{x} is not a whole number of 0 or more"
-        ))),
-    }
 }
 
 /// The longest soak: a year.
