@@ -6,60 +6,40 @@
 //! that says which bound (or, for the slow pattern, answered at once), the process answers on,
 //! and its resident memory, read from /proc, stays bounded.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod service_support;
+
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use service_support::process::Served;
 
 const TOKEN: &str = "abuse-test-admin-token";
 
+/// The process and a client for it.
 struct Server {
+    served: Served,
     base: String,
-    child: Child,
     http: reqwest::Client,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Server {
     fn start(data: &std::path::Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tech-health"))
-            .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
-            .env("TECH_HEALTH_DATA_DIR", data)
-            .env("TECH_HEALTH_ADMIN_TOKEN", TOKEN)
-            .env("RUST_LOG", "warn")
-            .env_remove("DATABASE_URL")
-            .env_remove("TECH_HEALTH_BIND")
-            .env_remove("TECH_HEALTH_CONFIG")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("tech-health listening on ")
-            .unwrap_or_else(|| panic!("{line}"))
-            .to_string();
+        let served = Served::start(data, TOKEN, |_| {});
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()
             .unwrap();
-        Server { base, child, http }
+        Server {
+            base: served.base.clone(),
+            served,
+            http,
+        }
     }
 
     /// Resident memory of the process, in MiB (`VmRSS` of /proc/PID/status).
     fn rss_mib(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.served.child.id())).unwrap();
         let kib: f64 = status
             .lines()
             .find_map(|l| l.strip_prefix("VmRSS:"))

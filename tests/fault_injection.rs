@@ -7,9 +7,8 @@
 
 mod service_support;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -17,55 +16,17 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 use service_support::TestDb;
+use service_support::process::Served;
 
 const TOKEN: &str = "fault-injection-admin-token";
 /// Concurrent writers; each owns two entities of the demo fleet.
 const WRITERS: usize = 4;
 
-/// A running `tech-health serve --demo`.
-struct Server {
-    base: String,
-    child: Child,
-}
-
-impl Server {
-    fn start(database: &str, data: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tech-health"))
-            .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
-            .env("DATABASE_URL", database)
-            .env("TECH_HEALTH_DATA_DIR", data)
-            .env("TECH_HEALTH_ADMIN_TOKEN", TOKEN)
-            .env("RUST_LOG", "warn")
-            .env_remove("TECH_HEALTH_BIND")
-            .env_remove("TECH_HEALTH_CONFIG")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("tech-health listening on ")
-            .unwrap_or_else(|| panic!("serve did not start: {line:?}"))
-            .to_string();
-        Server { base, child }
-    }
-
-    /// SIGKILL: no shutdown, no flush, nothing.
-    fn kill_9(&mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `serve --demo` on `database`, its data in `data`.
+fn start(database: &str, data: &Path) -> Served {
+    Served::start(data, TOKEN, |c| {
+        c.env("DATABASE_URL", database);
+    })
 }
 
 fn http() -> reqwest::Client {
@@ -247,7 +208,7 @@ async fn served_results(base: &str) -> Vec<Value> {
 /// re-evaluated in a loop, each time at a different moment; returns the acknowledged writes.
 async fn survive_kills(database: &str, rounds: u32) -> u64 {
     let data = tempfile::tempdir().unwrap();
-    let mut server = Server::start(database, data.path());
+    let mut server = start(database, data.path());
     let ledger = Ledger::of_demo_fleet(&server.base).await;
     for round in 0..rounds {
         let stop = Arc::new(AtomicBool::new(false));
@@ -285,7 +246,7 @@ async fn survive_kills(database: &str, rounds: u32) -> u64 {
         }
         let reloaded = reloads.await.unwrap();
 
-        server = Server::start(database, data.path());
+        server = start(database, data.path());
         every_acknowledged_write_is_there(&server.base, &ledger).await;
         // What is served after the restart is a whole evaluation: the same as a fresh one.
         let after_restart = served_results(&server.base).await;
@@ -471,7 +432,7 @@ async fn the_store_restarted_under_load_loses_no_acknowledged_write() {
         return;
     };
     let data = tempfile::tempdir().unwrap();
-    let server = Server::start(&pg.url(), data.path());
+    let server = start(&pg.url(), data.path());
     let ledger = Ledger::of_demo_fleet(&server.base).await;
     let stop = Arc::new(AtomicBool::new(false));
     let base = Arc::new(Mutex::new(server.base.clone()));

@@ -7,8 +7,6 @@
 mod service_support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,59 +14,29 @@ use axum::http::HeaderMap;
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 use service_support::TestDb;
+use service_support::process::Served;
 
 const TOKEN: &str = "replica-test-token";
 const SECRET_ENV: &str = "TH_REPLICA_TEST_SECRET";
 
+/// A replica: its name and the process.
 struct Replica {
     name: String,
-    base: String,
-    child: Child,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    served: Served,
 }
 
 fn start(name: &str, db: &TestDb, settings: &std::path::Path, data: &std::path::Path) -> Replica {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tech-health"))
-        .args([
-            "serve",
-            "--demo",
-            "--bind",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-        ])
-        .arg("--config")
-        .arg(settings)
-        .env("DATABASE_URL", &db.url)
-        .env("TECH_HEALTH_DATA_DIR", data)
-        .env("TECH_HEALTH_ADMIN_TOKEN", TOKEN)
-        .env("TECH_HEALTH_REPLICA_ID", name)
-        .env(SECRET_ENV, "s3cret")
-        .env("RUST_LOG", "warn")
-        .env_remove("TECH_HEALTH_BIND")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("tech-health listening on ")
-        .unwrap_or_else(|| panic!("{name} did not start: {line}"))
-        .to_string();
+    let served = Served::start(data, TOKEN, |c| {
+        c.args(["--log-format", "json"])
+            .arg("--config")
+            .arg(settings)
+            .env("DATABASE_URL", &db.url)
+            .env("TECH_HEALTH_REPLICA_ID", name)
+            .env(SECRET_ENV, "s3cret");
+    });
     Replica {
         name: name.into(),
-        base,
-        child,
+        served,
     }
 }
 
@@ -119,7 +87,7 @@ async fn converged(http: &reqwest::Client, replicas: &[&Replica], paths: &[Strin
     loop {
         let mut seqs = BTreeSet::new();
         for r in replicas {
-            let status = get(http, &format!("{}/api/v1/replica", r.base)).await;
+            let status = get(http, &format!("{}/api/v1/replica", r.served.base)).await;
             seqs.insert(status["appliedSeq"].to_string());
         }
         if seqs.len() == 1 {
@@ -127,7 +95,7 @@ async fn converged(http: &reqwest::Client, replicas: &[&Replica], paths: &[Strin
             for r in replicas {
                 let mut a = Vec::new();
                 for p in paths {
-                    a.push(get(http, &format!("{}{p}", r.base)).await);
+                    a.push(get(http, &format!("{}{p}", r.served.base)).await);
                 }
                 answers.push(a);
             }
@@ -154,7 +122,7 @@ async fn agreed_leader(http: &reqwest::Client, replicas: &[&Replica], within: Du
         let mut named = BTreeSet::new();
         let mut leading = Vec::new();
         for r in replicas {
-            let s = get(http, &format!("{}/api/v1/replica", r.base)).await;
+            let s = get(http, &format!("{}/api/v1/replica", r.served.base)).await;
             named.insert(s["leaderReplica"].as_str().unwrap_or("").to_string());
             if s["leader"] == true {
                 leading.push(r.name.clone());
@@ -203,7 +171,7 @@ async fn three_replicas_on_one_postgres_agree_and_survive_the_leader_killed() {
     // The components to write to, and the groups whose rollups they move.
     let list = get(
         &http,
-        &format!("{}/api/v1/entities?limit=12", replicas[0].base),
+        &format!("{}/api/v1/entities?limit=12", replicas[0].served.base),
     )
     .await;
     let refs: Vec<String> = list["items"]
@@ -219,7 +187,7 @@ async fn three_replicas_on_one_postgres_agree_and_survive_the_leader_killed() {
     let target = &refs[0];
     let health = get(
         &http,
-        &format!("{}{}", replicas[1].base, health_path(target)),
+        &format!("{}{}", replicas[1].served.base, health_path(target)),
     )
     .await;
     let check = health["checks"]
@@ -231,7 +199,7 @@ async fn three_replicas_on_one_postgres_agree_and_survive_the_leader_killed() {
         .expect("a failing check to exempt");
     let expires = (chrono::Utc::now() + chrono::Duration::seconds(3)).to_rfc3339();
     let created = http
-        .post(format!("{}/api/v1/exemptions", replicas[1].base))
+        .post(format!("{}/api/v1/exemptions", replicas[1].served.base))
         .bearer_auth(TOKEN)
         .json(
             &json!({"entity": target, "check": check, "justification": "replica test",
@@ -245,7 +213,7 @@ async fn three_replicas_on_one_postgres_agree_and_survive_the_leader_killed() {
     // Pushes spread over the three replicas by three writers at once; the leader is killed
     // with SIGKILL a third of the way through.
     let acknowledged: Arc<Mutex<Vec<(String, f64)>>> = Arc::default();
-    let bases: Vec<String> = replicas.iter().map(|r| r.base.clone()).collect();
+    let bases: Vec<String> = replicas.iter().map(|r| r.served.base.clone()).collect();
     let mut writers = Vec::new();
     for w in 0..3usize {
         let (http, bases, refs, acknowledged) = (
@@ -283,8 +251,7 @@ async fn three_replicas_on_one_postgres_agree_and_survive_the_leader_killed() {
     tokio::time::sleep(Duration::from_millis(900)).await;
     let leader = replicas.iter().position(|r| r.name == first).unwrap();
     let killed_at = Instant::now();
-    unsafe { libc::kill(replicas[leader].child.id() as i32, libc::SIGKILL) };
-    let _ = replicas[leader].child.wait();
+    replicas[leader].served.kill_9();
     let dead = replicas.remove(leader);
     let survivors: Vec<&Replica> = replicas.iter().collect();
     let second = agreed_leader(&http, &survivors, Duration::from_secs(10)).await;
@@ -318,7 +285,7 @@ async fn three_replicas_on_one_postgres_agree_and_survive_the_leader_killed() {
             &http,
             &format!(
                 "{}{}/facts/history?collector=ci&limit=500",
-                survivors[0].base,
+                survivors[0].served.base,
                 entity_path(r)
             ),
         )
@@ -353,7 +320,11 @@ async fn three_replicas_on_one_postgres_agree_and_survive_the_leader_killed() {
     // once per leader term (r1 on start, then the new leader on taking over), never per replica.
     let started = Instant::now();
     let expired = loop {
-        let log = get(&http, &format!("{}/api/v1/exemptions/audit", back.base)).await;
+        let log = get(
+            &http,
+            &format!("{}/api/v1/exemptions/audit", back.served.base),
+        )
+        .await;
         let expired = log
             .as_array()
             .unwrap()
@@ -369,7 +340,7 @@ async fn three_replicas_on_one_postgres_agree_and_survive_the_leader_killed() {
         expired, 1,
         "the exemption's expiry was recorded {expired} times"
     );
-    let collectors = get(&http, &format!("{}/api/v1/collectors", back.base)).await;
+    let collectors = get(&http, &format!("{}/api/v1/collectors", back.served.base)).await;
     let runs = collectors[0]["lastRuns"].as_array().unwrap();
     assert_eq!(runs.len(), 2, "one run per leader term: {collectors}");
     assert_eq!(collectors[0]["leader"], second.as_str());
@@ -416,7 +387,7 @@ async fn three_replicas_on_one_postgres_agree_and_survive_the_leader_killed() {
 
 /// The state of a fleet change as one replica answers it.
 async fn change_state(http: &reqwest::Client, r: &Replica, id: &str) -> String {
-    get(http, &format!("{}/api/v1/changes/{id}", r.base)).await["state"]
+    get(http, &format!("{}/api/v1/changes/{id}", r.served.base)).await["state"]
         .as_str()
         .unwrap_or_default()
         .to_string()
@@ -474,7 +445,7 @@ async fn the_leader_moves_a_fleet_change_whichever_replica_takes_its_outcomes() 
         "target": { "technology": "log4j-core <2.17.1" },
         "criteria": { "minSoakMinutes": 0, "minMergedShare": 1.0, "maxFailedShare": 0.25 } });
     let created = http
-        .post(format!("{}/api/v1/changes", follower.base))
+        .post(format!("{}/api/v1/changes", follower.served.base))
         .bearer_auth(TOKEN)
         .json(&change)
         .send()
@@ -492,7 +463,7 @@ async fn the_leader_moves_a_fleet_change_whichever_replica_takes_its_outcomes() 
     // Its one platform component merged, reported to the follower: the leader completes the
     // wave and starts the next, and both replicas say so.
     let r = http
-        .post(format!("{}/api/v1/changes/{id}/outcomes", follower.base))
+        .post(format!("{}/api/v1/changes/{id}/outcomes", follower.served.base))
         .bearer_auth(TOKEN)
         .json(&json!({ "outcomes": [{ "entity": "component:default/feature-flags", "outcome": "merged" }] }))
         .send()
@@ -502,7 +473,7 @@ async fn the_leader_moves_a_fleet_change_whichever_replica_takes_its_outcomes() 
     change_in(&http, &all, &id, "wave-1-active").await;
     let t = get(
         &http,
-        &format!("{}/api/v1/changes/{id}/transitions", follower.base),
+        &format!("{}/api/v1/changes/{id}/transitions", follower.served.base),
     )
     .await;
     let tos: Vec<&str> = t

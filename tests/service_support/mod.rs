@@ -4,6 +4,7 @@
 
 pub mod governance;
 pub mod hooks;
+pub mod process;
 
 use std::sync::Arc;
 use std::time::Duration;
