@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::catalog::{Catalog, Entity, EntityRef};
 use crate::evaluate::{Engine, Evaluation, Exemption, Subject};
+use crate::rules::version::version_of;
 use crate::{facts, fleet};
 pub use fact_set::FactSet;
 pub use rollup::{GroupRollup, GroupSummary, Tally};
@@ -34,6 +35,20 @@ pub struct CollectorFacts {
 /// Every collector's facts about one entity (one allocation: a fleet holds hundreds of
 /// thousands).
 pub type EntityFacts = Arc<[CollectorFacts]>;
+
+/// How an entity uses one technology ([`Fleet::technology`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TechnologyUse {
+    /// The entity has no `technologies` fact (a list).
+    Unreported,
+    /// The fact does not list the technology.
+    Unused,
+    /// Listed: its version (`None` when absent or unreadable) and the whole entry.
+    Used {
+        version: Option<semver::Version>,
+        entry: Value,
+    },
+}
 
 /// Why facts are stale, and since when.
 #[derive(Debug, Clone, PartialEq)]
@@ -150,6 +165,26 @@ impl Fleet {
             .filter_map(|c| Some((c.observed_at, c.facts.get(name)?)))
             .max_by_key(|(at, _)| *at)
             .map(|(_, v)| v)
+    }
+
+    /// How an entity uses technology `id`, as its latest `technologies` fact lists it.
+    pub fn technology(&self, entity: &EntityRef, id: &str) -> TechnologyUse {
+        let Some(Value::Array(mut list)) = self.fact(entity, "technologies") else {
+            return TechnologyUse::Unreported;
+        };
+        match list
+            .iter()
+            .position(|t| t.get("id").and_then(Value::as_str) == Some(id))
+        {
+            Some(i) => {
+                let entry = list.swap_remove(i);
+                TechnologyUse::Used {
+                    version: entry.get("version").and_then(version_of),
+                    entry,
+                }
+            }
+            None => TechnologyUse::Unused,
+        }
     }
 
     /// The collector batch the latest value of a fact comes from; `None` when no collector

@@ -11,8 +11,8 @@ use super::{EligibilityQuery, TechnologyFound};
 use crate::api::entities::{EntityQuery, Filter};
 use crate::api::error::ApiError;
 use crate::catalog::{Entity, EntityRef};
-use crate::health::{Fleet, Scored};
-use crate::rules::version::{VersionRange, version_of};
+use crate::health::{Fleet, Scored, TechnologyUse};
+use crate::rules::version::VersionRange;
 
 /// The technology filter, compiled.
 struct Uses {
@@ -37,28 +37,20 @@ impl Uses {
     }
 
     fn find(&self, fleet: &Fleet, r: &EntityRef) -> Option<TechnologyFound> {
-        let technologies = fleet.fact(r, "technologies")?;
-        let list = technologies.as_array()?;
-        list.iter().find_map(|t| {
-            if t.get("id")?.as_str()? != self.id {
-                return None;
-            }
-            let version = t.get("version");
-            if let Some(range) = &self.range
-                && !version
-                    .and_then(version_of)
-                    .is_some_and(|v| range.matches(&v))
-            {
-                return None;
-            }
-            let text = |v: Option<&Value>| {
-                v.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
-            };
-            Some(TechnologyFound {
-                id: self.id.clone(),
-                version: text(version),
-                source: text(t.get("source")),
-            })
+        let TechnologyUse::Used { version, entry } = fleet.technology(r, &self.id) else {
+            return None;
+        };
+        if let Some(range) = &self.range
+            && !version.is_some_and(|v| range.matches(&v))
+        {
+            return None;
+        }
+        let text =
+            |v: Option<&Value>| v.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
+        Some(TechnologyFound {
+            id: self.id.clone(),
+            version: text(entry.get("version")),
+            source: text(entry.get("source")),
         })
     }
 }

@@ -13,9 +13,9 @@ pub(crate) mod request;
 
 pub use super::scope::{Scope, ScopeMatcher};
 use crate::catalog::{Entity, EntityRef};
-use crate::health::Fleet;
+use crate::health::{Fleet, TechnologyUse};
 use crate::rules::Status;
-use crate::rules::version::{VersionRange, version_of};
+use crate::rules::version::VersionRange;
 pub use request::{CampaignRequest, GoalRequest, validate};
 
 /// The goal, validated.
@@ -139,16 +139,15 @@ impl Campaign {
     fn standing(&self, fleet: &Fleet, e: &Entity) -> Option<(GoalStatus, String)> {
         let r = &e.entity_ref;
         if let (Some(tech), Some(range)) = (&self.goal.technology, &self.goal.version) {
-            let technologies = fleet.fact(r, "technologies");
-            let Some(list) = technologies.as_ref().and_then(serde_json::Value::as_array) else {
-                return Some((GoalStatus::Unknown, "no `technologies` fact".into()));
+            let version = match fleet.technology(r, tech) {
+                TechnologyUse::Unreported => {
+                    return Some((GoalStatus::Unknown, "no `technologies` fact".into()));
+                }
+                TechnologyUse::Unused => return None,
+                TechnologyUse::Used { version, .. } => version,
             };
-            let found = list
-                .iter()
-                .find(|t| t.get("id").and_then(|i| i.as_str()) == Some(tech.as_str()))?;
             let range = VersionRange::parse(range).ok()?;
-            let version = found.get("version");
-            return Some(match version.and_then(version_of) {
+            return Some(match version {
                 Some(v) if range.matches(&v) => (GoalStatus::Done, format!("{tech} {v}")),
                 Some(v) => (
                     GoalStatus::ToDo,

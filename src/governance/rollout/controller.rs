@@ -16,9 +16,9 @@ use super::{
 };
 use crate::catalog::{Entity, EntityRef};
 use crate::fleet::Rollout;
-use crate::health::{Fleet, Scored};
+use crate::health::{Fleet, Scored, TechnologyUse};
 use crate::rules::Status;
-use crate::rules::version::{VersionRange, version_of};
+use crate::rules::version::VersionRange;
 
 /// Why an outcome or a person's move was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -67,23 +67,17 @@ fn in_target(change: &FleetChange, fleet: &Fleet, r: &EntityRef) -> Result<(), S
             .version
             .as_deref()
             .and_then(|v| VersionRange::parse(v).ok());
-        let technologies = fleet.fact(r, "technologies");
-        let found = technologies
-            .as_ref()
-            .and_then(|v| v.as_array())
-            .and_then(|l| {
-                l.iter()
-                    .find(|x| x.get("id").and_then(|i| i.as_str()) == Some(tech))
-            });
-        let Some(found) = found else {
-            return Err(format!("not-targeted: no longer uses {tech}"));
-        };
-        return match (found.get("version").and_then(version_of), range) {
-            (Some(v), Some(range)) if !range.matches(&v) => Err(format!(
+        return match fleet.technology(r, tech) {
+            TechnologyUse::Unreported | TechnologyUse::Unused => {
+                Err(format!("not-targeted: no longer uses {tech}"))
+            }
+            TechnologyUse::Used {
+                version: Some(v), ..
+            } if range.as_ref().is_some_and(|range| !range.matches(&v)) => Err(format!(
                 "not-targeted: uses {tech} {v}, outside {}",
-                range.as_str()
+                range.as_ref().map_or("", VersionRange::as_str)
             )),
-            _ => Ok(()),
+            TechnologyUse::Used { .. } => Ok(()),
         };
     }
     if let Some(check) = &t.check {
