@@ -383,10 +383,11 @@ impl App {
 
     /// When the controller next has something to do by time alone.
     pub(super) fn next_change_deadline(&self) -> Option<DateTime<Utc>> {
+        let now = self.now();
         self.governance()
             .changes
             .iter()
-            .filter_map(ChangeRun::next_deadline)
+            .filter_map(|c| c.next_deadline(now))
             .min()
     }
 

@@ -361,14 +361,18 @@ impl ChangeRun {
     /// Failed components of wave `k` not acknowledged.
     fn failures(&self, k: u32) -> Vec<EntityRef> {
         let acknowledged = &self.status.waves[k as usize].acknowledged;
-        self.by_wave[k as usize]
+        let last = self.change.waves.len().saturating_sub(1);
+        // One pass over the members, in ref order, as `by_wave` holds them (a lookup per
+        // component of a 20k wave took milliseconds).
+        self.members
             .iter()
-            .filter(|r| {
-                self.members.get(*r).is_some_and(|m| {
-                    m.state == MemberState::Active && m.outcome.is_some_and(Outcome::failed)
-                }) && !acknowledged.iter().any(|a| a == &r.to_string())
+            .filter(|(r, m)| {
+                (m.wave as usize).min(last) == k as usize
+                    && m.state == MemberState::Active
+                    && m.outcome.is_some_and(Outcome::failed)
+                    && !acknowledged.iter().any(|a| a == &r.to_string())
             })
-            .cloned()
+            .map(|(r, _)| r.clone())
             .collect()
     }
 
@@ -778,16 +782,19 @@ impl ChangeRun {
         Ok(self.transition(State::Cancelled, actor, reason.to_string(), Vec::new(), now))
     }
 
-    /// When time alone may move the change next: its start, or the end of the soak.
-    pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
-        match self.status.state {
-            State::Planned => Some(self.change.start),
+    /// When, after `now`, time alone may move the change next: its start, or the end of the
+    /// soak. Once that has passed only an outcome, an evaluation or a person moves it (a past
+    /// deadline would have the leader's clock run the controller over and over for nothing).
+    pub fn next_deadline(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let at = match self.status.state {
+            State::Planned => self.change.start,
             State::Active(k) => {
                 let started = self.status.waves[k as usize].started_at?;
-                Some(started + Duration::minutes(i64::from(self.criteria(k).min_soak_minutes)))
+                started + Duration::minutes(i64::from(self.criteria(k).min_soak_minutes))
             }
-            _ => None,
-        }
+            _ => return None,
+        };
+        (at > now).then_some(at)
     }
 
     /// The components the orchestrator may open changes for now: the current wave's without
