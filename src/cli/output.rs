@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use rustc_hash::FxHashMap;
 use serde_json::{Value, json};
 
 use super::evaluate::Scored;
@@ -75,33 +76,56 @@ impl<'e> NdjsonWriter<'e> {
         self.tail(buf, ev);
     }
 
-    /// Writes the line in a compact form, its results one byte per check, for [`Self::expand`]
-    /// to write out in full: lines held until every record is read take a fifth of the memory.
-    pub fn write_compact(&self, buf: &mut Vec<u8>, entity: &EntityRef, ev: &Evaluation) {
-        with_length(buf, |buf| self.head(buf, entity));
-        buf.extend(ev.statuses.iter().map(|s| status_index(*s) as u8));
-        with_length(buf, |buf| self.tail(buf, ev));
+    /// Writes the line in a compact form for [`Self::expand`] to write out in full: the
+    /// entity, its results one byte per check, and the number of its tail (levels, golden,
+    /// eligible, blocking), which lines share — each distinct tail is held once per
+    /// [`CompactLines`]. Lines held until every record is read take a third of the memory.
+    pub fn write_compact(&self, lines: &mut CompactLines, entity: &EntityRef, ev: &Evaluation) {
+        with_length(&mut lines.bytes, |buf| json_out::entity_ref(buf, entity));
+        lines
+            .bytes
+            .extend(ev.statuses.iter().map(|s| status_index(*s) as u8));
+        let mut tail = std::mem::take(&mut lines.scratch);
+        tail.clear();
+        self.tail(&mut tail, ev);
+        let number = match lines.numbers.get(tail.as_slice()) {
+            Some(&n) => {
+                lines.scratch = tail;
+                n
+            }
+            None => {
+                let n = u32::try_from(lines.tails.len()).unwrap_or(u32::MAX);
+                lines.tails.push(tail.clone());
+                lines.numbers.insert(tail, n);
+                n
+            }
+        };
+        lines.bytes.extend_from_slice(&number.to_le_bytes());
     }
 
     /// Appends to `out` in full the lines that [`Self::write_compact`] wrote into `compact`.
-    pub fn expand(&self, mut compact: &[u8], out: &mut Vec<u8>) {
+    pub fn expand(&self, compact: &CompactLines, out: &mut Vec<u8>) {
         let checks = self.results.len();
-        while !compact.is_empty() {
-            let head;
-            (head, compact) = take_with_length(compact);
-            out.extend_from_slice(head);
-            let (statuses, rest) = compact.split_at(checks);
+        let mut rest = compact.bytes.as_slice();
+        while !rest.is_empty() {
+            let entity;
+            (entity, rest) = take_with_length(rest);
+            out.extend_from_slice(HEAD_START);
+            out.extend_from_slice(entity);
+            out.extend_from_slice(HEAD_END);
+            let (statuses, after) = rest.split_at(checks);
             self.results(out, statuses.iter().map(|s| usize::from(*s)));
-            let tail;
-            (tail, compact) = take_with_length(rest);
-            out.extend_from_slice(tail);
+            let (number, after) = after.split_at(4);
+            let number = u32::from_le_bytes([number[0], number[1], number[2], number[3]]);
+            out.extend_from_slice(&compact.tails[number as usize]);
+            rest = after;
         }
     }
 
     fn head(&self, buf: &mut Vec<u8>, entity: &EntityRef) {
-        buf.extend_from_slice(b"{\"entity\":");
+        buf.extend_from_slice(HEAD_START);
         json_out::entity_ref(buf, entity);
-        buf.extend_from_slice(b",\"results\":{");
+        buf.extend_from_slice(HEAD_END);
     }
 
     /// The results of the checks, given the index of each one's status in `STATUSES`.
@@ -145,6 +169,37 @@ impl<'e> NdjsonWriter<'e> {
             json_out::string(buf, &r.code);
         }
         buf.extend_from_slice(b"]}\n");
+    }
+}
+
+/// What an NDJSON line holds before and after its entity ref.
+const HEAD_START: &[u8] = b"{\"entity\":";
+const HEAD_END: &[u8] = b",\"results\":{";
+
+/// NDJSON lines in the compact form of [`NdjsonWriter::write_compact`].
+#[derive(Default)]
+pub struct CompactLines {
+    bytes: Vec<u8>,
+    /// Each distinct tail once, by its number.
+    tails: Vec<Vec<u8>>,
+    numbers: FxHashMap<Vec<u8>, u32>,
+    /// A tail being written.
+    scratch: Vec<u8>,
+}
+
+impl CompactLines {
+    /// Room for `bytes` of lines before the buffer grows.
+    pub fn with_capacity(bytes: usize) -> Self {
+        CompactLines {
+            bytes: Vec::with_capacity(bytes),
+            ..Self::default()
+        }
+    }
+
+    /// Done writing: what only writing needs is let go.
+    pub fn finish(&mut self) {
+        self.numbers = FxHashMap::default();
+        self.scratch = Vec::new();
     }
 }
 

@@ -90,8 +90,9 @@ enum Rule {
 #[derive(Debug, Clone)]
 struct Requirement {
     rule: Rule,
-    code: String,
-    message: Option<String>,
+    /// Shared by every reason it gives (one allocation however many entities it blocks).
+    code: Arc<str>,
+    message: Option<Arc<str>>,
 }
 
 /// A compiled fleet policy.
@@ -106,6 +107,8 @@ pub struct FleetPolicy {
     pub rollout_def: Option<RolloutDef>,
     /// The texts of blocking reasons, each held once however many entities it blocks.
     phrases: Texts,
+    /// The message of a reason given without its message.
+    no_message: Arc<str>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -178,7 +181,7 @@ impl FleetPolicy {
                     warnings.push(e);
                     Ok(Requirement {
                         rule: Rule::Unresolved(what),
-                        code,
+                        code: code.into(),
                         message: None,
                     })
                 } else {
@@ -209,8 +212,8 @@ impl FleetPolicy {
                                 track: t,
                                 at_least: level,
                             },
-                            code,
-                            message: r.message.clone(),
+                            code: code.into(),
+                            message: r.message.as_deref().map(Arc::from),
                         }),
                     },
                 }
@@ -220,15 +223,15 @@ impl FleetPolicy {
                 } else {
                     Ok(Requirement {
                         rule: Rule::OwnerKnown,
-                        code: r.code.clone().unwrap_or_else(|| "owner-unknown".into()),
-                        message: r.message.clone(),
+                        code: r.code.as_deref().unwrap_or("owner-unknown").into(),
+                        message: r.message.as_deref().map(Arc::from),
                     })
                 }
             } else if let Some(a) = &r.annotation_absent {
                 Ok(Requirement {
                     rule: Rule::AnnotationAbsent(a.clone()),
-                    code: r.code.clone().unwrap_or_else(|| "opted-out".into()),
-                    message: r.message.clone(),
+                    code: r.code.as_deref().unwrap_or("opted-out").into(),
+                    message: r.message.as_deref().map(Arc::from),
                 })
             } else if let Some(c) = &r.check {
                 let code = r
@@ -243,8 +246,8 @@ impl FleetPolicy {
                     ),
                     Some(ci) => Ok(Requirement {
                         rule: Rule::Check(ci),
-                        code,
-                        message: r.message.clone(),
+                        code: code.into(),
+                        message: r.message.as_deref().map(Arc::from),
                     }),
                 }
             } else {
@@ -262,8 +265,8 @@ impl FleetPolicy {
                         required.dedup();
                         Ok(Requirement {
                             rule: Rule::Condition { node, required },
-                            code: code.clone(),
-                            message: r.message.clone(),
+                            code: code.as_str().into(),
+                            message: r.message.as_deref().map(Arc::from),
                         })
                     }
                 }
@@ -304,6 +307,7 @@ impl FleetPolicy {
                 rollout,
                 rollout_def: def.rollout.clone(),
                 phrases: Texts::default(),
+                no_message: Arc::from(""),
             },
             warnings,
         ))
@@ -362,12 +366,12 @@ impl FleetPolicy {
     ) -> Option<BlockingReason> {
         let reason = |default: &dyn Fn() -> String| {
             let message = match (&r.message, input.messages) {
-                (_, false) => self.phrases.get(""),
-                (Some(m), true) => self.phrases.get(m),
+                (_, false) => self.no_message.clone(),
+                (Some(m), true) => m.clone(),
                 (None, true) => self.phrases.get(&default()),
             };
             Some(BlockingReason {
-                code: self.phrases.get(&r.code),
+                code: r.code.clone(),
                 message,
             })
         };
