@@ -554,3 +554,53 @@ on_both_stores! {
     bad_changes_are_refused_with_their_fields => super::bad_changes_are_refused_with_their_fields;
     a_component_that_loses_eligibility_drops_out => super::a_component_that_loses_eligibility_drops_out;
 }
+
+/// Once a wave has soaked, only an outcome, an evaluation or a person can move it on: the
+/// leader's clock leaves the controller alone meanwhile (it used to run it every 10 ms, the
+/// passed soak end standing as the next deadline). Seen on the real process's `/metrics`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_soaked_wave_waiting_for_outcomes_leaves_the_controller_idle() {
+    const TOKEN: &str = "idle-controller-admin-token";
+    let data = tempfile::tempdir().unwrap();
+    let s = service_support::process::Served::start(data.path(), TOKEN, |_| {});
+    let http = reqwest::Client::new();
+    let change = json!({
+        "name": "log4j-core 2.17.1 everywhere", "owner": "group:default/platform",
+        "target": { "technology": "log4j-core <2.17.1" },
+        // Soaked at once, complete only when every component merged: it waits for outcomes.
+        "criteria": { "minSoakMinutes": 0, "minMergedShare": 1.0 }
+    });
+    let created: Value = http
+        .post(format!("{}/api/v1/changes", s.base))
+        .bearer_auth(TOKEN)
+        .json(&change)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["state"], "wave-0-active", "{created}");
+    let controls = || async {
+        let text = http
+            .get(format!("{}/metrics", s.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("tech_health_fleet_change_controls_total "))
+            .map_or(0.0, |v| v.trim().parse::<f64>().unwrap())
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = controls().await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = controls().await;
+    assert!(
+        after - before <= 4.0,
+        "the controller ran {} times in 2 s with nothing to move",
+        after - before
+    );
+}

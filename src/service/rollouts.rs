@@ -354,6 +354,8 @@ impl App {
 
     /// The controller, on the leader: moves every change as far as its criteria allow now.
     pub(super) async fn control_changes(&self) -> Result<(), ServiceError> {
+        // How often the leader looks: after an outcome, an evaluation or a deadline, not more.
+        metrics::counter!("tech_health_fleet_change_controls_total").increment(1);
         if !self.changes_due() {
             return Ok(());
         }
