@@ -770,6 +770,11 @@ fn median_by<T: Copy + Default>(v: &[T], key: impl Fn(&T) -> f64) -> T {
     v.get(v.len() / 2).copied().unwrap_or_default()
 }
 
+/// What `cell` writes, or a dash for a step that did not run (`BENCH_STEPS`).
+fn ran(step_ran: bool, cell: impl FnOnce() -> String) -> String {
+    if step_ran { cell() } else { "—".into() }
+}
+
 fn ms(us: u64) -> String {
     format!("{:.2} ms", us as f64 / 1000.0)
 }
@@ -807,58 +812,78 @@ fn print_reports(n: usize, rate: u64, seconds: u64, reports: &[Report]) {
         "full re-evaluation, persisted (median of 3, server / client)",
         "≤ 5 s",
         &|r| {
-            format!(
-                "{:.2} s / {:.2} s",
-                median(&r.reload_server),
-                median(&r.reload_client)
-            )
+            ran(!r.reload_server.is_empty(), || {
+                format!(
+                    "{:.2} s / {:.2} s",
+                    median(&r.reload_server),
+                    median(&r.reload_client)
+                )
+            })
         },
     );
     row(
         "one pushed fact committed and published, p50 / p99",
         "p99 ≤ 20 ms",
-        &|r| format!("{} / {}", ms(r.push.p50_us), ms(r.push.p99_us)),
+        &|r| {
+            ran(r.push.sent > 0, || {
+                format!("{} / {}", ms(r.push.p50_us), ms(r.push.p99_us))
+            })
+        },
     );
     row("… and read back (entity + team), p50 / p99", "", &|r| {
-        format!("{} / {}", ms(r.visible.p50_us), ms(r.visible.p99_us))
+        ran(r.visible.sent > 0, || {
+            format!("{} / {}", ms(r.visible.p50_us), ms(r.visible.p99_us))
+        })
     });
     row(
         "GET …/health open loop: achieved rate, failed",
         "≥ 5,000 req/s",
         &|r| {
-            format!(
-                "{:.0} req/s, {} failed",
-                r.load.health.rate, r.load.health.failed
-            )
+            ran(r.load.health.sent > 0, || {
+                format!(
+                    "{:.0} req/s, {} failed",
+                    r.load.health.rate, r.load.health.failed
+                )
+            })
         },
     );
     row("GET …/health p50 / p99", "p99 ≤ 5 ms", &|r| {
-        format!(
-            "{} / {}",
-            ms(r.load.health.p50_us),
-            ms(r.load.health.p99_us)
-        )
+        ran(r.load.health.sent > 0, || {
+            format!(
+                "{} / {}",
+                ms(r.load.health.p50_us),
+                ms(r.load.health.p99_us)
+            )
+        })
     });
     row("GET …/health closed loop, 32 connections", "", &|r| {
-        format!("{:.0} req/s", r.load.max_rate)
+        ran(r.load.health.sent > 0, || {
+            format!("{:.0} req/s", r.load.max_rate)
+        })
     });
     row("root department rollup p50 / p99", "p99 ≤ 10 ms", &|r| {
-        format!("{} / {}", ms(r.load.root.p50_us), ms(r.load.root.p99_us))
+        ran(r.load.root.sent > 0, || {
+            format!("{} / {}", ms(r.load.root.p50_us), ms(r.load.root.p99_us))
+        })
     });
     row(
         "eligibility NDJSON export, whole fleet (median of 3)",
         "≤ 200 ms",
         &|r| {
-            let (s, rows) = median_by(&r.export, |e| e.0);
-            format!("{:.0} ms ({rows} rows)", s * 1000.0)
+            ran(!r.export.is_empty(), || {
+                let (s, rows) = median_by(&r.export, |e| e.0);
+                format!("{:.0} ms ({rows} rows)", s * 1000.0)
+            })
         },
     );
     row(
         "impact preview of a stricter check (median of 3)",
         "≤ 5 s",
         &|r| {
-            let (s, changed) = median_by(&r.preview, |e| e.0);
-            format!("{s:.2} s ({changed} entities change)")
+            ran(!r.preview.is_empty(), || {
+                let (s, changed) = median_by(&r.preview, |e| e.0);
+                format!("{s:.2} s ({changed} entities change)")
+            })
         },
     );
     let change = |r: &Report, f: &dyn Fn(&rollout::Rollout) -> String| {
