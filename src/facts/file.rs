@@ -34,18 +34,7 @@ pub struct FactsError {
 
 /// Reads every record of a facts file (JSON array or NDJSON).
 pub fn parse_facts(bytes: &[u8], table: &FactTable) -> Result<Vec<FactRecord>, FactsError> {
-    let chunks = read_chunks(
-        bytes,
-        table,
-        |_| Vec::new(),
-        |out, entity, facts| {
-            out.push(FactRecord {
-                entity,
-                facts: facts.to_vec(),
-            });
-        },
-    )?;
-    Ok(chunks.concat())
+    parse_facts_in_chunks(bytes, table, split::CHUNK)
 }
 
 /// Reads a facts file on every core: it is cut into chunks, and each chunk's records are read
@@ -182,21 +171,7 @@ fn read_chunks_of<T: Send>(
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(bytes.len());
     let array = bytes.get(start) == Some(&b'[');
-    let read = |from: usize, to: usize| {
-        let mut chunk = Chunk {
-            value: init(to - from),
-            records: 0,
-            end: Ok(End::Between(to)),
-        };
-        let mut reader = RowReader::new(table);
-        let mut visit = |entity, facts: &[Option<Value>]| visit(&mut chunk.value, entity, facts);
-        chunk.end = if array {
-            read_elements(bytes, from, to, &mut reader, &mut chunk.records, &mut visit)
-        } else {
-            read_lines(bytes, from, to, &mut reader, &mut chunk.records, &mut visit)
-        };
-        chunk
-    };
+    let read = |from: usize, to: usize| Chunk::read(bytes, from, to, array, table, &init, &visit);
     let cuts = if array {
         split::chunks(start + 1, bytes.len(), chunk, |at| {
             split::guess_boundary(bytes, at)
@@ -256,6 +231,35 @@ pub(super) struct Chunk<T> {
     pub end: Result<End, FactsError>,
 }
 
+impl<T> Chunk<T> {
+    /// Reads the records of `bytes[from..to]` — array elements when `array`, else NDJSON
+    /// lines — one by one into one reused fact row handed to `visit`, with the chunk's `T`
+    /// made by `init` from the length; `end` says where reading stopped, or the first error.
+    pub(super) fn read(
+        bytes: &[u8],
+        from: usize,
+        to: usize,
+        array: bool,
+        table: &FactTable,
+        init: impl FnOnce(usize) -> T,
+        visit: impl Fn(&mut T, EntityRef, &[Option<Value>]),
+    ) -> Chunk<T> {
+        let mut chunk = Chunk {
+            value: init(to.saturating_sub(from)),
+            records: 0,
+            end: Ok(End::Between(to)),
+        };
+        let mut reader = RowReader::new(table);
+        let mut visit = |entity, facts: &[Option<Value>]| visit(&mut chunk.value, entity, facts);
+        chunk.end = if array {
+            read_elements(bytes, from, to, &mut reader, &mut chunk.records, &mut visit)
+        } else {
+            read_lines(bytes, from, to, &mut reader, &mut chunk.records, &mut visit)
+        };
+        chunk
+    }
+}
+
 /// Where reading a chunk stopped: between two elements (just after a comma, at or after the
 /// chunk's end), or at the `]` closing the array.
 pub(super) enum End {
@@ -265,7 +269,7 @@ pub(super) enum End {
 
 /// Reads the array elements of `[from, to)`; `from` is just after `[` or a comma. An element
 /// that starts before `to` is read to its end, wherever that is.
-pub(super) fn read_elements(
+fn read_elements(
     bytes: &[u8],
     from: usize,
     to: usize,
@@ -319,7 +323,7 @@ pub(super) fn read_elements(
 }
 
 /// Reads the non-blank lines of `[from, to)`, each one record.
-pub(super) fn read_lines(
+fn read_lines(
     bytes: &[u8],
     from: usize,
     to: usize,

@@ -10,8 +10,7 @@ use std::fs::File;
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::file::{Chunk, End, read_elements, read_lines};
-use super::record::RowReader;
+use super::file::{Chunk, End};
 use super::split;
 use crate::catalog::EntityRef;
 use crate::rules::FactTable;
@@ -155,35 +154,17 @@ impl<T> Window<'_, T> {
         end: usize,
         at_eof: bool,
     ) -> Option<Chunk<T>> {
-        let mut chunk = Chunk {
-            value: (self.init)(end.saturating_sub(start)),
-            records: 0,
-            end: Ok(End::Between(end)),
-        };
-        let mut reader = RowReader::new(self.table);
-        let mut visit =
-            |entity, facts: &[Option<Value>]| (self.visit)(&mut chunk.value, entity, facts);
-        let read = if self.array {
-            read_elements(
-                bytes,
-                start,
-                end,
-                &mut reader,
-                &mut chunk.records,
-                &mut visit,
-            )
-        } else {
-            read_lines(
-                bytes,
-                start,
-                end,
-                &mut reader,
-                &mut chunk.records,
-                &mut visit,
-            )
-        };
+        let mut chunk = Chunk::read(
+            bytes,
+            start,
+            end,
+            self.array,
+            self.table,
+            &self.init,
+            &self.visit,
+        );
         // What follows the closing `]` is checked only when the window holds all of it.
-        chunk.end = Ok(match read.ok()? {
+        chunk.end = Ok(match chunk.end.ok()? {
             End::Between(at) => End::Between(lo + at),
             End::Closed(at) if at_eof && bytes[at + 1..].iter().all(u8::is_ascii_whitespace) => {
                 End::Closed(lo + at)
