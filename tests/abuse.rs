@@ -18,7 +18,6 @@ const TOKEN: &str = "abuse-test-admin-token";
 /// The process and a client for it.
 struct Server {
     served: Served,
-    base: String,
     http: reqwest::Client,
 }
 
@@ -29,11 +28,7 @@ impl Server {
             .timeout(Duration::from_secs(60))
             .build()
             .unwrap();
-        Server {
-            base: served.base.clone(),
-            served,
-            http,
-        }
+        Server { served, http }
     }
 
     /// Resident memory of the process, in MiB (`VmRSS` of /proc/PID/status).
@@ -51,7 +46,10 @@ impl Server {
     async fn send(&self, method: &str, path: &str, body: Option<String>) -> (u16, Value) {
         let mut req = self
             .http
-            .request(method.parse().unwrap(), format!("{}{path}", self.base))
+            .request(
+                method.parse().unwrap(),
+                format!("{}{path}", self.served.base),
+            )
             .bearer_auth(TOKEN);
         if let Some(b) = body {
             req = req.header("content-type", "application/json").body(b);
@@ -68,7 +66,7 @@ impl Server {
     /// answers from the announced length, without reading (or waiting for) the rest.
     fn send_oversized(&self, path: &str, bytes: usize) -> (u16, Value) {
         use std::io::{Read, Write};
-        let host = self.base.trim_start_matches("http://");
+        let host = self.served.base.trim_start_matches("http://");
         let mut tcp = std::net::TcpStream::connect(host).unwrap();
         tcp.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
         write!(
@@ -287,7 +285,7 @@ async fn abuse_is_refused_and_memory_stays_bounded() {
     let past = facts_of(format!("\"{}\"", "x".repeat(16 << 20)));
     match s
         .http
-        .post(format!("{}/api/v1/facts", s.base))
+        .post(format!("{}/api/v1/facts", s.served.base))
         .bearer_auth(TOKEN)
         .header("content-type", "application/json")
         .body(past)
