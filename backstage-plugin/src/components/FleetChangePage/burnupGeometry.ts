@@ -1,13 +1,6 @@
 import type { BurnupPoint } from '../../api/types';
-
-export interface ChartBox {
-  width: number;
-  height: number;
-  left: number;
-  right: number;
-  top: number;
-  bottom: number;
-}
+import type { ChartBox } from '../common/chartGeometry';
+import { plotX, plotY, roundTenth } from '../common/chartGeometry';
 
 export const BURNUP_BOX: ChartBox = {
   width: 640,
@@ -42,17 +35,10 @@ export function burnupScale(
     scope,
     ...points.map(p => Math.max(p.merged, p.failed, p.opened)),
   );
-  const plotWidth = box.width - box.left - box.right;
-  const plotHeight = box.height - box.top - box.bottom;
   return {
     max,
-    x: at =>
-      round(
-        last === first
-          ? box.left + plotWidth / 2
-          : box.left + ((Date.parse(at) - first) / (last - first)) * plotWidth,
-      ),
-    y: count => round(box.top + plotHeight * (1 - count / max)),
+    x: at => roundTenth(plotX(Date.parse(at), first, last, box)),
+    y: count => roundTenth(plotY(count / max, box)),
   };
 }
 
@@ -84,8 +70,4 @@ export function countTicks(max: number): number[] {
   for (let value = 0; value <= max; value += step) ticks.push(value);
   if (max - ticks[ticks.length - 1] > step / 2) ticks.push(max);
   return ticks;
-}
-
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
 }

@@ -1,13 +1,6 @@
 import type { TrendPoint } from '../../api/types';
-
-export interface ChartBox {
-  width: number;
-  height: number;
-  left: number;
-  right: number;
-  top: number;
-  bottom: number;
-}
+import type { ChartBox } from '../common/chartGeometry';
+import { plotX, plotY, roundTenth } from '../common/chartGeometry';
 
 export const DEFAULT_BOX: ChartBox = {
   width: 640,
@@ -39,16 +32,12 @@ export function seriesPositions(
   const days = points.map(point => dayNumber(point.date));
   const first = Math.min(...days);
   const last = Math.max(...days);
-  const plotWidth = box.width - box.left - box.right;
-  const plotHeight = box.height - box.top - box.bottom;
   return points.map((point, index) => {
-    const x =
-      last === first
-        ? box.left + plotWidth / 2
-        : box.left + ((days[index] - first) / (last - first)) * plotWidth;
     const clamped = Math.max(0, Math.min(100, value(point)));
-    const y = box.top + plotHeight * (1 - clamped / 100);
-    return { x: round(x), y: round(y) };
+    return {
+      x: roundTenth(plotX(days[index], first, last, box)),
+      y: roundTenth(plotY(clamped / 100, box)),
+    };
   });
 }
 
@@ -61,11 +50,5 @@ export function linePath(positions: { x: number; y: number }[]): string {
 
 /** The y of a percentage gridline. */
 export function gridY(percent: number, box: ChartBox = DEFAULT_BOX): number {
-  return round(
-    box.top + (box.height - box.top - box.bottom) * (1 - percent / 100),
-  );
-}
-
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
+  return roundTenth(plotY(percent / 100, box));
 }
