@@ -2,10 +2,9 @@
 //! error found later (by a JSON Schema, by typed deserialisation, by cross-reference checks)
 //! can be reported as `file:line:column: message`.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -63,23 +62,60 @@ pub struct Document {
     /// 1-based ordinal of the document in its file (non-empty documents only).
     pub ordinal: usize,
     pub value: Value,
-    positions: HashMap<String, Pos>,
+    positions: Positions,
 }
 
 impl Document {
     /// Where the value at `pointer` starts; falls back to the nearest ancestor that has a
     /// position (a missing key is reported at its parent object).
     pub fn pos(&self, pointer: &str) -> Pos {
-        let mut p = pointer;
-        loop {
-            if let Some(pos) = self.positions.get(p) {
-                return *pos;
-            }
-            match p.rfind('/') {
-                Some(i) => p = &p[..i],
-                None => return Pos { line: 1, column: 1 },
-            }
+        let nodes = match &self.positions {
+            Positions::Read(nodes) => nodes.as_slice(),
+            Positions::Later { root, .. } if pointer.is_empty() => return *root,
+            Positions::Later { text, read, root } => read
+                .get_or_init(|| {
+                    // The text was read as JSON; read again as YAML (a superset), with positions.
+                    let mut nodes = None;
+                    let _ = yaml_documents(&self.file, text, |doc| {
+                        if let Positions::Read(n) = doc.positions
+                            && doc.ordinal == self.ordinal
+                        {
+                            nodes = Some(n);
+                        }
+                    });
+                    nodes.unwrap_or_else(|| {
+                        vec![PosNode {
+                            pos: Some(*root),
+                            ..PosNode::default()
+                        }]
+                    })
+                })
+                .as_slice(),
+        };
+        let mut value = &self.value;
+        let mut node = nodes[0];
+        let mut found = node.pos.unwrap_or(Pos { line: 1, column: 1 });
+        for token in pointer.split('/').skip(1) {
+            let token = token.replace("~1", "/").replace("~0", "~");
+            let child = match value {
+                Value::Array(items) => token
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| Some((i, items.get(i)?))),
+                // Keys are unique (a repeated key is an error), so entry i is child i.
+                Value::Object(map) if map.len() == node.children as usize => map
+                    .iter()
+                    .enumerate()
+                    .find(|(_, (k, _))| **k == token)
+                    .map(|(i, (_, v))| (i, v)),
+                _ => None,
+            };
+            let Some((i, v)) = child else { break };
+            value = v;
+            node = nodes[node.first as usize + i];
+            found = node.pos.unwrap_or(found);
         }
+        found
     }
 
     /// An error located at `pointer` in this document.
@@ -116,6 +152,123 @@ pub fn for_each_document(
     text: &str,
     mut each: impl FnMut(Document),
 ) -> Result<(), SourceError> {
+    match json_document(file, text) {
+        Some(doc) => {
+            each(doc);
+            Ok(())
+        }
+        None => yaml_documents(file, text, each),
+    }
+}
+
+/// A JSON text, read by the JSON parser (ten times as fast as the YAML one); where each of its
+/// values stands is found only when asked. `None` for anything the YAML parser is to read or
+/// report on: YAML, a syntax error, a repeated key, deep nesting.
+fn json_document(file: &Path, text: &str) -> Option<Document> {
+    let start = text.len() - text.trim_start().len();
+    if !matches!(text.as_bytes().get(start), Some(b'{' | b'[')) {
+        return None;
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = de::DeserializeSeed::deserialize(Json { depth: 0 }, &mut de).ok()?;
+    de.end().ok()?;
+    let before = &text[..start];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let root = Pos {
+        line: before.matches('\n').count() as u32 + 1,
+        column: before[line_start..].chars().count() as u32 + 1,
+    };
+    Some(Document {
+        file: Arc::from(file),
+        ordinal: 1,
+        value,
+        positions: Positions::Later {
+            text: Arc::from(text),
+            read: OnceLock::new(),
+            root,
+        },
+    })
+}
+
+/// A JSON value nested at `depth`, read as the YAML path would read it.
+struct Json {
+    depth: usize,
+}
+
+/// Deeper JSON is left to the YAML path, which holds nesting to 64 levels with its own message.
+const JSON_DEPTH: usize = 60;
+
+impl<'de> de::DeserializeSeed<'de> for Json {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Json {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(number_from_f64(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let inner = self.nested()?;
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(v) = seq.next_element_seed(Json { depth: inner })? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let inner = self.nested()?;
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(de::Error::custom("repeated key"));
+            }
+            let v = map.next_value_seed(Json { depth: inner })?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+impl Json {
+    fn nested<E: de::Error>(&self) -> Result<usize, E> {
+        if self.depth >= JSON_DEPTH {
+            return Err(E::custom("nested deeply"));
+        }
+        Ok(self.depth + 1)
+    }
+}
+
+/// [`for_each_document`] by the YAML parser, positions read with the values.
+fn yaml_documents(
+    file: &Path,
+    text: &str,
+    mut each: impl FnMut(Document),
+) -> Result<(), SourceError> {
     // YAML 1.2 core booleans only, as Backstage's own parser reads them: `yes`, `y`, `on`
     // stay strings. The parser's default budget (1,024 documents, 250k nodes) is made for one
     // config file; a generated `all.yaml` may hold a whole catalog. Nesting stays bounded (64
@@ -143,13 +296,13 @@ pub fn for_each_document(
             });
             SourceError::new(file, pos, first_line(&e.to_string()))
         })?;
-        let mut positions = HashMap::new();
-        let value = node.flatten(String::new(), &mut positions);
+        let mut nodes = vec![PosNode::default()];
+        let value = node.flatten(0, &mut nodes);
         each(Document {
             file: shared.clone(),
             ordinal: i + 1,
             value,
-            positions,
+            positions: Positions::Read(nodes),
         });
     }
     Ok(())
@@ -158,9 +311,47 @@ pub fn for_each_document(
 /// The most events aliases may replay, and anchors record, in one text.
 const MAX_ALIAS_EVENTS: usize = 100_000;
 
+/// The bundled YAML files of the standards, each as the JSON `build.rs` made of it.
+static READY: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/ready.rs"));
+
+/// The documents of a ready form: their values as built, their positions read from `yaml`
+/// when first asked for.
+fn ready_documents(file: &Path, json: &str, yaml: String) -> Vec<Document> {
+    #[derive(serde::Deserialize)]
+    struct Ready {
+        line: u32,
+        column: u32,
+        value: Value,
+    }
+    let ready: Vec<Ready> = serde_json::from_str(json).unwrap_or_default();
+    let file: Arc<Path> = Arc::from(file);
+    let text: Arc<str> = Arc::from(yaml);
+    ready
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| Document {
+            file: file.clone(),
+            ordinal: i + 1,
+            value: d.value,
+            positions: Positions::Later {
+                text: text.clone(),
+                read: OnceLock::new(),
+                root: Pos {
+                    line: d.line,
+                    column: d.column,
+                },
+            },
+        })
+        .collect()
+}
+
 /// Parses text that must hold exactly one document.
 pub fn parse_single(file: &Path, text: &str) -> Result<Document, SourceError> {
-    let mut docs = parse_documents(file, text)?;
+    single(file, parse_documents(file, text)?)
+}
+
+/// The one document of a file that must hold exactly one.
+pub fn single(file: &Path, mut docs: Vec<Document>) -> Result<Document, SourceError> {
     match docs.len() {
         1 => Ok(docs.remove(0)),
         0 => Err(SourceError::new(file, None, "the file is empty")),
@@ -201,32 +392,65 @@ enum NodeValue {
     Map(Vec<(String, Node)>),
 }
 
+/// Where each node of a document starts, as a tree beside its value: a container's children
+/// are consecutive, in the order of the value's items or entries. (Built for every document
+/// read and looked at only for the few that have a problem: no strings, no hashing.)
+#[derive(Debug, Clone)]
+enum Positions {
+    Read(Vec<PosNode>),
+    /// Read from the document's text (JSON, or YAML read at build time) when first asked
+    /// for; the root's is known.
+    Later {
+        text: Arc<str>,
+        read: OnceLock<Vec<PosNode>>,
+        root: Pos,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct PosNode {
+    pos: Option<Pos>,
+    /// Index of the first child.
+    first: u32,
+    children: u32,
+}
+
 impl Node {
-    fn flatten(self, pointer: String, positions: &mut HashMap<String, Pos>) -> Value {
+    /// The value of this node, its position and its descendants' recorded in `nodes`, where
+    /// `slot` is reserved for it.
+    fn flatten(self, slot: usize, nodes: &mut Vec<PosNode>) -> Value {
         let loc = self.0.referenced;
         if loc.line() > 0 {
-            positions.insert(
-                pointer.clone(),
-                Pos {
-                    line: loc.line() as u32,
-                    column: loc.column() as u32,
-                },
-            );
+            nodes[slot].pos = Some(Pos {
+                line: loc.line() as u32,
+                column: loc.column() as u32,
+            });
         }
+        let children = |n: usize, nodes: &mut Vec<PosNode>| {
+            let first = nodes.len();
+            nodes.resize(first + n, PosNode::default());
+            // A document has far fewer than 4 billion nodes: the parser's budget holds it.
+            nodes[slot].first = first as u32;
+            nodes[slot].children = n as u32;
+            first
+        };
         match self.0.value {
             NodeValue::Scalar(v) => v,
-            NodeValue::Seq(items) => Value::Array(
-                items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, n)| n.flatten(format!("{pointer}/{i}"), positions))
-                    .collect(),
-            ),
+            NodeValue::Seq(items) => {
+                let first = children(items.len(), nodes);
+                Value::Array(
+                    items
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, n)| n.flatten(first + i, nodes))
+                        .collect(),
+                )
+            }
             NodeValue::Map(entries) => {
+                let first = children(entries.len(), nodes);
                 let mut map = Map::with_capacity(entries.len());
-                for (k, n) in entries {
-                    let child = format!("{pointer}/{}", pointer_token(&k));
-                    let v = n.flatten(child, positions);
+                for (i, (k, n)) in entries.into_iter().enumerate() {
+                    let v = n.flatten(first + i, nodes);
                     map.insert(k, v);
                 }
                 Value::Object(map)
@@ -366,6 +590,13 @@ pub trait Files: Sync {
     fn bundled(&self) -> bool {
         false
     }
+    /// The documents of a YAML or JSON file, parsed.
+    fn documents(&self, path: &Path) -> Result<Vec<Document>, SourceError> {
+        let text = self
+            .read(path)
+            .map_err(|e| SourceError::new(path, None, format!("cannot read file: {e}")))?;
+        parse_documents(path, &text)
+    }
 }
 
 /// The real file system.
@@ -472,6 +703,17 @@ impl Files for BundledFiles {
     fn bundled(&self) -> bool {
         true
     }
+    /// The standards' YAML files from their ready form (see `build.rs`).
+    fn documents(&self, path: &Path) -> Result<Vec<Document>, SourceError> {
+        let key = Self::key(path);
+        let text = self
+            .read(path)
+            .map_err(|e| SourceError::new(path, None, format!("cannot read file: {e}")))?;
+        match READY.iter().find(|(k, _)| *k == key) {
+            Some((_, json)) => Ok(ready_documents(path, json, text)),
+            None => parse_documents(path, &text),
+        }
+    }
     fn read(&self, path: &Path) -> std::io::Result<String> {
         let key = Self::key(path);
         let not_found =
@@ -560,6 +802,16 @@ mod tests {
         assert_eq!(docs[0].pos("/list/0/missing").line, 3);
         assert_eq!(docs[1].ordinal, 2);
         assert_eq!(docs[1].pos("/b").line, 6);
+        assert_eq!(docs[1].pos("/b/1"), Pos { line: 6, column: 8 });
+        assert_eq!(
+            docs[1].pos("/b/7").column,
+            4,
+            "a missing item is its list's"
+        );
+        assert_eq!(docs[1].pos("/b/x").column, 4);
+        let docs = parse_documents(Path::new("f.yaml"), "x: 0\n\"a/b~c\":\n  k: v\n").unwrap();
+        assert_eq!(docs[0].pos("/a~1b~0c/k"), Pos { line: 3, column: 6 });
+        assert_eq!(docs[0].pos("/a/b~c/k"), Pos { line: 1, column: 1 });
     }
 
     #[test]
@@ -567,6 +819,58 @@ mod tests {
         let docs = parse_documents(Path::new("f.json"), "[{\"id\": \"a\",\n \"n\": 1.5}]").unwrap();
         assert_eq!(docs[0].value[0]["n"], 1.5);
         assert_eq!(docs[0].pos("/0/n").line, 2);
+    }
+
+    #[test]
+    fn json_is_read_as_yaml_reads_it() {
+        let text = "\n  {\"checks\": [{\"id\": \"a\", \"n\": -1, \"big\": 18446744073709551616,\n  \"f\": 2.50, \"t\": true, \"z\": null, \"s\": \"\\u00e9\\/\"},\n {\"a/b\": {}}]}\n";
+        let json = parse_documents(Path::new("f.json"), text).unwrap();
+        let mut yaml = Vec::new();
+        yaml_documents(Path::new("f.json"), text, |d| yaml.push(d)).unwrap();
+        assert!(matches!(json[0].positions, Positions::Later { .. }));
+        assert_eq!(json[0].value, yaml[0].value);
+        for pointer in [
+            "",
+            "/checks",
+            "/checks/0/f",
+            "/checks/0/s",
+            "/checks/1/a~1b",
+            "/checks/1/x",
+            "/nope",
+        ] {
+            assert_eq!(json[0].pos(pointer), yaml[0].pos(pointer), "{pointer}");
+        }
+        assert_eq!(json[0].pos("/checks/0/f"), Pos { line: 3, column: 8 });
+        // What the JSON reader leaves to the YAML one is reported as before.
+        let err = parse_documents(Path::new("d.json"), "{\"a\": 1,\n \"a\": 2}").unwrap_err();
+        assert_eq!(err.pos.map(|p| p.line), Some(2), "{err}");
+        let deep = format!("{}{}", "[".repeat(70), "]".repeat(70));
+        let err = parse_documents(Path::new("deep.json"), &deep).unwrap_err();
+        assert!(err.message.contains("nested more than 64 levels"), "{err}");
+        let ok = format!("{}{}", "[".repeat(60), "]".repeat(60));
+        assert!(parse_documents(Path::new("ok.json"), &ok).is_ok());
+    }
+
+    #[test]
+    fn the_ready_standards_are_what_the_yaml_reader_reads() {
+        assert!(READY.len() >= 7, "{} ready files", READY.len());
+        for (key, _) in READY {
+            let path = Path::new(key);
+            let text = BundledFiles.read(path).unwrap();
+            let ready = BundledFiles.documents(path).unwrap();
+            let read = parse_documents(path, &text).unwrap();
+            assert_eq!(ready.len(), read.len(), "{key}");
+            for (a, b) in ready.iter().zip(&read) {
+                assert!(matches!(a.positions, Positions::Later { .. }), "{key}");
+                assert_eq!((a.ordinal, &a.value), (b.ordinal, &b.value), "{key}");
+                assert_eq!(a.pos(""), b.pos(""), "{key}");
+                let deep = match &b.value {
+                    Value::Object(m) => format!("/{}", m.keys().next_back().unwrap()),
+                    _ => "/0".into(),
+                };
+                assert_eq!(a.pos(&deep), b.pos(&deep), "{key} {deep}");
+            }
+        }
     }
 
     #[test]

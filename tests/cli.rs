@@ -195,6 +195,48 @@ fn tech_insights_checks_and_bench_facts_load_as_they_are() {
     assert_eq!(rows[0]["eligible"], false);
 }
 
+/// The checks file is checked against its schema while the facts are read: what breaks the
+/// schema alone (an id with a space loads as a check) is still reported, before any facts
+/// error, with nothing printed.
+#[test]
+fn a_checks_file_breaking_its_schema_stops_evaluate_before_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let checks = dir.path().join("checks.json");
+    std::fs::write(
+        &checks,
+        r#"[{"id": "owner", "name": "owner", "type": "json-rules-engine",
+ "rule": {"conditions": {"all": [{"fact": "hasOwner", "operator": "equal", "value": true}]}}},
+{"id": "has owner", "name": "x", "type": "json-rules-engine",
+ "rule": {"conditions": {"all": [{"fact": "hasOwner", "operator": "equal", "value": true}]}}}]"#,
+    )
+    .unwrap();
+    let good = dir.path().join("facts.ndjson");
+    std::fs::write(
+        &good,
+        "{\"entity\": \"component:default/a\", \"facts\": {\"hasOwner\": true}}\n",
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.ndjson");
+    std::fs::write(&bad, "{\"entity\": \"nokind\", \"facts\": {}}\n").unwrap();
+    for facts in [&good, &bad] {
+        let o = tech_health(&[
+            "evaluate",
+            "--checks",
+            checks.to_str().unwrap(),
+            "--facts",
+            facts.to_str().unwrap(),
+            "--format",
+            "ndjson",
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains("checks.json:3:"), "{err}");
+        assert!(err.contains("`has owner`"), "{err}");
+        assert!(!err.contains("nokind"), "{err}");
+        assert!(o.stdout.is_empty(), "nothing printed");
+    }
+}
+
 #[test]
 fn bad_facts_get_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();

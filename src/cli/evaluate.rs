@@ -11,7 +11,9 @@ use rayon::prelude::*;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use serde_json::Value;
 
-use super::{ConfigArgs, EXAMPLE_CATALOG, EXAMPLE_FACTS, Format, load_standards, output};
+use super::{
+    ConfigArgs, EXAMPLE_CATALOG, EXAMPLE_FACTS, Format, Unchecked, load_standards_unchecked, output,
+};
 use crate::catalog::{Catalog, EntityRef, Severity};
 use crate::evaluate::{Engine, Evaluation, Exemption, Subject};
 use crate::facts::{self, FactRecord};
@@ -60,14 +62,18 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
     // Otherwise loading the standards and reading a large facts file take a while each: both
     // at once.
     let (loaded, facts_file) = rayon::join(
-        || load_standards(&args.config, args.checks.as_deref()),
+        || load_standards_unchecked(&args.config, args.checks.as_deref()),
         || match stream_from {
             Some(_) => None,
             None => args.facts.as_deref().map(read_facts_from_disk),
         },
     );
-    let loaded = loaded?;
+    let (loaded, unchecked) = loaded?;
     let engine = &loaded.engine;
+    // The standards are used before their schema check ends; it must pass before anything is
+    // printed (a facts file's errors included), or its errors are what is printed.
+    let mut unchecked = Some(unchecked);
+    let mut confirm = || unchecked.take().map_or(Ok(()), Unchecked::confirm);
     // Read now, reported after the facts (whose errors come first), as they always were.
     let exemptions = match &args.exemptions {
         Some(p) => read_exemptions(p),
@@ -105,14 +111,15 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
         && let Ok(file) = std::fs::File::open(path)
     {
         let file = FactsInput::File(&file);
-        match stream_ndjson(engine, file, |e, f| evaluate(e, f, None))
-            .map_err(|e| format!("{}:{e}", path.display()))?
-        {
+        let streamed = stream_ndjson(engine, file, |e, f| evaluate(e, f, None));
+        confirm()?;
+        match streamed.map_err(|e| format!("{}:{e}", path.display()))? {
             Stream::Lines(chunks) => return write_streamed(chunks),
             Stream::Repeated => repeated = true,
             Stream::ReadWhole => {}
         }
     }
+    confirm()?;
     let FleetInput {
         catalog,
         bytes,

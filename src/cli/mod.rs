@@ -87,6 +87,13 @@ pub enum Command {
     Change(change::ChangeCommand),
 }
 
+impl Command {
+    /// Whether the command serves until stopped (the others run for a moment).
+    pub fn serves(&self) -> bool {
+        matches!(self, Command::Serve(_))
+    }
+}
+
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Validate { config, catalog } => validate(&config, &catalog),
@@ -117,18 +124,71 @@ fn files_for(path: Option<&Path>) -> (&'static dyn Files, PathBuf) {
 
 /// Loads the standards, with `checks` (a file or folder on disk) replacing the check set.
 pub(crate) fn load_standards(args: &ConfigArgs, checks: Option<&Path>) -> Result<Loaded, String> {
-    let (files, dir) = files_for(args.config_dir.as_deref());
-    let config = ConfigSource { files, dir };
-    let checks = checks.map(|p| ConfigSource {
-        files: &DiskFiles,
-        dir: p.to_path_buf(),
-    });
-    let loaded = config::load(&config, checks.as_ref())
-        .map_err(|e| format!("invalid configuration:\n{e}"))?;
+    let (config, checks) = sources(args, checks);
+    let loaded = config::load(&config, checks.as_ref()).map_err(invalid)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
     Ok(loaded)
+}
+
+/// [`load_standards`], the files from the disk checked against their schemas on another
+/// thread meanwhile: [`Unchecked::confirm`] before anything is printed.
+pub(crate) fn load_standards_unchecked<'a>(
+    args: &'a ConfigArgs,
+    checks: Option<&'a Path>,
+) -> Result<(Loaded, Unchecked<'a>), String> {
+    let (config, checks_source) = sources(args, checks);
+    let (mut loaded, pending) =
+        config::load_unchecked(&config, checks_source.as_ref()).map_err(invalid)?;
+    let unchecked = Unchecked {
+        pending,
+        warnings: std::mem::take(&mut loaded.warnings),
+        args,
+        checks,
+    };
+    Ok((loaded, unchecked))
+}
+
+/// Where the standards are read from: the config folder (or the bundled standards), and the
+/// checks file or folder replacing their checks.
+fn sources(
+    args: &ConfigArgs,
+    checks: Option<&Path>,
+) -> (ConfigSource<'static>, Option<ConfigSource<'static>>) {
+    let (files, dir) = files_for(args.config_dir.as_deref());
+    let checks = checks.map(|p| ConfigSource {
+        files: &DiskFiles,
+        dir: p.to_path_buf(),
+    });
+    (ConfigSource { files, dir }, checks)
+}
+
+fn invalid(e: config::ConfigErrors) -> String {
+    format!("invalid configuration:\n{e}")
+}
+
+/// Standards loaded by [`load_standards_unchecked`], their schema check still running.
+pub(crate) struct Unchecked<'a> {
+    pending: config::Pending,
+    warnings: Vec<crate::source::SourceError>,
+    args: &'a ConfigArgs,
+    checks: Option<&'a Path>,
+}
+
+impl Unchecked<'_> {
+    /// Waits for the schema check; when a document broke its schema, the errors
+    /// [`load_standards`] reports. Prints the warnings otherwise.
+    pub fn confirm(self) -> Result<(), String> {
+        if !self.pending.passed() {
+            load_standards(self.args, self.checks)?;
+            return Err("invalid configuration: a file does not match its schema".into());
+        }
+        for w in &self.warnings {
+            eprintln!("warning: {w}");
+        }
+        Ok(())
+    }
 }
 
 fn validate(config: &ConfigArgs, catalog_paths: &[PathBuf]) -> Result<ExitCode, String> {

@@ -17,7 +17,7 @@ use crate::fleet::{FleetPolicy, FleetPolicyDef};
 use crate::radar::Radar;
 use crate::rules::filter::Filter;
 use crate::rules::{Check, CheckDef, FactTable};
-use crate::source::{Document, Files, SourceError, parse_documents};
+use crate::source::{Document, Files, SourceError};
 
 /// One or more located configuration errors.
 #[derive(Debug, Clone)]
@@ -116,17 +116,11 @@ fn check_files(files: &dyn Files, path: &Path) -> Result<Vec<PathBuf>, SourceErr
 }
 
 fn read_docs(files: &dyn Files, path: &Path) -> Result<Vec<Document>, SourceError> {
-    let text = files
-        .read(path)
-        .map_err(|e| SourceError::new(path, None, format!("cannot read file: {e}")))?;
-    parse_documents(path, &text)
+    files.documents(path)
 }
 
 fn read_single(files: &dyn Files, path: &Path) -> Result<Document, SourceError> {
-    let text = files
-        .read(path)
-        .map_err(|e| SourceError::new(path, None, format!("cannot read file: {e}")))?;
-    crate::source::parse_single(path, &text)
+    crate::source::single(path, files.documents(path)?)
 }
 
 /// A definition and where it was written.
@@ -150,6 +144,71 @@ pub fn load_patched(
     checks: Option<&ConfigSource>,
     patch: Option<Document>,
 ) -> Result<Loaded, ConfigErrors> {
+    // Compiling a JSON Schema costs about as much as reading the standards: the schemas that
+    // files from the disk (or a patch) are checked against compile on another core meanwhile.
+    let mut schemas = Vec::new();
+    if patch.is_some() || !checks.map_or(config.files, |c| c.files).bundled() {
+        schemas.push(schema::CHECKS);
+    }
+    if !config.files.bundled() {
+        schemas.extend([schema::RADAR, schema::FLEET_POLICY]);
+    }
+    rayon::join(
+        || schema::prepare(&schemas),
+        || load_compiled(config, checks, patch, &schema::validate_in),
+    )
+    .1
+}
+
+/// How the documents are checked against their schemas (the errors found, or none for now).
+type Validate<'v> = &'v (dyn Fn(&dyn Files, &Document, &'static str) -> Vec<SourceError> + Sync);
+
+/// The schema check of [`load_unchecked`], running on another thread.
+pub struct Pending(Option<std::thread::JoinHandle<bool>>);
+
+impl Pending {
+    /// Waits for the check: whether every document from the disk matched its schema.
+    pub fn passed(self) -> bool {
+        self.0.is_none_or(|check| check.join().unwrap_or(false))
+    }
+}
+
+/// [`load`] without waiting for the JSON Schemas (whose compiling costs more than reading the
+/// standards): the documents from the disk are checked against them on another thread while
+/// the caller goes on. Unless [`Pending::passed`], the standards are not to be used: [`load`]
+/// then reports what is wrong. As [`load`] when anything else is wrong.
+pub fn load_unchecked(
+    config: &ConfigSource,
+    checks: Option<&ConfigSource>,
+) -> Result<(Loaded, Pending), ConfigErrors> {
+    let deferred = parking_lot::Mutex::new(Vec::new());
+    let defer = |files: &dyn Files, doc: &Document, schema: &'static str| {
+        if !files.bundled() {
+            deferred.lock().push((doc.clone(), schema));
+        }
+        Vec::new()
+    };
+    let Ok(loaded) = load_compiled(config, checks, None, &defer) else {
+        return load(config, checks).map(|loaded| (loaded, Pending(None)));
+    };
+    let deferred = deferred.into_inner();
+    let check = (!deferred.is_empty()).then(|| {
+        std::thread::spawn(move || {
+            deferred
+                .iter()
+                .all(|(doc, schema)| schema::validate(doc, schema).is_empty())
+        })
+    });
+    Ok((loaded, Pending(check)))
+}
+
+/// [`load_patched`], documents checked by `validate`.
+fn load_compiled(
+    config: &ConfigSource,
+    checks: Option<&ConfigSource>,
+    patch: Option<Document>,
+    validate: Validate,
+) -> Result<Loaded, ConfigErrors> {
     let replaced = checks.is_some();
     let mut errors = Vec::new();
     let mut docs: Vec<Document> = Vec::new();
@@ -167,8 +226,7 @@ pub fn load_patched(
                     Err(e) => errors.push(e),
                     Ok(file_docs) => {
                         for doc in file_docs {
-                            let schema_errors =
-                                schema::validate_in(check_src, &doc, schema::CHECKS);
+                            let schema_errors = validate(check_src, &doc, schema::CHECKS);
                             if !schema_errors.is_empty() {
                                 errors.extend(schema_errors);
                                 continue;
@@ -198,13 +256,20 @@ pub fn load_patched(
             &mut errors,
         );
     }
-    let radar = load_radar(config, &mut errors);
+    let radar = load_radar(config, validate, &mut errors);
     let mut facts = FactTable::default();
     let checks = compile_checks(check_defs, &docs, &mut facts, &mut errors);
     let tracks = compile_tracks(track_defs, &docs, &checks, &mut facts, &mut errors);
     let mut warnings = Vec::new();
-    let policy = load_policy(
+    let policy_doc = golden_tech(
         config,
+        validate,
+        "fleet-policy.yaml",
+        schema::FLEET_POLICY,
+        &mut errors,
+    );
+    let policy = load_policy(
+        policy_doc,
         &checks,
         &tracks,
         &mut facts,
@@ -306,24 +371,26 @@ fn compile_checks(
     facts: &mut FactTable,
     errors: &mut Vec<SourceError>,
 ) -> Vec<Check> {
-    let mut seen: rustc_hash::FxHashMap<String, SourceError> = Default::default();
+    // Where each id was first defined: its document and pointer (positions are looked up
+    // only for an error).
+    let mut seen: rustc_hash::FxHashMap<String, (usize, String)> = Default::default();
     let mut out = Vec::with_capacity(defs.len());
     for Located { def, doc, pointer } in defs {
         let d = &docs[doc];
-        let here = d.error_at(&format!("{pointer}/id"), "");
-        if let Some(first) = seen.get(&def.id) {
+        if let Some((first_doc, first_pointer)) = seen.get(&def.id) {
+            let first = &docs[*first_doc];
             errors.push(d.error_at(
                 &format!("{pointer}/id"),
                 format!(
                     "duplicate check id `{}` (first defined at {}:{})",
                     def.id,
                     first.file.display(),
-                    first.pos.map_or(0, |p| p.line)
+                    first.pos(&format!("{first_pointer}/id")).line
                 ),
             ));
             continue;
         }
-        seen.insert(def.id.clone(), here);
+        seen.insert(def.id.clone(), (doc, pointer.clone()));
         let id = def.id.clone();
         match Check::compile(def, facts) {
             Ok(c) => out.push(c),
@@ -405,27 +472,39 @@ fn compile_tracks(
     out
 }
 
-fn load_radar(config: &ConfigSource, errors: &mut Vec<SourceError>) -> Option<Radar> {
-    let path = config.dir.join("golden-tech/radar.yaml");
-    let doc = match read_single(config.files, &path) {
-        Ok(doc) => doc,
-        Err(e) => {
-            errors.push(e);
-            return None;
-        }
-    };
-    let schema_errors = schema::validate_in(config.files, &doc, schema::RADAR);
+/// The one document of `golden-tech/<name>` when it matches `schema`; else its errors.
+fn golden_tech(
+    config: &ConfigSource,
+    validate: Validate,
+    name: &str,
+    schema: &'static str,
+    errors: &mut Vec<SourceError>,
+) -> Option<Document> {
+    let path = config.dir.join("golden-tech").join(name);
+    let doc = read_single(config.files, &path)
+        .map_err(|e| errors.push(e))
+        .ok()?;
+    let schema_errors = validate(config.files, &doc, schema);
     if !schema_errors.is_empty() {
         errors.extend(schema_errors);
         return None;
     }
+    Some(doc)
+}
+
+fn load_radar(
+    config: &ConfigSource,
+    validate: Validate,
+    errors: &mut Vec<SourceError>,
+) -> Option<Radar> {
+    let doc = golden_tech(config, validate, "radar.yaml", schema::RADAR, errors)?;
     Radar::from_document(&doc)
         .map_err(|e| errors.extend(e.0))
         .ok()
 }
 
 fn load_policy(
-    config: &ConfigSource,
+    doc: Option<Document>,
     checks: &[Check],
     tracks: &[Track],
     facts: &mut FactTable,
@@ -433,19 +512,9 @@ fn load_policy(
     errors: &mut Vec<SourceError>,
     warnings: &mut Vec<SourceError>,
 ) -> FleetPolicy {
-    let path = config.dir.join("golden-tech/fleet-policy.yaml");
-    let doc = match read_single(config.files, &path) {
-        Ok(doc) => doc,
-        Err(e) => {
-            errors.push(e);
-            return FleetPolicy::default();
-        }
-    };
-    let schema_errors = schema::validate_in(config.files, &doc, schema::FLEET_POLICY);
-    if !schema_errors.is_empty() {
-        errors.extend(schema_errors);
+    let Some(doc) = doc else {
         return FleetPolicy::default();
-    }
+    };
     let def: FleetPolicyDef = match deserialize_at(&doc, &doc.value, "") {
         Ok(d) => d,
         Err(e) => {

@@ -32,6 +32,14 @@ fn compiled(path: &'static str) -> Result<&'static Validator, String> {
     .map_err(Clone::clone)
 }
 
+/// Compiles `schemas` now (each is compiled once, when first needed), so that another thread
+/// finds them ready.
+pub fn prepare(schemas: &[&'static str]) {
+    for s in schemas {
+        let _ = compiled(s);
+    }
+}
+
 /// [`validate`] for a document read from `files`: the bundled standards are checked against
 /// their schemas by the tests, so at run time they cost no schema compilation.
 pub fn validate_in(files: &dyn Files, doc: &Document, schema: &'static str) -> Vec<SourceError> {
