@@ -38,9 +38,10 @@ impl EntityRef {
     pub fn new(kind: &str, namespace: &str, name: &str) -> Self {
         let mut text = String::with_capacity(kind.len() + namespace.len() + name.len() + 2);
         for (part, end) in [(kind, ":"), (namespace, "/"), (name, "")] {
-            text.extend(part.chars().map(|c| c.to_ascii_lowercase()));
+            text.push_str(part);
             text.push_str(end);
         }
+        text.make_ascii_lowercase();
         let len = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         EntityRef {
             text: Arc::from(text),
@@ -107,7 +108,8 @@ impl EntityRef {
             return Err(bad("the name holds `:` or `/`"));
         }
         // No name Backstage allows holds one, and Postgres cannot store a NUL.
-        if text.chars().any(char::is_control) {
+        let control = |b: &u8| b.is_ascii_control() || *b >= 0x80;
+        if text.as_bytes().iter().any(control) && text.chars().any(char::is_control) {
             return Err(bad("it holds a control character"));
         }
         let kind = kind

@@ -384,9 +384,9 @@ impl FleetPolicy {
                     return None;
                 }
                 let has = match (standing, level) {
-                    (None, _) => "the track does not apply".to_string(),
-                    (Some(_), None) => "no level".to_string(),
-                    (Some(_), Some(l)) => t.def.levels[l].display_name().to_string(),
+                    (None, _) => "the track does not apply",
+                    (Some(_), None) => "no level",
+                    (Some(_), Some(l)) => t.def.levels[l].display_name(),
                 };
                 reason(&|| {
                     format!(
@@ -432,12 +432,10 @@ impl FleetPolicy {
                 reason(&|| format!("Check “{}” is {}.", checks[*c].def.name, status.as_str()))
             }
             Rule::Condition { node, required } => {
-                let missing: Vec<u32> = required
+                let missing = required
                     .iter()
-                    .copied()
-                    .filter(|&s| input.facts.get(s as usize).is_none_or(Option::is_none))
-                    .collect();
-                if missing.is_empty() && node.eval(input.facts, radar) {
+                    .any(|&s| input.facts.get(s as usize).is_none_or(Option::is_none));
+                if !missing && node.eval(input.facts, radar) {
                     return None;
                 }
                 reason(&|| format!("The fleet policy requirement `{}` does not hold.", r.code))
