@@ -97,12 +97,14 @@ impl Document {
         let mut found = node.pos.unwrap_or(Pos { line: 1, column: 1 });
         for token in pointer.split('/').skip(1) {
             let token = token.replace("~1", "/").replace("~0", "~");
+            // Item or entry i is child i (keys are unique: a repeated key is an error). Where
+            // the positions were read separately and do not match the value, the last position
+            // found stands.
             let child = match value {
-                Value::Array(items) => token
+                Value::Array(items) if items.len() == node.children as usize => token
                     .parse::<usize>()
                     .ok()
                     .and_then(|i| Some((i, items.get(i)?))),
-                // Keys are unique (a repeated key is an error), so entry i is child i.
                 Value::Object(map) if map.len() == node.children as usize => map
                     .iter()
                     .enumerate()
@@ -110,9 +112,13 @@ impl Document {
                     .map(|(i, (_, v))| (i, v)),
                 _ => None,
             };
-            let Some((i, v)) = child else { break };
-            value = v;
-            node = nodes[node.first as usize + i];
+            let Some((child, at)) =
+                child.and_then(|(i, v)| Some((v, nodes.get(node.first as usize + i)?)))
+            else {
+                break;
+            };
+            value = child;
+            node = *at;
             found = node.pos.unwrap_or(found);
         }
         found
@@ -849,6 +855,14 @@ mod tests {
         assert!(err.message.contains("nested more than 64 levels"), "{err}");
         let ok = format!("{}{}", "[".repeat(60), "]".repeat(60));
         assert!(parse_documents(Path::new("ok.json"), &ok).is_ok());
+        // YAML reads `<<` as a merge key: its positions do not match the JSON value, and the
+        // nearest that does is given.
+        let merged = "{\"a\": [1, 2, 3],\n \"<<\": {\"b\": [4]}}";
+        let docs = parse_documents(Path::new("m.json"), merged).unwrap();
+        assert_eq!(docs[0].value["<<"]["b"][0], 4);
+        for pointer in ["/a/2", "/<</b/0", "/<</b/7"] {
+            assert!(docs[0].pos(pointer).line >= 1, "{pointer}");
+        }
     }
 
     #[test]
