@@ -230,15 +230,7 @@ async fn catalog_is_synchronised(db: &TestDb) {
     );
     assert_eq!(s.get("/api/v1/entities").await.1["total"], 5);
 
-    let metrics = s
-        .http
-        .get(format!("{}/metrics", s.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = s.metrics().await;
     assert!(
         metrics
             .lines()

@@ -582,15 +582,9 @@ async fn a_soaked_wave_waiting_for_outcomes_leaves_the_controller_idle() {
         .unwrap();
     assert_eq!(created["state"], "wave-0-active", "{created}");
     let controls = || async {
-        let text = http
-            .get(format!("{}/metrics", s.base))
-            .send()
+        service_support::metrics(&http, &s.base)
             .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        text.lines()
+            .lines()
             .find_map(|l| l.strip_prefix("tech_health_fleet_change_controls_total "))
             .map_or(0.0, |v| v.trim().parse::<f64>().unwrap())
     };

@@ -675,16 +675,7 @@ async fn openapi_and_graphql_schema_are_checked_in() {
         checked_in == sdl,
         "openapi/schema.graphql differs from the schema; rerun with TECH_HEALTH_UPDATE_SNAPSHOTS=1"
     );
-    let (status, m) = {
-        let r = s
-            .http
-            .get(format!("{}/metrics", s.base))
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
-    };
-    assert_eq!(status, 200);
+    let m = s.metrics().await;
     assert!(m.contains("tech_health_http_requests_total"), "{m}");
 }
 

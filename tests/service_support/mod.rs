@@ -82,6 +82,17 @@ impl TestDb {
 }
 
 /// One check's result in an entity's health.
+/// The `/metrics` text of the service at `base` (answered 200).
+pub async fn metrics(http: &reqwest::Client, base: &str) -> String {
+    let r = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 200, "/metrics");
+    r.text().await.expect("metrics text")
+}
+
 pub fn check<'a>(health: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     health["checks"]
         .as_array()
@@ -186,6 +197,11 @@ impl Running {
             .expect("request");
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// The `/metrics` text (answered 200).
+    pub async fn metrics(&self) -> String {
+        metrics(&self.http, &self.base).await
     }
 
     pub async fn post(
