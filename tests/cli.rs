@@ -323,20 +323,33 @@ fn a_large_facts_file_streams_the_same_lines_as_the_general_path() {
             )
         })
         .collect();
-    let run = |name: &str, records: &[String]| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, format!("[{}]", records.join(",\n"))).unwrap();
-        let o = tech_health(&[
+    let args = |facts: &Path| {
+        [
             "evaluate",
             "--checks",
             dir.path().join("checks.json").to_str().unwrap(),
             "--facts",
-            path.to_str().unwrap(),
+            facts.to_str().unwrap(),
             "--format",
             "ndjson",
-        ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        stdout(&o)
+        ]
+        .map(str::to_string)
+    };
+    // Piped, and into a file that already holds a line (appended to, as `>>` does): a file is
+    // written chunk by chunk, and cut back to that line should the stream be read again.
+    let run = |name: &str, records: &[String]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("[{}]", records.join(",\n"))).unwrap();
+        let piped = tech_health(&args(&path).each_ref().map(String::as_str));
+        assert!(
+            piped.status.success(),
+            "{}",
+            String::from_utf8_lossy(&piped.stderr)
+        );
+        let (status, file, _) = into_file(&args(&path), "earlier\n");
+        assert!(status.success());
+        assert_eq!(file, format!("earlier\n{}", stdout(&piped)));
+        stdout(&piped)
     };
     std::fs::write(dir.path().join("checks.json"), checks).unwrap();
     let streamed = run("facts.json", &records);
@@ -349,6 +362,38 @@ fn a_large_facts_file_streams_the_same_lines_as_the_general_path() {
     let first: Value = serde_json::from_str(streamed.lines().next().unwrap()).unwrap();
     // `null` is a present value (not `unknown`), and not `true`.
     assert_eq!(first["results"]["owner"], "fail");
+    // A bad last record: the lines already written are taken back, the error is all there is.
+    let mut bad = records.clone();
+    bad.push(r#"{"entity": "nokind", "facts": {}}"#.into());
+    let path = dir.path().join("facts-bad.json");
+    std::fs::write(&path, format!("[{}]", bad.join(",\n"))).unwrap();
+    let (status, file, err) = into_file(&args(&path), "earlier\n");
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(file, "earlier\n");
+    assert!(
+        err.contains("facts-bad.json:line 6001: record 6001"),
+        "{err}"
+    );
+}
+
+/// Runs the binary with stdout appended to a file first holding `before`: the exit status, the
+/// file's text, and stderr.
+fn into_file(args: &[String], before: &str) -> (std::process::ExitStatus, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.ndjson");
+    std::fs::write(&out, before).unwrap();
+    let file = std::fs::OpenOptions::new().append(true).open(&out).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_tech-health"))
+        .args(args)
+        .stdout(file)
+        .output()
+        .expect("the binary runs");
+    let text = std::fs::read_to_string(&out).unwrap();
+    (
+        o.status,
+        text,
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 /// `change simulate` replays the example change's scripted outcomes: the waves advance as

@@ -3,6 +3,7 @@
 
 use std::hash::BuildHasher;
 use std::io::{IsTerminal, Write};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -99,25 +100,39 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
         )
     };
     let io = |e: std::io::Error| format!("cannot write output: {e}");
-    let write_streamed = |chunks: Vec<output::CompactLines>| -> Result<ExitCode, String> {
+    // The rest of what streamed NDJSON held back: the exemptions file's error, or the lines.
+    let finish = |out: Out, confirm: &mut dyn FnMut() -> Result<(), String>| {
+        confirm()?;
         exemptions.as_ref().map_err(String::clone)?;
-        // Nothing is buffered yet: the expanded chunks go straight to stdout.
-        let writer = output::NdjsonWriter::new(engine);
-        write_expanded(&mut std::io::stdout().lock(), &writer, &chunks).map_err(io)?;
+        out.finish(engine).map_err(io)?;
         Ok(ExitCode::SUCCESS)
+    };
+    // Streamed lines go out chunk by chunk when stdout is a file (cut back should the stream
+    // fail), else all at the end. An exemptions file's error is reported only after the facts
+    // file's, so nothing is written before the end then.
+    let mut out = match &exemptions {
+        Ok(_) => Out::stdout(),
+        Err(_) => Out::Held(Vec::new()),
     };
     let mut repeated = false;
     if let Some(path) = stream_from
         && let Ok(file) = std::fs::File::open(path)
     {
         let file = FactsInput::File(&file);
-        let streamed = stream_ndjson(engine, file, |e, f| evaluate(e, f, None));
-        confirm()?;
-        match streamed.map_err(|e| format!("{}:{e}", path.display()))? {
-            Stream::Lines(chunks) => return write_streamed(chunks),
+        let at = |e| format!("{}:{e}", path.display());
+        let streamed = stream_ndjson(
+            engine,
+            file,
+            |e, f| evaluate(e, f, None),
+            &mut out,
+            &mut confirm,
+        );
+        match streamed.map_err(|e| out.fail(e.message(at)))? {
+            Stream::Done => return finish(out, &mut confirm),
             Stream::Repeated => repeated = true,
             Stream::ReadWhole => {}
         }
+        out.undo().map_err(io)?;
     }
     confirm()?;
     let FleetInput {
@@ -139,10 +154,16 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
     };
     if args.format == Format::Ndjson && catalog.is_none() && !repeated {
         let bytes = FactsInput::Bytes(&bytes);
-        if let Stream::Lines(chunks) =
-            stream_ndjson(engine, bytes, |e, f| evaluate(e, f, None)).map_err(facts_error)?
-        {
-            return write_streamed(chunks);
+        let streamed = stream_ndjson(
+            engine,
+            bytes,
+            |e, f| evaluate(e, f, None),
+            &mut out,
+            &mut confirm,
+        );
+        match streamed.map_err(|e| out.fail(e.message(facts_error)))? {
+            Stream::Done => return finish(out, &mut confirm),
+            Stream::Repeated | Stream::ReadWhole => out.undo().map_err(io)?,
         }
     }
     let records = facts::parse_facts(&bytes, &engine.facts).map_err(facts_error)?;
@@ -244,11 +265,152 @@ fn fleet_input_with(
     })
 }
 
-/// One streamed chunk of the facts file: its NDJSON lines (compact, see
-/// [`output::NdjsonWriter::write_compact`]) and a hash of each of its entities.
+/// One streamed chunk of the facts file: its NDJSON lines and a hash of each of its entities.
 struct Streamed {
-    lines: output::CompactLines,
+    lines: Lines,
     entities: Vec<u64>,
+}
+
+/// A chunk's NDJSON lines: in full, to be written at once, or compact, to be held.
+enum Lines {
+    Full(Vec<u8>),
+    Compact(output::CompactLines),
+}
+
+impl Lines {
+    /// Appends the lines in full to `out`.
+    fn expand(&self, writer: &output::NdjsonWriter, out: &mut Vec<u8>) {
+        match self {
+            Lines::Full(lines) => out.extend_from_slice(lines),
+            Lines::Compact(lines) => writer.expand(lines, out),
+        }
+    }
+}
+
+/// Where streamed NDJSON lines go.
+enum Out {
+    /// Stdout is a file: each chunk's lines are written as soon as every chunk before them
+    /// is. `start` is where the file stood before the first write (`None`: nothing written),
+    /// what it is cut back to should the stream have to be read again.
+    File {
+        file: std::fs::File,
+        /// Opened to append (`>>`): every write goes to the end, wherever the offset stands.
+        append: bool,
+        start: Option<u64>,
+    },
+    /// Anywhere else, nothing can be taken back: the lines are held (compact: each distinct
+    /// ending of a line once per chunk) until the last record is read.
+    Held(Vec<Lines>),
+}
+
+impl Out {
+    /// Lines written to stdout as they come when it is a file, held otherwise.
+    fn stdout() -> Out {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::{AsFd, AsRawFd};
+            let file = std::io::stdout()
+                .as_fd()
+                .try_clone_to_owned()
+                .map(std::fs::File::from);
+            if let Ok(file) = file
+                && file.metadata().is_ok_and(|m| m.is_file())
+            {
+                // SAFETY: F_GETFL only reads the flags of a descriptor we own.
+                let flags = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETFL) };
+                if flags >= 0 {
+                    let append = flags & libc::O_APPEND != 0;
+                    return Out::File {
+                        file,
+                        append,
+                        start: None,
+                    };
+                }
+            }
+        }
+        Out::Held(Vec::new())
+    }
+
+    /// Takes a chunk's lines, in order; `confirm` is asked before the first is written.
+    /// Gives back the buffer of lines written, emptied.
+    fn take(
+        &mut self,
+        lines: Lines,
+        writer: &output::NdjsonWriter,
+        confirm: &mut dyn FnMut() -> Result<(), String>,
+    ) -> Result<Option<Vec<u8>>, StreamError> {
+        use std::io::Seek;
+        let io = |e: std::io::Error| StreamError::Other(format!("cannot write output: {e}"));
+        match self {
+            Out::File {
+                file,
+                append,
+                start,
+            } => {
+                if start.is_none() {
+                    confirm().map_err(StreamError::Other)?;
+                    let at = match append {
+                        true => file.metadata().map(|m| m.len()),
+                        false => file.stream_position(),
+                    };
+                    *start = Some(at.map_err(io)?);
+                }
+                let mut buf = match lines {
+                    Lines::Full(buf) => buf,
+                    compact => {
+                        let mut buf = Vec::new();
+                        compact.expand(writer, &mut buf);
+                        buf
+                    }
+                };
+                file.write_all(&buf).map_err(io)?;
+                buf.clear();
+                Ok(Some(buf))
+            }
+            Out::Held(held) => {
+                held.push(match lines {
+                    Lines::Compact(mut compact) => {
+                        compact.finish();
+                        Lines::Compact(compact)
+                    }
+                    full => full,
+                });
+                Ok(None)
+            }
+        }
+    }
+
+    /// Takes back what was written: the stream is to be read again.
+    fn undo(&mut self) -> std::io::Result<()> {
+        use std::io::{Seek, SeekFrom};
+        match self {
+            Out::File { file, start, .. } => {
+                if let Some(at) = start.take() {
+                    file.set_len(at)?;
+                    file.seek(SeekFrom::Start(at))?;
+                }
+            }
+            Out::Held(held) => held.clear(),
+        }
+        Ok(())
+    }
+
+    /// `message`, what was written taken back (as far as it can be: the output failed).
+    fn fail(&mut self, message: String) -> String {
+        let _ = self.undo();
+        message
+    }
+
+    /// Writes out what is held.
+    fn finish(self, engine: &Engine) -> std::io::Result<()> {
+        match self {
+            Out::File { .. } => Ok(()),
+            Out::Held(held) => {
+                let writer = output::NdjsonWriter::new(engine);
+                write_expanded(&mut std::io::stdout().lock(), &writer, &held)
+            }
+        }
+    }
 }
 
 /// A facts file to stream: read whole, or on the disk.
@@ -259,8 +421,8 @@ enum FactsInput<'a> {
 
 /// What streaming a facts file gave.
 enum Stream {
-    /// Every entity's line, compact, chunk by chunk.
-    Lines(Vec<output::CompactLines>),
+    /// Every entity's line is written, or held in the [`Out`].
+    Done,
     /// An entity has several records: they merge (later facts winning) into its first line,
     /// so the caller takes the general path for such a file.
     Repeated,
@@ -268,62 +430,105 @@ enum Stream {
     ReadWhole,
 }
 
+/// Why streaming stopped short.
+enum StreamError {
+    Facts(facts::FactsError),
+    /// The standards' schema check failed, or the output could not be written.
+    Other(String),
+}
+
+impl StreamError {
+    fn message(self, facts: impl FnOnce(facts::FactsError) -> String) -> String {
+        match self {
+            StreamError::Facts(e) => facts(e),
+            StreamError::Other(message) => message,
+        }
+    }
+}
+
 /// NDJSON straight from the facts file: each chunk of the file is read, evaluated and
-/// formatted (compactly) on one core, one fact row reused, so the fleet's facts are never all
-/// held at once.
+/// formatted on one core, one fact row reused, so the fleet's facts are never all held at
+/// once; the chunks go to `out` in order. After [`Stream::Repeated`] or [`Stream::ReadWhole`]
+/// what `out` took is to be undone.
 fn stream_ndjson(
     engine: &Engine,
     input: FactsInput,
     evaluate: impl Fn(&EntityRef, &[Option<Value>]) -> Evaluation + Sync,
-) -> Result<Stream, facts::FactsError> {
+    out: &mut Out,
+    confirm: &mut dyn FnMut() -> Result<(), String>,
+) -> Result<Stream, StreamError> {
     let progress = stream_progress(match input {
         FactsInput::Bytes(bytes) => bytes.len() as u64,
         FactsInput::File(file) => file.metadata().map_or(0, |m| m.len()),
     });
     let writer = output::NdjsonWriter::new(engine);
+    let full = matches!(out, Out::File { .. });
+    // Buffers of written lines, for the chunks still to be read.
+    let spare = parking_lot::Mutex::new(Vec::new());
     let init = |len: usize| Streamed {
-        // A compact line is about a tenth as long as its record (the bench's: 68 of 657
-        // bytes): room for a fifth seldom grows (a copy, and fresh pages, on every chunk).
-        lines: output::CompactLines::with_capacity(len / 5),
+        lines: if full {
+            // A line is about as long as its record (the bench's: 830 of 657 bytes).
+            let buf = spare.lock().pop();
+            Lines::Full(buf.unwrap_or_else(|| Vec::with_capacity(len + len / 2)))
+        } else {
+            // A compact line is about a tenth as long as its record (the bench's: 68 of 657
+            // bytes): room for a fifth seldom grows (a copy, and fresh pages, on every chunk).
+            Lines::Compact(output::CompactLines::with_capacity(len / 5))
+        },
         entities: Vec::new(),
     };
     let visit = |chunk: &mut Streamed, entity: EntityRef, facts: &[Option<Value>]| {
         chunk.entities.push(FxBuildHasher.hash_one(&entity));
         let evaluation = evaluate(&entity, facts);
-        writer.write_compact(&mut chunk.lines, &entity, &evaluation);
+        match &mut chunk.lines {
+            Lines::Full(buf) => writer.write(buf, &entity, &evaluation),
+            Lines::Compact(lines) => writer.write_compact(lines, &entity, &evaluation),
+        }
         if chunk.entities.len().is_multiple_of(PROGRESS_STEP) {
             progress.inc(PROGRESS_STEP as u64);
         }
     };
-    let chunks = match input {
-        FactsInput::Bytes(bytes) => facts::read_chunks(bytes, &engine.facts, init, visit)?,
-        FactsInput::File(file) => match facts::read_file_chunks(file, &engine.facts, init, visit) {
-            Some(chunks) => chunks,
-            None => return Ok(Stream::ReadWhole),
-        },
+    // A repeated hash is almost surely a repeated entity; a rare false alarm costs only time.
+    let mut seen = FxHashSet::default();
+    let mut take = |chunk: Streamed| {
+        if !chunk.entities.into_iter().all(|id| seen.insert(id)) {
+            return ControlFlow::Break(Ok(Stream::Repeated));
+        }
+        match out.take(chunk.lines, &writer, confirm) {
+            Ok(written) => {
+                spare.lock().extend(written);
+                ControlFlow::Continue(())
+            }
+            Err(e) => ControlFlow::Break(Err(e)),
+        }
+    };
+    let flow = match input {
+        FactsInput::Bytes(bytes) => facts::read_chunks(bytes, &engine.facts, init, visit)
+            .map_err(StreamError::Facts)?
+            .into_iter()
+            .try_for_each(take),
+        FactsInput::File(file) => {
+            match facts::read_file_chunks(file, &engine.facts, init, visit, &mut take) {
+                Some(flow) => flow,
+                None => return Ok(Stream::ReadWhole),
+            }
+        }
     };
     progress.finish_and_clear();
-    // A repeated hash is almost surely a repeated entity; a rare false alarm costs only time.
-    let count = chunks.iter().map(|c| c.entities.len()).sum();
-    let mut seen = FxHashSet::with_capacity_and_hasher(count, FxBuildHasher);
-    let mut out = Vec::with_capacity(chunks.len());
-    for mut chunk in chunks {
-        if !chunk.entities.into_iter().all(|id| seen.insert(id)) {
-            return Ok(Stream::Repeated);
-        }
-        chunk.lines.finish();
-        out.push(chunk.lines);
+    match flow {
+        ControlFlow::Continue(()) => Ok(Stream::Done),
+        ControlFlow::Break(stopped) => stopped,
     }
-    Ok(Stream::Lines(out))
 }
 
-/// Writes out in full, in order, the compact lines of `chunks`: a few chunks at a time are
-/// expanded on the cores while the ones before are written, each into a recycled buffer (so
-/// the full output, five times larger, is never held, and fresh memory is slow to touch).
+/// Writes out in full, in order, the lines of `chunks`: a few chunks at a time are expanded
+/// on the cores while the ones before are written, each into a recycled buffer (so the full
+/// output, five times larger than the compact, is never held, and fresh memory is slow to
+/// touch).
 fn write_expanded(
     out: &mut impl Write,
     writer: &output::NdjsonWriter,
-    chunks: &[output::CompactLines],
+    chunks: &[Lines],
 ) -> std::io::Result<()> {
     let (full, written) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
     let (recycle, empty) = std::sync::mpsc::channel::<Vec<u8>>();
@@ -334,9 +539,9 @@ fn write_expanded(
                     .iter()
                     .map(|_| empty.try_recv().unwrap_or_default())
                     .collect();
-                bufs.par_iter_mut().zip(batch).for_each(|(buf, compact)| {
+                bufs.par_iter_mut().zip(batch).for_each(|(buf, lines)| {
                     buf.clear();
-                    writer.expand(compact, buf);
+                    lines.expand(writer, buf);
                 });
                 for buf in bufs {
                     if full.send(buf).is_err() {

@@ -6,8 +6,10 @@
 //! results and reports its errors with their line.
 
 use std::fs::File;
+use std::ops::ControlFlow;
 
-use rayon::prelude::*;
+use parking_lot::{Condvar, Mutex};
+
 use serde_json::Value;
 
 use super::file::{Chunk, End};
@@ -23,13 +25,19 @@ const BACK: usize = 4 << 10;
 const TAIL: usize = 128 << 10;
 
 /// [`super::read_chunks`] over `file`, read in windows of a chunk and a little more, each into
-/// a recycled buffer. `None` when the file is to be read whole instead (see the module).
-pub fn read_file_chunks<T: Send>(
+/// a recycled buffer, on the cores of the pool, while this thread hands each chunk, in the
+/// file's order, to `take` as soon as it and every chunk before it are read (so that what is
+/// made of the first chunks can be written out while the last are still being read). `take`
+/// may stop the reading early with [`ControlFlow::Break`], whose value is returned. `None`
+/// when the file is to be read whole instead (see the module); the chunks taken until then are
+/// not to be used.
+pub fn read_file_chunks<T: Send, B>(
     file: &File,
     table: &FactTable,
     init: impl Fn(usize) -> T + Sync,
     visit: impl Fn(&mut T, EntityRef, &[Option<Value>]) + Sync,
-) -> Option<Vec<T>> {
+    mut take: impl FnMut(T) -> ControlFlow<B>,
+) -> Option<ControlFlow<B>> {
     let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
     let mut head = vec![0; len.min(BACK)];
     read_at(file, &mut head, 0)?;
@@ -47,36 +55,128 @@ pub fn read_file_chunks<T: Send>(
     };
     let nominal: Vec<usize> = (first..len).step_by(split::CHUNK).collect();
     let end_of = |k: usize| nominal.get(k + 1).copied().unwrap_or(len);
-    let buffers = parking_lot::Mutex::new(Vec::<Vec<u8>>::new());
+    let buffers = Mutex::new(Vec::<Vec<u8>>::new());
     let read = |from: usize, exact: bool, to: usize| {
         let mut buf = buffers.lock().pop().unwrap_or_default();
         let chunk = window.read(&mut buf, from, exact, to);
         buffers.lock().push(buf);
         chunk
     };
-    let chunks: Vec<(Option<usize>, Option<Chunk<T>>)> = nominal
-        .par_iter()
-        .enumerate()
-        .map(|(k, &from)| read(from, k == 0, end_of(k)))
-        .collect();
-    // A chunk's start was guessed; the guess was right when the chunk before it stopped
-    // exactly there. Otherwise it is read again from where that one stopped.
-    let mut out = Vec::with_capacity(chunks.len());
-    let mut next = first;
-    for (k, (from, chunk)) in chunks.into_iter().enumerate() {
-        let chunk = match chunk {
-            Some(chunk) if from == Some(next) => chunk,
-            _ => read(next, true, end_of(k)).1?,
-        };
-        out.push(chunk.value);
-        match chunk.end.ok()? {
-            End::Between(at) => next = at,
-            // The window reached the end of the file: the rest of it was checked.
-            End::Closed(_) => return Some(out),
+    let turns = Turns::new(rayon::current_num_threads());
+    let (done, read_chunks) = std::sync::mpsc::channel();
+    rayon::in_place_scope(|scope| {
+        for _ in 0..rayon::current_num_threads() {
+            let done = done.clone();
+            let (turns, read, end_of, nominal) = (&turns, &read, &end_of, &nominal);
+            scope.spawn(move |_| {
+                // A core that fails stops the others, which would wait for its chunk.
+                let _stop = StopOnPanic(turns);
+                while let Some(k) = turns.next(nominal.len()) {
+                    if done.send((k, read(nominal[k], k == 0, end_of(k)))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done);
+        // A chunk's start was guessed; the guess was right when the chunk before it stopped
+        // exactly there. Otherwise it is read again from where that one stopped.
+        let mut waiting: Vec<Option<Guess<T>>> = nominal.iter().map(|_| None).collect();
+        let mut next = first;
+        let mut k = 0;
+        let taken = (|| {
+            for (at, guess) in &read_chunks {
+                waiting[at] = Some(guess);
+                while let Some((from, chunk)) = waiting.get_mut(k).and_then(Option::take) {
+                    let chunk = match chunk {
+                        Some(chunk) if from == Some(next) => chunk,
+                        _ => read(next, true, end_of(k)).1?,
+                    };
+                    let end = chunk.end.ok()?;
+                    if let ControlFlow::Break(b) = take(chunk.value) {
+                        return Some(ControlFlow::Break(b));
+                    }
+                    match end {
+                        End::Between(at) => next = at,
+                        // The window reached the end of the file: the rest of it was checked.
+                        End::Closed(_) => return Some(ControlFlow::Continue(())),
+                    }
+                    k += 1;
+                    turns.taken(k);
+                }
+            }
+            // An NDJSON file ends after its last chunk; an array not closed is an error to
+            // report.
+            (!array && k == nominal.len()).then_some(ControlFlow::Continue(()))
+        })();
+        turns.stop();
+        taken
+    })
+}
+
+/// Where a chunk was read from (`None`: no record starts in its window), and the chunk.
+type Guess<T> = (Option<usize>, Option<Chunk<T>>);
+
+/// Which chunk a core reads next: the chunks are read in the file's order, at most `ahead`
+/// beyond the last one taken, so that read chunks do not pile up while they are taken.
+struct Turns {
+    ahead: usize,
+    state: Mutex<TurnState>,
+    moved: Condvar,
+}
+
+#[derive(Default)]
+struct TurnState {
+    next: usize,
+    taken: usize,
+    stopped: bool,
+}
+
+impl Turns {
+    fn new(cores: usize) -> Self {
+        Turns {
+            ahead: 2 * cores + 1,
+            state: Mutex::default(),
+            moved: Condvar::new(),
         }
     }
-    // An NDJSON file ends after its last chunk; an array not closed is an error to report.
-    (!array).then_some(out)
+
+    /// The next of `count` chunks to read, once it is near enough the chunks taken; `None`
+    /// when every chunk is read or the reading stopped.
+    fn next(&self, count: usize) -> Option<usize> {
+        let mut state = self.state.lock();
+        self.moved.wait_while(&mut state, |s| {
+            !s.stopped && s.next < count && s.next >= s.taken + self.ahead
+        });
+        if state.stopped || state.next >= count {
+            return None;
+        }
+        state.next += 1;
+        Some(state.next - 1)
+    }
+
+    /// The first `count` chunks are taken.
+    fn taken(&self, count: usize) {
+        self.state.lock().taken = count;
+        self.moved.notify_all();
+    }
+
+    /// No more chunks are to be read.
+    fn stop(&self) {
+        self.state.lock().stopped = true;
+        self.moved.notify_all();
+    }
+}
+
+/// Stops the reading when the core holding it fails.
+struct StopOnPanic<'a>(&'a Turns);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.stop();
+        }
+    }
 }
 
 type Visit<'a, T> = &'a (dyn Fn(&mut T, EntityRef, &[Option<Value>]) + Sync);
@@ -207,7 +307,8 @@ mod tests {
     fn through_file(text: &str, t: &FactTable) -> Option<(Vec<FactRecord>, usize)> {
         let mut file = tempfile::tempfile().unwrap();
         file.write_all(text.as_bytes()).unwrap();
-        let chunks = read_file_chunks(
+        let mut chunks = Vec::new();
+        let flow = read_file_chunks(
             &file,
             t,
             |_| Vec::new(),
@@ -217,7 +318,12 @@ mod tests {
                     facts: facts.to_vec(),
                 })
             },
+            |chunk| {
+                chunks.push(chunk);
+                ControlFlow::<()>::Continue(())
+            },
         )?;
+        assert!(flow.is_continue());
         let n = chunks.len();
         Some((chunks.concat(), n))
     }
@@ -259,6 +365,35 @@ mod tests {
             parse_facts(one.as_bytes(), &t).unwrap()
         );
         assert_eq!(through_file(" [ ] ", &t).unwrap().0, vec![]);
+    }
+
+    #[test]
+    fn chunks_come_in_order_and_the_taker_can_stop_them() {
+        let t = table();
+        let text = records(60_000).join("\n");
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+        let whole = parse_facts(text.as_bytes(), &t).unwrap();
+        let mut taken = Vec::new();
+        let flow = read_file_chunks(
+            &file,
+            &t,
+            |_| Vec::new(),
+            |out: &mut Vec<String>, entity, _| out.push(entity.to_string()),
+            |chunk| {
+                taken.extend(chunk);
+                match taken.len() > whole.len() / 2 {
+                    true => ControlFlow::Break(taken.len()),
+                    false => ControlFlow::Continue(()),
+                }
+            },
+        );
+        let Some(ControlFlow::Break(at)) = flow else {
+            panic!("stopped: {flow:?}")
+        };
+        assert!(at < whole.len(), "{at} of {}", whole.len());
+        let first: Vec<String> = whole[..at].iter().map(|r| r.entity.to_string()).collect();
+        assert_eq!(taken, first);
     }
 
     #[test]
