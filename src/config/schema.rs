@@ -26,7 +26,13 @@ fn compiled(path: &'static str) -> Result<&'static Validator, String> {
             .map_err(|e| format!("bundled schema {path}: {e}"))?;
         let schema: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| format!("bundled schema {path}: {e}"))?;
-        jsonschema::validator_for(&schema).map_err(|e| format!("bundled schema {path}: {e}"))
+        // No full DFAs for the patterns: building them cost a third of compiling the checks
+        // schema, to match the few short strings of a config document (the lazy DFA does).
+        let patterns = jsonschema::PatternOptions::fancy_regex().dfa_size_limit(1);
+        jsonschema::options()
+            .with_pattern_options(patterns)
+            .build(&schema)
+            .map_err(|e| format!("bundled schema {path}: {e}"))
     })
     .as_ref()
     .map_err(Clone::clone)

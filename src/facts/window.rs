@@ -118,7 +118,8 @@ pub fn read_file_chunks<T: Send, B>(
 type Guess<T> = (Option<usize>, Option<Chunk<T>>);
 
 /// Which chunk a core reads next: the chunks are read in the file's order, at most `ahead`
-/// beyond the last one taken, so that read chunks do not pile up while they are taken.
+/// beyond the last one taken, so that read chunks do not pile up should taking them be slow
+/// (yet the cores go on while the first waits, as for the standards' schema check).
 struct Turns {
     ahead: usize,
     state: Mutex<TurnState>,
@@ -135,7 +136,7 @@ struct TurnState {
 impl Turns {
     fn new(cores: usize) -> Self {
         Turns {
-            ahead: 2 * cores + 1,
+            ahead: 4 * cores + 8,
             state: Mutex::default(),
             moved: Condvar::new(),
         }
