@@ -190,9 +190,26 @@ fn tech_insights_checks_and_bench_facts_load_as_they_are() {
         (r(2, "owner"), r(2, "coverage"), r(2, "langs")),
         ("fail".into(), "unknown".into(), "unknown".into())
     );
-    // No tracks are loaded with these checks, so no levels and nobody is eligible.
+    // No tracks are loaded with these checks, so no levels and nobody is eligible; the fleet
+    // policy's references to the standards' checks are warned of, each at its place.
     assert_eq!(rows[0]["levels"], serde_json::json!({}));
     assert_eq!(rows[0]["eligible"], false);
+    let policy = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("golden-tech/fleet-policy.yaml"),
+    )
+    .unwrap();
+    let line = 1 + policy
+        .lines()
+        .position(|l| l.contains("check: ci-green-default-branch"))
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "warning: golden-tech/fleet-policy.yaml:{line}:12: the fleet policy names check \
+             `ci-green-default-branch`, which is not loaded"
+        )),
+        "{err}"
+    );
 }
 
 /// The checks file is checked against its schema while the facts are read: what breaks the

@@ -126,7 +126,7 @@ fn files_for(path: Option<&Path>) -> (&'static dyn Files, PathBuf) {
 pub(crate) fn load_standards(args: &ConfigArgs, checks: Option<&Path>) -> Result<Loaded, String> {
     let (config, checks) = sources(args, checks);
     let loaded = config::load(&config, checks.as_ref()).map_err(invalid)?;
-    for w in &loaded.warnings {
+    for w in loaded.warnings.iter() {
         eprintln!("warning: {w}");
     }
     Ok(loaded)
@@ -171,7 +171,7 @@ fn invalid(e: config::ConfigErrors) -> String {
 /// Standards loaded by [`load_standards_unchecked`], their schema check still running.
 pub(crate) struct Unchecked<'a> {
     pending: config::Pending,
-    warnings: Vec<crate::source::SourceError>,
+    warnings: config::Warnings,
     args: &'a ConfigArgs,
     checks: Option<&'a Path>,
 }
@@ -184,7 +184,7 @@ impl Unchecked<'_> {
             load_standards(self.args, self.checks)?;
             return Err("invalid configuration: a file does not match its schema".into());
         }
-        for w in &self.warnings {
+        for w in self.warnings.iter() {
             eprintln!("warning: {w}");
         }
         Ok(())

@@ -15,6 +15,7 @@ use crate::certification::{Track, TrackDef};
 use crate::evaluate::Engine;
 use crate::fleet::{FleetPolicy, FleetPolicyDef};
 use crate::radar::Radar;
+use crate::rules::condition::ConditionError;
 use crate::rules::filter::Filter;
 use crate::rules::{Check, CheckDef, FactTable};
 use crate::source::{Document, Files, SourceError};
@@ -88,7 +89,26 @@ pub struct Loaded {
     pub engine: Engine,
     /// Problems that do not stop evaluation (e.g. a fleet policy naming checks that a
     /// replaced check set lacks).
-    pub warnings: Vec<SourceError>,
+    pub warnings: Warnings,
+}
+
+/// Problems of the fleet policy that do not stop evaluation, placed in its file only when
+/// shown (finding the line of a value in a bundled document means reading it again).
+#[derive(Default)]
+pub struct Warnings {
+    doc: Option<Document>,
+    found: Vec<ConditionError>,
+}
+
+impl Warnings {
+    /// Each warning, at its place in the file.
+    pub fn iter(&self) -> impl Iterator<Item = SourceError> + '_ {
+        self.doc.iter().flat_map(|doc| {
+            self.found
+                .iter()
+                .map(|w| doc.error_at(&w.pointer, w.message.clone()))
+        })
+    }
 }
 
 /// Which files hold checks: a single file, or every YAML/JSON file (not schemas) of a folder.
@@ -277,7 +297,7 @@ fn load_compiled(
     let mut facts = FactTable::default();
     let checks = compile_checks(check_defs, &docs, &mut facts, &mut errors);
     let tracks = compile_tracks(track_defs, &docs, &checks, &mut facts, &mut errors);
-    let mut warnings = Vec::new();
+    let mut warnings = Warnings::default();
     let policy_doc = golden_tech(
         config,
         validate,
@@ -527,7 +547,7 @@ fn load_policy(
     facts: &mut FactTable,
     lenient: bool,
     errors: &mut Vec<SourceError>,
-    warnings: &mut Vec<SourceError>,
+    warnings: &mut Warnings,
 ) -> FleetPolicy {
     let Some(doc) = doc else {
         return FleetPolicy::default();
@@ -540,12 +560,11 @@ fn load_policy(
         }
     };
     match FleetPolicy::compile(&def, checks, tracks, facts, lenient) {
-        Ok((policy, warns)) => {
-            warnings.extend(
-                warns
-                    .into_iter()
-                    .map(|w| doc.error_at(&w.pointer, w.message)),
-            );
+        Ok((policy, found)) => {
+            *warnings = Warnings {
+                doc: Some(doc),
+                found,
+            };
             policy
         }
         Err(errs) => {

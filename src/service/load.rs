@@ -48,7 +48,7 @@ pub fn load_standards(sources: &Sources) -> Result<(Engine, Collectors), Service
         None,
     )
     .map_err(|e| ServiceError::Config(e.to_string()))?;
-    for w in &loaded.warnings {
+    for w in loaded.warnings.iter() {
         tracing::warn!("{w}");
     }
     let collectors = Collectors::load(files, &dir.join("checks/collectors"))
