@@ -57,7 +57,9 @@ pub fn read_file_chunks<T: Send, B>(
     let end_of = |k: usize| nominal.get(k + 1).copied().unwrap_or(len);
     let buffers = Mutex::new(Vec::<Vec<u8>>::new());
     let read = |from: usize, exact: bool, to: usize| {
-        let mut buf = buffers.lock().pop().unwrap_or_default();
+        // Room for any window from the start: growing a buffer moves it to fresh pages.
+        let buf = buffers.lock().pop();
+        let mut buf = buf.unwrap_or_else(|| Vec::with_capacity(BACK + split::CHUNK + TAIL));
         let chunk = window.read(&mut buf, from, exact, to);
         buffers.lock().push(buf);
         chunk
