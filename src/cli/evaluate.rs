@@ -114,19 +114,16 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
         Ok(_) => Out::stdout(),
         Err(_) => Out::Held(Vec::new()),
     };
+    let stream =
+        |input: FactsInput<'_>, out: &mut Out, confirm: &mut dyn FnMut() -> Result<(), String>| {
+            stream_ndjson(engine, input, |e, f| evaluate(e, f, None), out, confirm)
+        };
     let mut repeated = false;
     if let Some(path) = stream_from
         && let Ok(file) = std::fs::File::open(path)
     {
-        let file = FactsInput::File(&file);
         let at = |e| format!("{}:{e}", path.display());
-        let streamed = stream_ndjson(
-            engine,
-            file,
-            |e, f| evaluate(e, f, None),
-            &mut out,
-            &mut confirm,
-        );
+        let streamed = stream(FactsInput::File(&file), &mut out, &mut confirm);
         match streamed.map_err(|e| out.fail(e.message(at)))? {
             Stream::Done => return finish(out, &mut confirm),
             Stream::Repeated => repeated = true,
@@ -153,14 +150,7 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
         None => e.to_string(),
     };
     if args.format == Format::Ndjson && catalog.is_none() && !repeated {
-        let bytes = FactsInput::Bytes(&bytes);
-        let streamed = stream_ndjson(
-            engine,
-            bytes,
-            |e, f| evaluate(e, f, None),
-            &mut out,
-            &mut confirm,
-        );
+        let streamed = stream(FactsInput::Bytes(&bytes), &mut out, &mut confirm);
         match streamed.map_err(|e| out.fail(e.message(facts_error)))? {
             Stream::Done => return finish(out, &mut confirm),
             Stream::Repeated | Stream::ReadWhole => out.undo().map_err(io)?,

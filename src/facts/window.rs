@@ -81,6 +81,8 @@ pub fn read_file_chunks<T: Send, B>(
             });
         }
         drop(done);
+        // Should taking a chunk fail, the cores waiting for it to be taken stop too.
+        let _stop = StopOnPanic(&turns);
         // A chunk's start was guessed; the guess was right when the chunk before it stopped
         // exactly there. Otherwise it is read again from where that one stopped.
         let mut waiting: Vec<Option<Guess<T>>> = nominal.iter().map(|_| None).collect();
@@ -171,7 +173,7 @@ impl Turns {
     }
 }
 
-/// Stops the reading when the core holding it fails.
+/// Stops the reading when the thread holding it fails.
 struct StopOnPanic<'a>(&'a Turns);
 
 impl Drop for StopOnPanic<'_> {
