@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::cannot_write;
 use crate::governance::rollout::{ChangeRequest, Outcome, Transition};
 use crate::service::{App, OutcomeInput, Sources, Steer};
 use crate::settings::SettingsFile;
@@ -181,13 +182,12 @@ pub fn run(cmd: ChangeCommand) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let sim = runtime.block_on(simulate(sources, req, outcomes, start))?;
     let mut out = std::io::stdout().lock();
-    let io = |e: std::io::Error| format!("cannot write output: {e}");
     match args.format {
         SimulateFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &sim).map_err(|e| e.to_string())?;
-            writeln!(out).map_err(io)?;
+            writeln!(out).map_err(cannot_write)?;
         }
-        SimulateFormat::Table => write_table(&mut out, &sim).map_err(io)?,
+        SimulateFormat::Table => write_table(&mut out, &sim).map_err(cannot_write)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,7 +10,7 @@ use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::evaluate::Scored;
-use super::{ConfigArgs, load_standards, output};
+use super::{ConfigArgs, cannot_write, load_standards, output};
 use crate::catalog::{Catalog, Severity as ProblemSeverity};
 use crate::evaluate::{Engine, Evaluation, Subject};
 use crate::rules::Status;
@@ -99,17 +99,16 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         })
         .collect();
     let mut out = std::io::stdout().lock();
-    let io = |e: std::io::Error| format!("cannot write output: {e}");
     match args.format {
         CheckFormat::Json => {
             let mut doc = output::json_report(engine, &rows);
             doc["belowRequired"] = json!(shortfalls);
             serde_json::to_writer_pretty(&mut out, &doc).map_err(|e| e.to_string())?;
-            writeln!(out).map_err(io)?;
+            writeln!(out).map_err(cannot_write)?;
         }
         CheckFormat::Table => {
             for (s, ev) in &rows {
-                write_component(&mut out, engine, s, ev).map_err(io)?;
+                write_component(&mut out, engine, s, ev).map_err(cannot_write)?;
             }
             for f in &shortfalls {
                 writeln!(
@@ -120,7 +119,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
                     f["track"].as_str().unwrap_or_default(),
                     f["required"].as_str().unwrap_or_default()
                 )
-                .map_err(io)?;
+                .map_err(cannot_write)?;
             }
         }
     }

@@ -13,7 +13,8 @@ use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use serde_json::Value;
 
 use super::{
-    ConfigArgs, EXAMPLE_CATALOG, EXAMPLE_FACTS, Format, Unchecked, load_standards_unchecked, output,
+    ConfigArgs, EXAMPLE_CATALOG, EXAMPLE_FACTS, Format, Unchecked, cannot_write,
+    load_standards_unchecked, output,
 };
 use crate::catalog::{Catalog, EntityRef, Severity};
 use crate::evaluate::{Engine, Evaluation, Exemption, Subject};
@@ -99,12 +100,11 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
             now,
         )
     };
-    let io = |e: std::io::Error| format!("cannot write output: {e}");
     // The rest of what streamed NDJSON held back: the exemptions file's error, or the lines.
     let finish = |out: Out, confirm: &mut dyn FnMut() -> Result<(), String>| {
         confirm()?;
         exemptions.as_ref().map_err(String::clone)?;
-        out.finish(engine).map_err(io)?;
+        out.finish(engine).map_err(cannot_write)?;
         Ok(ExitCode::SUCCESS)
     };
     // Streamed lines go out chunk by chunk when stdout is a file (cut back should the stream
@@ -129,7 +129,7 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
             Stream::Repeated => repeated = true,
             Stream::ReadWhole => {}
         }
-        out.undo().map_err(io)?;
+        out.undo().map_err(cannot_write)?;
     }
     confirm()?;
     let FleetInput {
@@ -153,7 +153,7 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
         let streamed = stream(FactsInput::Bytes(&bytes), &mut out, &mut confirm);
         match streamed.map_err(|e| out.fail(e.message(facts_error)))? {
             Stream::Done => return finish(out, &mut confirm),
-            Stream::Repeated | Stream::ReadWhole => out.undo().map_err(io)?,
+            Stream::Repeated | Stream::ReadWhole => out.undo().map_err(cannot_write)?,
         }
     }
     let records = facts::parse_facts(&bytes, &engine.facts).map_err(facts_error)?;
@@ -181,7 +181,7 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
                     })
                     .collect();
                 for p in parts {
-                    out.write_all(&p).map_err(io)?;
+                    out.write_all(&p).map_err(cannot_write)?;
                 }
             }
         }
@@ -198,14 +198,14 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
             if args.format == Format::Json {
                 let doc = output::json_report(engine, &rows);
                 serde_json::to_writer_pretty(&mut out, &doc).map_err(|e| e.to_string())?;
-                writeln!(out).map_err(io)?;
+                writeln!(out).map_err(cannot_write)?;
             } else {
-                output::write_table(&mut out, engine, &rows).map_err(io)?;
+                output::write_table(&mut out, engine, &rows).map_err(cannot_write)?;
             }
         }
     }
     progress.finish_and_clear();
-    out.flush().map_err(io)?;
+    out.flush().map_err(cannot_write)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -330,7 +330,7 @@ impl Out {
         confirm: &mut dyn FnMut() -> Result<(), String>,
     ) -> Result<Option<Vec<u8>>, StreamError> {
         use std::io::Seek;
-        let io = |e: std::io::Error| StreamError::Other(format!("cannot write output: {e}"));
+        let io = |e| StreamError::Other(cannot_write(e));
         match self {
             Out::File {
                 file,

@@ -164,6 +164,11 @@ fn sources(
     (ConfigSource { files, dir }, checks)
 }
 
+/// What a command says when its output cannot be written.
+fn cannot_write(e: std::io::Error) -> String {
+    format!("cannot write output: {e}")
+}
+
 fn invalid(e: config::ConfigErrors) -> String {
     format!("invalid configuration:\n{e}")
 }

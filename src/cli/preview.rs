@@ -9,7 +9,7 @@ use chrono::Utc;
 use rayon::prelude::*;
 
 use super::evaluate::{FleetInput, fleet_input, subjects};
-use super::{ConfigArgs, load_standards};
+use super::{ConfigArgs, cannot_write, load_standards};
 use crate::catalog::{Catalog, EntityRef};
 use crate::evaluate::{Engine, Evaluation, Subject};
 use crate::facts;
@@ -86,13 +86,12 @@ pub fn run(args: PreviewArgs) -> Result<ExitCode, String> {
         .collect();
     let impact = preview::compare(&before.engine, &after.engine, &pairs);
     let mut out = std::io::stdout().lock();
-    let io = |e: std::io::Error| format!("cannot write output: {e}");
     match args.format {
         PreviewFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &impact).map_err(|e| e.to_string())?;
-            writeln!(out).map_err(io)?;
+            writeln!(out).map_err(cannot_write)?;
         }
-        PreviewFormat::Table => write_table(&mut out, &impact).map_err(io)?,
+        PreviewFormat::Table => write_table(&mut out, &impact).map_err(cannot_write)?,
     }
     Ok(ExitCode::SUCCESS)
 }
