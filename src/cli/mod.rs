@@ -126,9 +126,7 @@ fn files_for(path: Option<&Path>) -> (&'static dyn Files, PathBuf) {
 pub(crate) fn load_standards(args: &ConfigArgs, checks: Option<&Path>) -> Result<Loaded, String> {
     let (config, checks) = sources(args, checks);
     let loaded = config::load(&config, checks.as_ref()).map_err(invalid)?;
-    for w in loaded.warnings.iter() {
-        eprintln!("warning: {w}");
-    }
+    print_warnings(&loaded.warnings);
     Ok(loaded)
 }
 
@@ -164,6 +162,12 @@ fn sources(
     (ConfigSource { files, dir }, checks)
 }
 
+fn print_warnings(warnings: &config::Warnings) {
+    for w in warnings.iter() {
+        eprintln!("warning: {w}");
+    }
+}
+
 /// What a command says when its output cannot be written.
 fn cannot_write(e: std::io::Error) -> String {
     format!("cannot write output: {e}")
@@ -189,9 +193,7 @@ impl Unchecked<'_> {
             load_standards(self.args, self.checks)?;
             return Err("invalid configuration: a file does not match its schema".into());
         }
-        for w in self.warnings.iter() {
-            eprintln!("warning: {w}");
-        }
+        print_warnings(&self.warnings);
         Ok(())
     }
 }
