@@ -107,12 +107,12 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, String> {
         out.finish(engine).map_err(cannot_write)?;
         Ok(ExitCode::SUCCESS)
     };
-    // Streamed lines go out chunk by chunk when stdout is a file (cut back should the stream
-    // fail), else all at the end. An exemptions file's error is reported only after the facts
-    // file's, so nothing is written before the end then.
-    let mut out = match &exemptions {
-        Ok(_) => Out::stdout(),
-        Err(_) => Out::Held(Vec::new()),
+    // Streamed lines (NDJSON) go out chunk by chunk when stdout is a file (cut back should the
+    // stream fail), else all at the end. An exemptions file's error is reported only after the
+    // facts file's, so nothing is written before the end then.
+    let mut out = match (&exemptions, args.format) {
+        (Ok(_), Format::Ndjson) => Out::stdout(),
+        _ => Out::Held(Vec::new()),
     };
     let stream =
         |input: FactsInput<'_>, out: &mut Out, confirm: &mut dyn FnMut() -> Result<(), String>| {
