@@ -42,6 +42,14 @@ fn ndjson(o: &Output) -> Vec<Value> {
         .collect()
 }
 
+/// `evaluate --checks CHECKS --facts FACTS --format ndjson`.
+fn evaluate_ndjson<'a>(checks: &'a Path, facts: &'a Path) -> [&'a str; 7] {
+    let (checks, facts) = (checks.to_str().unwrap(), facts.to_str().unwrap());
+    [
+        "evaluate", "--checks", checks, "--facts", facts, "--format", "ndjson",
+    ]
+}
+
 #[test]
 fn the_bundled_standards_validate() {
     let o = tech_health(&["validate"]);
@@ -164,15 +172,10 @@ fn tech_insights_checks_and_bench_facts_load_as_they_are() {
 "#;
     std::fs::write(dir.path().join("checks.json"), checks).unwrap();
     std::fs::write(dir.path().join("facts.ndjson"), facts).unwrap();
-    let o = tech_health(&[
-        "evaluate",
-        "--checks",
-        dir.path().join("checks.json").to_str().unwrap(),
-        "--facts",
-        dir.path().join("facts.ndjson").to_str().unwrap(),
-        "--format",
-        "ndjson",
-    ]);
+    let o = tech_health(&evaluate_ndjson(
+        &dir.path().join("checks.json"),
+        &dir.path().join("facts.ndjson"),
+    ));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows = ndjson(&o);
     let r = |i: usize, c: &str| rows[i]["results"][c].as_str().unwrap().to_string();
@@ -236,15 +239,7 @@ fn a_checks_file_breaking_its_schema_stops_evaluate_before_any_output() {
     let bad = dir.path().join("bad.ndjson");
     std::fs::write(&bad, "{\"entity\": \"nokind\", \"facts\": {}}\n").unwrap();
     for facts in [&good, &bad] {
-        let o = tech_health(&[
-            "evaluate",
-            "--checks",
-            checks.to_str().unwrap(),
-            "--facts",
-            facts.to_str().unwrap(),
-            "--format",
-            "ndjson",
-        ]);
+        let o = tech_health(&evaluate_ndjson(&checks, facts));
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(1), "{err}");
         assert!(err.contains("checks.json:3:"), "{err}");
@@ -301,15 +296,10 @@ fn records_of_one_entity_merge_into_its_first_line() {
       {"entity": "Component:default/A", "facts": {"hasOwner": true, "hasReadme": true}}]"#;
     std::fs::write(dir.path().join("checks.json"), checks).unwrap();
     std::fs::write(dir.path().join("facts.json"), facts).unwrap();
-    let o = tech_health(&[
-        "evaluate",
-        "--checks",
-        dir.path().join("checks.json").to_str().unwrap(),
-        "--facts",
-        dir.path().join("facts.json").to_str().unwrap(),
-        "--format",
-        "ndjson",
-    ]);
+    let o = tech_health(&evaluate_ndjson(
+        &dir.path().join("checks.json"),
+        &dir.path().join("facts.json"),
+    ));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows = ndjson(&o);
     let entities: Vec<&str> = rows.iter().map(|r| r["entity"].as_str().unwrap()).collect();
@@ -340,30 +330,19 @@ fn a_large_facts_file_streams_the_same_lines_as_the_general_path() {
             )
         })
         .collect();
-    let args = |facts: &Path| {
-        [
-            "evaluate",
-            "--checks",
-            dir.path().join("checks.json").to_str().unwrap(),
-            "--facts",
-            facts.to_str().unwrap(),
-            "--format",
-            "ndjson",
-        ]
-        .map(str::to_string)
-    };
+    let checks_file = dir.path().join("checks.json");
     // Piped, and into a file that already holds a line (appended to, as `>>` does): a file is
     // written chunk by chunk, and cut back to that line should the stream be read again.
     let run = |name: &str, records: &[String]| {
         let path = dir.path().join(name);
         std::fs::write(&path, format!("[{}]", records.join(",\n"))).unwrap();
-        let piped = tech_health(&args(&path).each_ref().map(String::as_str));
+        let piped = tech_health(&evaluate_ndjson(&checks_file, &path));
         assert!(
             piped.status.success(),
             "{}",
             String::from_utf8_lossy(&piped.stderr)
         );
-        let (status, file, _) = into_file(&args(&path), "earlier\n");
+        let (status, file, _) = into_file(&evaluate_ndjson(&checks_file, &path), "earlier\n");
         assert!(status.success());
         assert_eq!(file, format!("earlier\n{}", stdout(&piped)));
         stdout(&piped)
@@ -384,7 +363,7 @@ fn a_large_facts_file_streams_the_same_lines_as_the_general_path() {
     bad.push(r#"{"entity": "nokind", "facts": {}}"#.into());
     let path = dir.path().join("facts-bad.json");
     std::fs::write(&path, format!("[{}]", bad.join(",\n"))).unwrap();
-    let (status, file, err) = into_file(&args(&path), "earlier\n");
+    let (status, file, err) = into_file(&evaluate_ndjson(&checks_file, &path), "earlier\n");
     assert_eq!(status.code(), Some(1));
     assert_eq!(file, "earlier\n");
     assert!(
@@ -395,7 +374,7 @@ fn a_large_facts_file_streams_the_same_lines_as_the_general_path() {
 
 /// Runs the binary with stdout appended to a file first holding `before`: the exit status, the
 /// file's text, and stderr.
-fn into_file(args: &[String], before: &str) -> (std::process::ExitStatus, String, String) {
+fn into_file(args: &[&str], before: &str) -> (std::process::ExitStatus, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.ndjson");
     std::fs::write(&out, before).unwrap();
