@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::FactTable;
-use super::ops::Op;
+use super::ops::{Op, Shortcut};
 use super::path::JsonPath;
 use crate::radar::Radar;
 
@@ -24,6 +24,8 @@ pub struct Leaf {
     pub path: Option<JsonPath>,
     pub op: Op,
     pub value: Operand,
+    /// For a fact as it is against a literal, the operator's usual cases decided directly.
+    shortcut: Option<Shortcut>,
 }
 
 #[derive(Debug, Clone)]
@@ -117,13 +119,19 @@ fn compile_at(
                     format!("`{key}` must be an array"),
                 ));
             };
-            let nodes = items
+            let mut nodes = items
                 .iter()
                 .enumerate()
                 .map(|(i, c)| {
                     compile_at(c, &format!("{pointer}/{key}/{i}"), facts, reads, depth + 1)
                 })
-                .collect::<Result<Vec<_>, _>>()?;
+                .collect::<Result<Vec<Node>, _>>()?;
+            // `all` or `any` of one condition is that condition.
+            if nodes.len() == 1
+                && let Some(only) = nodes.pop()
+            {
+                return Ok(only);
+            }
             return Ok(if key == "any" {
                 Node::Any(nodes)
             } else {
@@ -210,11 +218,16 @@ fn compile_at(
         reads.required.push(slot);
     }
     reads.uses_radar |= op.uses_radar();
+    let shortcut = match (&path, &value) {
+        (None, Operand::Literal(v)) => Shortcut::new(&op, v),
+        _ => None,
+    };
     Ok(Node::Leaf(Box::new(Leaf {
         fact: slot,
         path,
         op,
         value,
+        shortcut,
     })))
 }
 
@@ -241,6 +254,31 @@ fn read<'a>(
     }
 }
 
+impl Leaf {
+    /// The leaf's result by its operator (kept out of [`Node::eval`], which the leaves with a
+    /// shortcut pass through on every check).
+    #[inline(never)]
+    fn eval(&self, facts: &[Option<Value>], radar: &Radar) -> bool {
+        match (&self.path, &self.value) {
+            // A fact as it is against a literal: nothing to resolve.
+            (None, Operand::Literal(v)) => {
+                let lhs = facts.get(self.fact as usize).and_then(Option::as_ref);
+                self.op.apply(lhs, Some(v), radar)
+            }
+            (path, value) => {
+                let lhs = read(facts, self.fact, path);
+                match value {
+                    Operand::Literal(v) => self.op.apply(lhs.as_deref(), Some(v), radar),
+                    Operand::Fact { slot, path } => {
+                        let rhs = read(facts, *slot, path);
+                        self.op.apply(lhs.as_deref(), rhs.as_deref(), radar)
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl Node {
     /// Evaluates the condition over an entity's fact slots. json-rules-engine 7.3 passes an
     /// empty `all` and an empty `any` alike.
@@ -249,23 +287,15 @@ impl Node {
             Node::All(nodes) => nodes.iter().all(|n| n.eval(facts, radar)),
             Node::Any(nodes) => nodes.is_empty() || nodes.iter().any(|n| n.eval(facts, radar)),
             Node::Not(inner) => !inner.eval(facts, radar),
-            Node::Leaf(leaf) => match (&leaf.path, &leaf.value) {
-                // The usual leaf, a fact as it is against a literal: nothing to resolve.
-                (None, Operand::Literal(v)) => {
-                    let lhs = facts.get(leaf.fact as usize).and_then(Option::as_ref);
-                    leaf.op.apply(lhs, Some(v), radar)
-                }
-                (path, value) => {
-                    let lhs = read(facts, leaf.fact, path);
-                    match value {
-                        Operand::Literal(v) => leaf.op.apply(lhs.as_deref(), Some(v), radar),
-                        Operand::Fact { slot, path } => {
-                            let rhs = read(facts, *slot, path);
-                            leaf.op.apply(lhs.as_deref(), rhs.as_deref(), radar)
-                        }
+            Node::Leaf(leaf) => {
+                if let Some(shortcut) = &leaf.shortcut {
+                    let fact = facts.get(leaf.fact as usize).and_then(Option::as_ref);
+                    if let Some(result) = shortcut.apply(fact) {
+                        return result;
                     }
                 }
-            },
+                leaf.eval(facts, radar)
+            }
         }
     }
 

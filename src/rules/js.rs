@@ -30,7 +30,8 @@ pub fn strict_equal(a: JsRef, b: JsRef) -> bool {
     }
 }
 
-fn num(n: &serde_json::Number) -> f64 {
+/// A JSON number as JavaScript holds it.
+pub fn num(n: &serde_json::Number) -> f64 {
     n.as_f64().unwrap_or(f64::NAN)
 }
 

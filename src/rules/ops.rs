@@ -282,6 +282,128 @@ fn apply_base(op: &Base, fact: JsRef, value: JsRef, radar: &Radar) -> bool {
     }
 }
 
+/// An operator against a literal, in the shapes checks are mostly made of, decided once when
+/// compiled: for the facts it covers it gives [`Op::apply`]'s result without its dispatch;
+/// for any other fact it gives `None` and the general path decides.
+#[derive(Debug, Clone)]
+pub enum Shortcut {
+    /// `equal` (`negate`: `notEqual`) a literal that is not an array or object: strict
+    /// equality, decided for every fact.
+    Equal { literal: Scalar, negate: bool },
+    /// A relational operator against a number, for a fact that is a number.
+    Compare { relation: Relation, than: f64 },
+    /// `in` (`negate`: `notIn`) a list of strings, for a fact that is a string.
+    InStrings { list: Vec<String>, negate: bool },
+    /// `contains` (`negate`: `doesNotContain`) a string, decided for every fact.
+    ContainsString { needle: String, negate: bool },
+}
+
+/// A literal that strict equality compares by value.
+#[derive(Debug, Clone)]
+pub enum Scalar {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Relation {
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+}
+
+impl Shortcut {
+    /// The shortcut for `op` against `literal`, where there is one.
+    pub fn new(op: &Op, literal: &Value) -> Option<Shortcut> {
+        let Op::Base(base) = op else {
+            return None;
+        };
+        let relation = |relation| match literal {
+            Value::Number(n) => Some(Shortcut::Compare {
+                relation,
+                than: n.as_f64()?,
+            }),
+            _ => None,
+        };
+        match base {
+            Base::Equal | Base::NotEqual => Some(Shortcut::Equal {
+                literal: match literal {
+                    Value::Null => Scalar::Null,
+                    Value::Bool(b) => Scalar::Bool(*b),
+                    Value::Number(n) => Scalar::Number(n.as_f64()?),
+                    Value::String(s) => Scalar::String(s.clone()),
+                    Value::Array(_) | Value::Object(_) => return None,
+                },
+                negate: matches!(base, Base::NotEqual),
+            }),
+            Base::In | Base::NotIn => match literal {
+                Value::Array(items) => Some(Shortcut::InStrings {
+                    list: items
+                        .iter()
+                        .map(|i| i.as_str().map(str::to_string))
+                        .collect::<Option<_>>()?,
+                    negate: matches!(base, Base::NotIn),
+                }),
+                _ => None,
+            },
+            Base::Contains | Base::DoesNotContain => match literal {
+                Value::String(s) => Some(Shortcut::ContainsString {
+                    needle: s.clone(),
+                    negate: matches!(base, Base::DoesNotContain),
+                }),
+                _ => None,
+            },
+            Base::LessThan => relation(Relation::Less),
+            Base::LessThanInclusive => relation(Relation::LessOrEqual),
+            Base::GreaterThan => relation(Relation::Greater),
+            Base::GreaterThanInclusive => relation(Relation::GreaterOrEqual),
+            _ => None,
+        }
+    }
+
+    /// The operator's result for `fact`, or `None` when the general path is to decide.
+    #[inline]
+    pub fn apply(&self, fact: JsRef) -> Option<bool> {
+        match self {
+            Shortcut::Equal { literal, negate } => {
+                let equal = match (fact, literal) {
+                    (Some(Value::Null), Scalar::Null) => true,
+                    (Some(Value::Bool(x)), Scalar::Bool(y)) => x == y,
+                    (Some(Value::Number(x)), Scalar::Number(y)) => js::num(x) == *y,
+                    (Some(Value::String(x)), Scalar::String(y)) => x == y,
+                    _ => false,
+                };
+                Some(equal != *negate)
+            }
+            Shortcut::Compare { relation, than } => match fact {
+                Some(Value::Number(x)) => {
+                    let x = js::num(x);
+                    Some(match relation {
+                        Relation::Less => x < *than,
+                        Relation::LessOrEqual => x <= *than,
+                        Relation::Greater => x > *than,
+                        Relation::GreaterOrEqual => x >= *than,
+                    })
+                }
+                _ => None,
+            },
+            Shortcut::InStrings { list, negate } => match fact {
+                Some(Value::String(s)) => Some(list.iter().any(|i| i == s) != *negate),
+                _ => None,
+            },
+            Shortcut::ContainsString { needle, negate } => Some(match fact {
+                Some(Value::Array(items)) => {
+                    items.iter().any(|i| i.as_str() == Some(needle.as_str())) != *negate
+                }
+                _ => false,
+            }),
+        }
+    }
+}
+
 /// A technology named in a fact: `"java"`, `"java@17.0.5"` or `{"id": "java", "version": "17"}`.
 pub struct Technology {
     pub id: String,
@@ -313,4 +435,78 @@ pub fn technologies<'a>(fact: JsRef<'a>) -> impl Iterator<Item = Technology> + '
         }
         _ => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Wherever a shortcut decides, it decides as the operator does, for facts of every kind.
+    #[test]
+    fn shortcuts_agree_with_the_operators() {
+        let literals = [
+            json!(null),
+            json!(true),
+            json!(false),
+            json!(0),
+            json!(-0.0),
+            json!(17),
+            json!(2.5),
+            json!(1e300),
+            json!(""),
+            json!("java"),
+            json!("17"),
+            json!(["java", "go"]),
+            json!([]),
+            json!(["java", 17]),
+            json!({"a": 1}),
+        ];
+        let facts: Vec<Option<Value>> = [
+            json!(null),
+            json!(true),
+            json!(false),
+            json!(0),
+            json!(-0.0),
+            json!(17),
+            json!(16.99),
+            json!(2.5),
+            json!(-1),
+            json!(1e300),
+            json!(""),
+            json!("java"),
+            json!("go"),
+            json!("17"),
+            json!(" 17 "),
+            json!(["java", "scala"]),
+            json!(["go"]),
+            json!([17, "17"]),
+            json!([]),
+            json!({"a": 1}),
+        ]
+        .into_iter()
+        .map(Some)
+        .chain([None])
+        .collect();
+        let radar = Radar::default();
+        let mut decided = 0;
+        for name in &OPERATOR_NAMES[..10] {
+            for literal in &literals {
+                let Ok(op) = Op::parse(name, Some(literal)) else {
+                    continue;
+                };
+                let Some(shortcut) = Shortcut::new(&op, literal) else {
+                    continue;
+                };
+                for fact in &facts {
+                    if let Some(result) = shortcut.apply(fact.as_ref()) {
+                        decided += 1;
+                        let expected = op.apply(fact.as_ref(), Some(literal), &radar);
+                        assert_eq!(result, expected, "{fact:?} {name} {literal}");
+                    }
+                }
+            }
+        }
+        assert!(decided > 500, "only {decided} cases decided by shortcuts");
+    }
 }
