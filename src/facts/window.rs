@@ -20,9 +20,15 @@ use crate::rules::FactTable;
 /// Bytes read before a chunk's nominal start: the guess at an array's record boundary looks
 /// back at what precedes a comma.
 const BACK: usize = 4 << 10;
+/// Bytes per chunk read from a file: small, so that the buffers a core fills and the lines
+/// made of them stay few pages (fresh pages cost as much as the reading), and the cores
+/// finish close together.
+const CHUNK: usize = 128 << 10;
 /// Bytes read after a chunk's nominal end: its last record ends, and the next chunk's start is
-/// found, in them.
+/// found, in them. At first only `MARGIN` of them are read, enough for records of the usual
+/// size.
 const TAIL: usize = 128 << 10;
+const MARGIN: usize = 16 << 10;
 
 /// [`super::read_chunks`] over `file`, read in windows of a chunk and a little more, each into
 /// a recycled buffer, on the cores of the pool, while this thread hands each chunk, in the
@@ -53,13 +59,13 @@ pub fn read_file_chunks<T: Send, B>(
         init: &init,
         visit: &visit,
     };
-    let nominal: Vec<usize> = (first..len).step_by(split::CHUNK).collect();
+    let nominal: Vec<usize> = (first..len).step_by(CHUNK).collect();
     let end_of = |k: usize| nominal.get(k + 1).copied().unwrap_or(len);
     let buffers = Mutex::new(Vec::<Vec<u8>>::new());
     let read = |from: usize, exact: bool, to: usize| {
         // Room for any window from the start: growing a buffer moves it to fresh pages.
         let buf = buffers.lock().pop();
-        let mut buf = buf.unwrap_or_else(|| Vec::with_capacity(BACK + split::CHUNK + TAIL));
+        let mut buf = buf.unwrap_or_else(|| Vec::with_capacity(BACK + CHUNK + TAIL));
         let chunk = window.read(&mut buf, from, exact, to);
         buffers.lock().push(buf);
         chunk
@@ -140,7 +146,8 @@ struct TurnState {
 impl Turns {
     fn new(cores: usize) -> Self {
         Turns {
-            ahead: 4 * cores + 8,
+            // As many bytes ahead as chunks four times larger would be.
+            ahead: 4 * (4 * cores + 8),
             state: Mutex::default(),
             moved: Condvar::new(),
         }
@@ -214,16 +221,15 @@ impl<T> Window<'_, T> {
         } else {
             from.saturating_sub(BACK)
         };
-        let hi = self.len.min(to.max(from) + TAIL);
-        buf.resize(hi - lo, 0);
-        if read_at(self.file, buf, lo).is_none() {
+        let nominal_end = to.max(from);
+        buf.clear();
+        if self.fill(buf, lo, nominal_end + MARGIN).is_none() {
             return (None, None);
         }
-        let at_eof = hi == self.len;
         let start = if exact {
             Some(0)
         } else {
-            self.boundary(buf, from - lo, at_eof)
+            self.boundary(buf, from - lo, self.at_eof(buf, lo))
         };
         let Some(start) = start else {
             return (None, None);
@@ -233,10 +239,28 @@ impl<T> Window<'_, T> {
         } else if to == self.len {
             Some(buf.len())
         } else {
-            self.boundary(buf, to - lo, at_eof)
+            // A record longer than the margin: the rest of the tail is read.
+            self.boundary(buf, to - lo, self.at_eof(buf, lo))
+                .or_else(|| {
+                    self.fill(buf, lo, nominal_end + TAIL)?;
+                    self.boundary(buf, to - lo, self.at_eof(buf, lo))
+                })
         };
+        let at_eof = self.at_eof(buf, lo);
         let chunk = end.and_then(|end| self.records(buf, lo, start, end, at_eof));
         (Some(lo + start), chunk)
+    }
+
+    /// Reads the file on into `buf`, the window from `lo`, up to `hi` (or the file's end).
+    fn fill(&self, buf: &mut Vec<u8>, lo: usize, hi: usize) -> Option<()> {
+        let read = buf.len();
+        buf.resize(self.len.min(hi).max(lo + read) - lo, 0);
+        read_at(self.file, &mut buf[read..], lo + read)
+    }
+
+    /// Whether the window `buf` from `lo` reaches the end of the file.
+    fn at_eof(&self, buf: &[u8], lo: usize) -> bool {
+        lo + buf.len() == self.len
     }
 
     /// The record boundary at or after `at` in the window `bytes`; `None` when it may lie
@@ -356,13 +380,23 @@ mod tests {
             records.join("\n"),
             format!("\n{}\n\n", records.join("\n \n")),
         ] {
-            assert!(text.len() > 6 * split::CHUNK);
+            assert!(text.len() > 6 * CHUNK);
             let whole = parse_facts(text.as_bytes(), &t).unwrap();
             let (windowed, chunks) = through_file(&text, &t).expect("read in windows");
             assert!(chunks > 6, "{chunks} chunks");
             assert_eq!(windowed.len(), records.len());
             assert_eq!(windowed, whole);
         }
+        // Records longer than the margin read after a chunk, some across a chunk's end.
+        let mut long = records[..3000].to_vec();
+        for (i, r) in long.iter_mut().enumerate().step_by(40) {
+            let s = "y".repeat(MARGIN + i * 7);
+            *r = format!(r#"{{"entity": "component:default/long{i}", "facts": {{"s": "{s}"}}}}"#);
+        }
+        let long = format!("[{}]", long.join(","));
+        let (windowed, chunks) = through_file(&long, &t).expect("read in windows");
+        assert!(chunks > 6, "{chunks} chunks");
+        assert_eq!(windowed, parse_facts(long.as_bytes(), &t).unwrap());
         // Small files are one chunk; an empty array is no record.
         let one = format!("[{}]", records[..3].join(","));
         assert_eq!(
@@ -407,7 +441,7 @@ mod tests {
         let records = records(20_000);
         let long = format!(
             r#"{{"entity": "component:default/long", "facts": {{"s": "{}"}}}}"#,
-            "x".repeat(TAIL + split::CHUNK)
+            "x".repeat(TAIL + CHUNK)
         );
         let mut with_long = records.clone();
         with_long.insert(records.len() / 2, long);
