@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
@@ -321,11 +322,18 @@ impl Out {
         Out::Held(Vec::new())
     }
 
+    /// Whether lines are being written as they come.
+    fn writing(&self) -> bool {
+        matches!(self, Out::File { start: Some(_), .. })
+    }
+
     /// Takes a chunk's lines, in order; `confirm` is asked before the first is written.
-    /// Gives back the buffer of lines written, emptied.
+    /// Compact lines are written out in full through `expanded`. Gives back the buffer of
+    /// full lines written, emptied.
     fn take(
         &mut self,
         lines: Lines,
+        expanded: &mut Vec<u8>,
         writer: &output::NdjsonWriter,
         confirm: &mut dyn FnMut() -> Result<(), String>,
     ) -> Result<Option<Vec<u8>>, StreamError> {
@@ -345,17 +353,19 @@ impl Out {
                     };
                     *start = Some(at.map_err(io)?);
                 }
-                let mut buf = match lines {
-                    Lines::Full(buf) => buf,
-                    compact => {
-                        let mut buf = Vec::new();
-                        compact.expand(writer, &mut buf);
-                        buf
+                match lines {
+                    Lines::Full(mut buf) => {
+                        file.write_all(&buf).map_err(io)?;
+                        buf.clear();
+                        Ok(Some(buf))
                     }
-                };
-                file.write_all(&buf).map_err(io)?;
-                buf.clear();
-                Ok(Some(buf))
+                    compact => {
+                        expanded.clear();
+                        compact.expand(writer, expanded);
+                        file.write_all(expanded).map_err(io)?;
+                        Ok(None)
+                    }
+                }
             }
             Out::Held(held) => {
                 held.push(match lines {
@@ -452,18 +462,29 @@ fn stream_ndjson(
         FactsInput::File(file) => file.metadata().map_or(0, |m| m.len()),
     });
     let writer = output::NdjsonWriter::new(engine);
-    let full = matches!(out, Out::File { .. });
-    // Buffers of written lines, for the chunks still to be read.
+    // Lines are made in full, to be written as they are, once the first are written, into
+    // one of a few buffers, recycled. Until then (the standards' schema check may still run),
+    // and while every buffer waits to be written, the cores make compact lines, a tenth as
+    // large, that the writing expands: fresh pages are slow to touch.
+    let writing = AtomicBool::new(false);
     let spare = parking_lot::Mutex::new(Vec::new());
-    let init = |len: usize| Streamed {
-        lines: if full {
+    let buffers = AtomicUsize::new(0);
+    let full_buffer = |len: usize| {
+        if !writing.load(Ordering::Relaxed) {
+            return None;
+        }
+        spare.lock().pop().or_else(|| {
+            let made = buffers.fetch_add(1, Ordering::Relaxed);
             // A line is about as long as its record (the bench's: 830 of 657 bytes).
-            let buf = spare.lock().pop();
-            Lines::Full(buf.unwrap_or_else(|| Vec::with_capacity(len + len / 2)))
-        } else {
+            (made < 2 * rayon::current_num_threads() + 2).then(|| Vec::with_capacity(len + len / 2))
+        })
+    };
+    let init = |len: usize| Streamed {
+        lines: match full_buffer(len) {
+            Some(buf) => Lines::Full(buf),
             // A compact line is about a tenth as long as its record (the bench's: 68 of 657
             // bytes): room for a fifth seldom grows (a copy, and fresh pages, on every chunk).
-            Lines::Compact(output::CompactLines::with_capacity(len / 5))
+            None => Lines::Compact(output::CompactLines::with_capacity(len / 5)),
         },
         entities: Vec::new(),
     };
@@ -480,12 +501,14 @@ fn stream_ndjson(
     };
     // A repeated hash is almost surely a repeated entity; a rare false alarm costs only time.
     let mut seen = FxHashSet::default();
+    let mut expanded = Vec::new();
     let mut take = |chunk: Streamed| {
         if !chunk.entities.into_iter().all(|id| seen.insert(id)) {
             return ControlFlow::Break(Ok(Stream::Repeated));
         }
-        match out.take(chunk.lines, &writer, confirm) {
+        match out.take(chunk.lines, &mut expanded, &writer, confirm) {
             Ok(written) => {
+                writing.store(out.writing(), Ordering::Relaxed);
                 spare.lock().extend(written);
                 ControlFlow::Continue(())
             }
