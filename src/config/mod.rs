@@ -164,30 +164,7 @@ pub fn load_patched(
     checks: Option<&ConfigSource>,
     patch: Option<Document>,
 ) -> Result<Loaded, ConfigErrors> {
-    // Compiling a JSON Schema costs about as much as reading the standards: the schemas that
-    // files from the disk (or a patch) are checked against compile on another core meanwhile.
-    let schemas = schemas_for(config, checks, patch.is_some());
-    rayon::join(
-        || schema::prepare(&schemas),
-        || load_compiled(config, checks, patch, &schema::validate_in),
-    )
-    .1
-}
-
-/// The schemas the documents from the disk (and a patch) are to be checked against.
-fn schemas_for(
-    config: &ConfigSource,
-    checks: Option<&ConfigSource>,
-    patch: bool,
-) -> Vec<&'static str> {
-    let mut schemas = Vec::new();
-    if patch || !checks.map_or(config.files, |c| c.files).bundled() {
-        schemas.push(schema::CHECKS);
-    }
-    if !config.files.bundled() {
-        schemas.extend([schema::RADAR, schema::FLEET_POLICY]);
-    }
-    schemas
+    load_compiled(config, checks, patch, &schema::validate_in)
 }
 
 /// How the documents are checked against their schemas (the errors found, or none for now).
@@ -203,28 +180,14 @@ impl Pending {
     }
 }
 
-/// [`load`] without waiting for the JSON Schemas (whose compiling costs more than reading the
-/// standards): they compile on another thread from the start, and the documents from the disk
-/// are checked against them there while the caller goes on. Unless [`Pending::passed`], the
-/// standards are not to be used: [`load`] then reports what is wrong. As [`load`] when
-/// anything else is wrong.
+/// [`load`] without waiting for the JSON Schema check of the documents from the disk: it runs
+/// on another thread while the caller goes on. Unless [`Pending::passed`], the standards are
+/// not to be used: [`load`] then reports what is wrong. As [`load`] when anything else is
+/// wrong.
 pub fn load_unchecked(
     config: &ConfigSource,
     checks: Option<&ConfigSource>,
 ) -> Result<(Loaded, Pending), ConfigErrors> {
-    let schemas = schemas_for(config, checks, false);
-    let (send, read) = std::sync::mpsc::channel::<Vec<(Document, &'static str)>>();
-    let check = (!schemas.is_empty()).then(|| {
-        std::thread::spawn(move || {
-            schema::prepare(&schemas);
-            // Nothing is sent when the standards could not be read (`load` says why).
-            read.recv().is_ok_and(|deferred| {
-                deferred
-                    .iter()
-                    .all(|(doc, schema)| schema::validate(doc, schema).is_empty())
-            })
-        })
-    });
     let deferred = parking_lot::Mutex::new(Vec::new());
     let defer = |files: &dyn Files, doc: &Document, schema: &'static str| {
         if !files.bundled() {
@@ -235,7 +198,14 @@ pub fn load_unchecked(
     let Ok(loaded) = load_compiled(config, checks, None, &defer) else {
         return load(config, checks).map(|loaded| (loaded, Pending(None)));
     };
-    let _ = send.send(deferred.into_inner());
+    let deferred = deferred.into_inner();
+    let check = (!deferred.is_empty()).then(|| {
+        std::thread::spawn(move || {
+            deferred
+                .iter()
+                .all(|(doc, schema)| schema::validate(doc, schema).is_empty())
+        })
+    });
     Ok((loaded, Pending(check)))
 }
 

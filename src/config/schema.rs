@@ -1,48 +1,39 @@
 //! Validating config documents against the JSON Schemas shipped beside them.
 
-use std::sync::OnceLock;
-
-use jsonschema::Validator;
-
-use crate::source::{BundledFiles, Document, Files, SourceError};
+use crate::source::{Document, Files, SourceError};
 
 /// The schemas, by the path of the bundled file.
 pub const CHECKS: &str = "checks/checks.schema.json";
 pub const RADAR: &str = "golden-tech/radar.schema.json";
 pub const FLEET_POLICY: &str = "golden-tech/fleet-policy.schema.json";
 
-fn compiled(path: &'static str) -> Result<&'static Validator, String> {
-    static CHECKS_V: OnceLock<Result<Validator, String>> = OnceLock::new();
-    static RADAR_V: OnceLock<Result<Validator, String>> = OnceLock::new();
-    static POLICY_V: OnceLock<Result<Validator, String>> = OnceLock::new();
-    let cell = match path {
-        CHECKS => &CHECKS_V,
-        RADAR => &RADAR_V,
-        _ => &POLICY_V,
-    };
-    cell.get_or_init(|| {
-        let text = BundledFiles
-            .read(std::path::Path::new(path))
-            .map_err(|e| format!("bundled schema {path}: {e}"))?;
-        let schema: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| format!("bundled schema {path}: {e}"))?;
-        // No full DFAs for the patterns: building them cost a third of compiling the checks
-        // schema, to match the few short strings of a config document (the lazy DFA does).
-        let patterns = jsonschema::PatternOptions::fancy_regex().dfa_size_limit(1);
-        jsonschema::options()
-            .with_pattern_options(patterns)
-            .build(&schema)
-            .map_err(|e| format!("bundled schema {path}: {e}"))
-    })
-    .as_ref()
-    .map_err(Clone::clone)
-}
+// The schemas compile with the program: at run time nothing is left to compile (a schema's
+// compiling, its own check against the meta-schema included, cost more than reading the
+// standards). Patterns build no full DFAs: a config document has a few short strings to match.
+#[jsonschema::validator(
+    path = "checks/checks.schema.json",
+    pattern_options = { engine = fancy_regex, dfa_size_limit = 1 }
+)]
+struct ChecksSchema;
 
-/// Compiles `schemas` now (each is compiled once, when first needed), so that another thread
-/// finds them ready.
-pub fn prepare(schemas: &[&'static str]) {
-    for s in schemas {
-        let _ = compiled(s);
+#[jsonschema::validator(
+    path = "golden-tech/radar.schema.json",
+    pattern_options = { engine = fancy_regex, dfa_size_limit = 1 }
+)]
+struct RadarSchema;
+
+#[jsonschema::validator(
+    path = "golden-tech/fleet-policy.schema.json",
+    pattern_options = { engine = fancy_regex, dfa_size_limit = 1 }
+)]
+struct FleetPolicySchema;
+
+/// Every way `value` breaks the schema at `path`.
+fn errors<'v>(path: &'static str, value: &'v serde_json::Value) -> jsonschema::ErrorIterator<'v> {
+    match path {
+        CHECKS => ChecksSchema::iter_errors(value),
+        RADAR => RadarSchema::iter_errors(value),
+        _ => FleetPolicySchema::iter_errors(value),
     }
 }
 
@@ -57,12 +48,7 @@ pub fn validate_in(files: &dyn Files, doc: &Document, schema: &'static str) -> V
 
 /// Every way `doc` breaks the schema, each at the position of the offending value.
 pub fn validate(doc: &Document, schema: &'static str) -> Vec<SourceError> {
-    let validator = match compiled(schema) {
-        Ok(v) => v,
-        Err(msg) => return vec![SourceError::new(&*doc.file, None, msg)],
-    };
-    let mut errors: Vec<SourceError> = validator
-        .iter_errors(&doc.value)
+    let mut errors: Vec<SourceError> = errors(schema, &doc.value)
         .map(|e| {
             let (pointer, message) = deepest(&e);
             let at = if pointer.is_empty() {
@@ -110,6 +96,7 @@ fn deepest(e: &jsonschema::ValidationError) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::BundledFiles;
     use std::path::Path;
 
     /// What lets the loader skip validating the bundled standards at run time.
