@@ -222,8 +222,7 @@ impl<T> Window<'_, T> {
             from.saturating_sub(BACK)
         };
         let nominal_end = to.max(from);
-        buf.clear();
-        if self.fill(buf, lo, nominal_end + MARGIN).is_none() {
+        if self.fill(buf, lo, 0, nominal_end + MARGIN).is_none() {
             return (None, None);
         }
         let start = if exact {
@@ -242,7 +241,8 @@ impl<T> Window<'_, T> {
             // A record longer than the margin: the rest of the tail is read.
             self.boundary(buf, to - lo, self.at_eof(buf, lo))
                 .or_else(|| {
-                    self.fill(buf, lo, nominal_end + TAIL)?;
+                    let read = buf.len();
+                    self.fill(buf, lo, read, nominal_end + TAIL)?;
                     self.boundary(buf, to - lo, self.at_eof(buf, lo))
                 })
         };
@@ -251,11 +251,11 @@ impl<T> Window<'_, T> {
         (Some(lo + start), chunk)
     }
 
-    /// Reads the file on into `buf`, the window from `lo`, up to `hi` (or the file's end).
-    fn fill(&self, buf: &mut Vec<u8>, lo: usize, hi: usize) -> Option<()> {
-        let read = buf.len();
-        buf.resize(self.len.min(hi).max(lo + read) - lo, 0);
-        read_at(self.file, &mut buf[read..], lo + read)
+    /// Reads the file into `buf`, the window from `lo`, from its byte `from` up to `hi` (or the
+    /// file's end). What the buffer held is written over, not cleared first.
+    fn fill(&self, buf: &mut Vec<u8>, lo: usize, from: usize, hi: usize) -> Option<()> {
+        buf.resize(self.len.min(hi).max(lo + from) - lo, 0);
+        read_at(self.file, &mut buf[from..], lo + from)
     }
 
     /// Whether the window `buf` from `lo` reaches the end of the file.

@@ -445,7 +445,7 @@ mod tests {
     /// Wherever a shortcut decides, it decides as the operator does, for facts of every kind.
     #[test]
     fn shortcuts_agree_with_the_operators() {
-        let literals = [
+        let scalars = [
             json!(null),
             json!(true),
             json!(false),
@@ -457,37 +457,34 @@ mod tests {
             json!(""),
             json!("java"),
             json!("17"),
-            json!(["java", "go"]),
-            json!([]),
-            json!(["java", 17]),
-            json!({"a": 1}),
         ];
-        let facts: Vec<Option<Value>> = [
-            json!(null),
-            json!(true),
-            json!(false),
-            json!(0),
-            json!(-0.0),
-            json!(17),
-            json!(16.99),
-            json!(2.5),
-            json!(-1),
-            json!(1e300),
-            json!(""),
-            json!("java"),
-            json!("go"),
-            json!("17"),
-            json!(" 17 "),
-            json!(["java", "scala"]),
-            json!(["go"]),
-            json!([17, "17"]),
-            json!([]),
-            json!({"a": 1}),
-        ]
-        .into_iter()
-        .map(Some)
-        .chain([None])
-        .collect();
+        let literals: Vec<Value> = scalars
+            .iter()
+            .cloned()
+            .chain([
+                json!(["java", "go"]),
+                json!([]),
+                json!(["java", 17]),
+                json!({"a": 1}),
+            ])
+            .collect();
+        let facts: Vec<Option<Value>> = scalars
+            .iter()
+            .cloned()
+            .chain([
+                json!(16.99),
+                json!(-1),
+                json!("go"),
+                json!(" 17 "),
+                json!(["java", "scala"]),
+                json!(["go"]),
+                json!([17, "17"]),
+                json!([]),
+                json!({"a": 1}),
+            ])
+            .map(Some)
+            .chain([None])
+            .collect();
         let radar = Radar::default();
         let mut decided = 0;
         for name in &OPERATOR_NAMES[..10] {
