@@ -13,6 +13,7 @@ pub type JsRef<'a> = Option<&'a Value>;
 
 /// `a === b`. Objects and arrays are equal only when they are the same object (the same fact
 /// value read twice), never by content.
+#[inline]
 pub fn strict_equal(a: JsRef, b: JsRef) -> bool {
     match (a, b) {
         (None, None) => true,

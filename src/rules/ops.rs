@@ -287,24 +287,14 @@ fn apply_base(op: &Base, fact: JsRef, value: JsRef, radar: &Radar) -> bool {
 /// for any other fact it gives `None` and the general path decides.
 #[derive(Debug, Clone)]
 pub enum Shortcut {
-    /// `equal` (`negate`: `notEqual`) a literal that is not an array or object: strict
-    /// equality, decided for every fact.
-    Equal { literal: Scalar, negate: bool },
+    /// `equal` (`negate`: `notEqual`) a literal: strict equality, decided for every fact.
+    Equal { literal: Value, negate: bool },
     /// A relational operator against a number, for a fact that is a number.
     Compare { relation: Relation, than: f64 },
     /// `in` (`negate`: `notIn`) a list of strings, for a fact that is a string.
     InStrings { list: Vec<String>, negate: bool },
     /// `contains` (`negate`: `doesNotContain`) a string, decided for every fact.
     ContainsString { needle: String, negate: bool },
-}
-
-/// A literal that strict equality compares by value.
-#[derive(Debug, Clone)]
-pub enum Scalar {
-    Null,
-    Bool(bool),
-    Number(f64),
-    String(String),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -330,13 +320,7 @@ impl Shortcut {
         };
         match base {
             Base::Equal | Base::NotEqual => Some(Shortcut::Equal {
-                literal: match literal {
-                    Value::Null => Scalar::Null,
-                    Value::Bool(b) => Scalar::Bool(*b),
-                    Value::Number(n) => Scalar::Number(n.as_f64()?),
-                    Value::String(s) => Scalar::String(s.clone()),
-                    Value::Array(_) | Value::Object(_) => return None,
-                },
+                literal: literal.clone(),
                 negate: matches!(base, Base::NotEqual),
             }),
             Base::In | Base::NotIn => match literal {
@@ -369,14 +353,7 @@ impl Shortcut {
     pub fn apply(&self, fact: JsRef) -> Option<bool> {
         match self {
             Shortcut::Equal { literal, negate } => {
-                let equal = match (fact, literal) {
-                    (Some(Value::Null), Scalar::Null) => true,
-                    (Some(Value::Bool(x)), Scalar::Bool(y)) => x == y,
-                    (Some(Value::Number(x)), Scalar::Number(y)) => js::num(x) == *y,
-                    (Some(Value::String(x)), Scalar::String(y)) => x == y,
-                    _ => false,
-                };
-                Some(equal != *negate)
+                Some(js::strict_equal(fact, Some(literal)) != *negate)
             }
             Shortcut::Compare { relation, than } => match fact {
                 Some(Value::Number(x)) => {
